@@ -1,0 +1,1 @@
+list(APPEND LTS_BACKEND_SOURCES file/file.c)

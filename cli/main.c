@@ -1,0 +1,48 @@
+/* ltsig: the command line. One file per command; this one dispatches. */
+#include <stdio.h>
+#include <string.h>
+#include "cli.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    { "sign", cmd_sign, "sign a file (CAdES, XAdES or PAdES) at a chosen level" },
+    { "verify", cmd_verify, "validate the signatures of a file and print a report" },
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: ltsig <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'ltsig <command> --help' describes a command.\n"
+               "exit codes: 0 success (verify: TOTAL_PASSED), 1 TOTAL_FAILED, 2 INDETERMINATE,\n"
+               "            3 usage error, 4 other error (input, I/O, network, key)\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return CLI_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return CLI_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("ltsig 0.1.0\n");
+        return CLI_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "ltsig: unknown command '%s' (see ltsig --help)\n", argv[1]);
+    return CLI_USAGE;
+}
