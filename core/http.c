@@ -104,6 +104,11 @@ lts_status lts_http__request(const char *url, const lts_span *body, const lts_ht
     if (cc != CURLE_OK)
         LTS_FAIL(LTS_E_NET, "%s: %s", url, curl_easy_strerror(cc));
     curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, status);
+    if (o->resp_type != NULL && o->resp_type_cap > 0) {
+        char *ct = NULL;
+        curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
+        snprintf(o->resp_type, o->resp_type_cap, "%s", ct ? ct : "");
+    }
 out:
     curl_slist_free_all(hdrs);
     if (h)

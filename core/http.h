@@ -12,8 +12,10 @@ typedef struct {
     const char *accept;        /**< Accept header, optional */
     const char *bearer;        /**< Authorization: Bearer ..., optional (never logged) */
     const char *ca_file;       /**< CA bundle for https, optional */
+    char *resp_type;           /**< optional out: the response Content-Type ("" if none) */
+    size_t resp_type_cap;      /**< size of resp_type (truncated to fit, NUL-terminated) */
 } lts_http_opts;
-#define LTS_HTTP_OPTS_INIT { 0, 0, NULL, NULL, NULL, NULL }
+#define LTS_HTTP_OPTS_INIT { 0, 0, NULL, NULL, NULL, NULL, NULL, 0 }
 
 /** GET (body NULL) or POST (body non-NULL) `url`. On LTS_OK *status holds the HTTP status
  *  and resp the body (any status: the caller judges it). LTS_E_TIMEOUT, LTS_E_NET on
