@@ -67,6 +67,11 @@ lts_status lts_http__request(const char *url, const lts_span *body, const lts_ht
     curl_easy_setopt(h, CURLOPT_USERAGENT, "ltsig/0.1");
     if (o->ca_file)
         curl_easy_setopt(h, CURLOPT_CAINFO, o->ca_file);
+    if (o->basic_user) {
+        curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(h, CURLOPT_USERNAME, o->basic_user);
+        curl_easy_setopt(h, CURLOPT_PASSWORD, o->basic_password ? o->basic_password : "");
+    }
     if (body != NULL) {
         curl_easy_setopt(h, CURLOPT_POST, 1L);
         curl_easy_setopt(h, CURLOPT_POSTFIELDS, body->p ? (const char *)body->p : "");

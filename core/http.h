@@ -14,8 +14,10 @@ typedef struct {
     const char *ca_file;       /**< CA bundle for https, optional */
     char *resp_type;           /**< optional out: the response Content-Type ("" if none) */
     size_t resp_type_cap;      /**< size of resp_type (truncated to fit, NUL-terminated) */
+    const char *basic_user;    /**< HTTP Basic user, optional (with basic_password) */
+    const char *basic_password;/**< HTTP Basic password (never logged) */
 } lts_http_opts;
-#define LTS_HTTP_OPTS_INIT { 0, 0, NULL, NULL, NULL, NULL, NULL, 0 }
+#define LTS_HTTP_OPTS_INIT { 0, 0, NULL, NULL, NULL, NULL, NULL, 0, NULL, NULL }
 
 /** GET (body NULL) or POST (body non-NULL) `url`. On LTS_OK *status holds the HTTP status
  *  and resp the body (any status: the caller judges it). LTS_E_TIMEOUT, LTS_E_NET on
