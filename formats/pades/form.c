@@ -1,0 +1,193 @@
+/* formats/pades: the signature field, its widget, the page's /Annots and the /AcroForm
+ * (ISO 32000-2 §12.7.5.5, §12.8). Changed objects are serialised from QPDF's unparsed
+ * form with our keys added; nothing else of them changes. */
+#define LTS_MODULE "pades"
+#include "pades_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include "core/err.h"
+#include "core/mem.h"
+
+#define QERR(pdf, what)                                                                   \
+    do {                                                                                  \
+        char eb_[512];                                                                    \
+        if (lts_pades__qpdf_failed((pdf), eb_, sizeof eb_))                               \
+            LTS_FAIL(LTS_E_INPUT, "%s: %s: %s", (pdf)->path, (what), eb_);                \
+    } while (0)
+
+/* Append the items of `arr` (if it is an array) unparsed, each followed by a space. */
+static lts_status put_items(lts_pdf *pdf, lts_buf *b, qpdf_oh arr)
+{
+    lts_status rc = LTS_OK;
+    int n;
+    if (!qpdf_oh_is_array(pdf->q, arr))
+        goto out;
+    n = qpdf_oh_get_array_n_items(pdf->q, arr);
+    LTS_ENSURE(n >= 0 && n < 100000, LTS_E_INPUT, "%s: array too large", pdf->path);
+    for (int i = 0; i < n; i++) {
+        qpdf_oh it = qpdf_oh_get_array_item(pdf->q, arr, i);
+        const char *t = qpdf_oh_unparse(pdf->q, it);
+        LTS_TRY(lts_buf_append(b, t, strlen(t)));
+        LTS_TRY(lts_buf_append(b, " ", 1));
+    }
+    QERR(pdf, "reading an array");
+out:
+    return rc;
+}
+
+/* Append the unparsed dictionary `d` with `extra` (keys) inserted before its ">>". */
+static lts_status put_dict_plus(lts_pdf *pdf, lts_buf *b, qpdf_oh d, lts_span extra)
+{
+    lts_status rc = LTS_OK;
+    const char *t = qpdf_oh_unparse_resolved(pdf->q, d);
+    size_t n = strlen(t);
+    QERR(pdf, "unparsing a dictionary");
+    while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\n' || t[n - 1] == '\r'))
+        n--;
+    LTS_ENSURE(n >= 4 && memcmp(t, "<<", 2) == 0 && memcmp(t + n - 2, ">>", 2) == 0,
+               LTS_E_INPUT, "%s: expected a dictionary", pdf->path);
+    LTS_TRY(lts_buf_append(b, t, n - 2));
+    LTS_TRY(lts_buf_append(b, " ", 1));
+    LTS_TRY(lts_buf_append(b, extra.p, extra.n));
+    LTS_TRY(lts_buf_append(b, " >>", 3));
+out:
+    return rc;
+}
+
+/* 1 when a top-level field is named `name`. */
+static int field_name_used(lts_pdf *pdf, qpdf_oh fields, const char *name)
+{
+    int n = qpdf_oh_is_array(pdf->q, fields) ? qpdf_oh_get_array_n_items(pdf->q, fields) : 0;
+    for (int i = 0; i < n && i < 100000; i++) {
+        qpdf_oh f = qpdf_oh_get_array_item(pdf->q, fields, i);
+        qpdf_oh t = qpdf_oh_get_key_if_dict(pdf->q, f, "/T");
+        if (qpdf_oh_is_string(pdf->q, t) && strcmp(qpdf_oh_get_utf8_value(pdf->q, t), name) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static lts_status write_widget(lts_pdf_update *u, int wnum, const char *name, int sig_num,
+                               int pnum, int pgen)
+{
+    lts_status rc = LTS_OK;
+    LTS_TRY(lts_pades__upd_begin(u, wnum, 0));
+    LTS_TRY(lts_pades__putf(&u->b, "<< /Type /Annot /Subtype /Widget /FT /Sig /T "));
+    LTS_TRY(lts_pades__put_string(&u->b, name));
+    LTS_TRY(lts_pades__putf(&u->b, " /V %d 0 R /F 132 /Rect [0 0 0 0] /P %d %d R >>", sig_num,
+                            pnum, pgen));
+    LTS_TRY(lts_pades__upd_end(u));
+out:
+    return rc;
+}
+
+static lts_status write_page(lts_pdf_update *u, qpdf_oh page, int wnum)
+{
+    lts_status rc = LTS_OK;
+    lts_pdf *pdf = u->pdf;
+    lts_buf extra = LTS_BUF_INIT;
+    qpdf_oh annots = qpdf_oh_get_key(pdf->q, page, "/Annots");
+
+    LTS_TRY(lts_buf_append(&extra, "/Annots [ ", 10));
+    LTS_TRY(put_items(pdf, &extra, annots));
+    LTS_TRY(lts_pades__putf(&extra, "%d 0 R ]", wnum));
+    qpdf_oh_remove_key(pdf->q, page, "/Annots");
+    QERR(pdf, "page /Annots");
+    LTS_TRY(lts_pades__upd_begin(u, qpdf_oh_get_object_id(pdf->q, page),
+                                 qpdf_oh_get_generation(pdf->q, page)));
+    LTS_TRY(put_dict_plus(pdf, &u->b, page, lts_buf_span(&extra)));
+    LTS_TRY(lts_pades__upd_end(u));
+out:
+    lts_buf_dispose(&extra);
+    return rc;
+}
+
+static lts_status write_form(lts_pdf_update *u, int wnum)
+{
+    lts_status rc = LTS_OK;
+    lts_pdf *pdf = u->pdf;
+    lts_buf keys = LTS_BUF_INIT, form = LTS_BUF_INIT;
+    qpdf_oh root = qpdf_get_root(pdf->q);
+    qpdf_oh acro = qpdf_oh_get_key(pdf->q, root, "/AcroForm");
+    int is_dict = qpdf_oh_is_dictionary(pdf->q, acro);
+
+    LTS_TRY(lts_buf_append(&keys, "/Fields [ ", 10));
+    if (is_dict)
+        LTS_TRY(put_items(pdf, &keys, qpdf_oh_get_key(pdf->q, acro, "/Fields")));
+    LTS_TRY(lts_pades__putf(&keys, "%d 0 R ] /SigFlags 3", wnum));
+    if (is_dict) {
+        qpdf_oh_remove_key(pdf->q, acro, "/Fields");
+        qpdf_oh_remove_key(pdf->q, acro, "/SigFlags");
+        QERR(pdf, "/AcroForm");
+    }
+    if (is_dict && qpdf_oh_is_indirect(pdf->q, acro)) {
+        LTS_TRY(lts_pades__upd_begin(u, qpdf_oh_get_object_id(pdf->q, acro),
+                                     qpdf_oh_get_generation(pdf->q, acro)));
+        LTS_TRY(put_dict_plus(pdf, &u->b, acro, lts_buf_span(&keys)));
+        LTS_TRY(lts_pades__upd_end(u));
+        goto out;
+    }
+    LTS_TRY(lts_buf_append(&form, "/AcroForm ", 10));
+    if (is_dict) {
+        LTS_TRY(put_dict_plus(pdf, &form, acro, lts_buf_span(&keys)));
+    } else {
+        LTS_TRY(lts_buf_append(&form, "<< ", 3));
+        LTS_TRY(lts_buf_append(&form, keys.p, keys.n));
+        LTS_TRY(lts_buf_append(&form, " >>", 3));
+    }
+    qpdf_oh_remove_key(pdf->q, root, "/AcroForm");
+    QERR(pdf, "catalog");
+    LTS_TRY(lts_pades__upd_begin(u, pdf->root_num, pdf->root_gen));
+    LTS_TRY(put_dict_plus(pdf, &u->b, root, lts_buf_span(&form)));
+    LTS_TRY(lts_pades__upd_end(u));
+out:
+    lts_buf_dispose(&keys);
+    lts_buf_dispose(&form);
+    return rc;
+}
+
+lts_status lts_pades__add_sig_field(lts_pdf_update *u, int page_ix, const char *name,
+                                    int sig_num)
+{
+    lts_status rc = LTS_OK;
+    lts_pdf *pdf = u->pdf;
+    char auto_name[32];
+    int npages, wnum, pnum, pgen;
+    qpdf_oh page, root, acro, fields;
+
+    npages = qpdf_get_num_pages(pdf->q);
+    QERR(pdf, "reading the page tree");
+    LTS_ENSURE(npages > 0, LTS_E_INPUT, "%s: the document has no pages", pdf->path);
+    LTS_ENSURE(page_ix >= 0 && page_ix < npages, LTS_E_CONFIG,
+               "%s: page %d does not exist (%d pages)", pdf->path, page_ix + 1, npages);
+    page = qpdf_get_page_n(pdf->q, (size_t)page_ix);
+    QERR(pdf, "reading a page");
+    LTS_ENSURE(qpdf_oh_is_indirect(pdf->q, page) && qpdf_oh_is_dictionary(pdf->q, page),
+               LTS_E_INPUT, "%s: page %d is not an indirect dictionary", pdf->path, page_ix + 1);
+    pnum = qpdf_oh_get_object_id(pdf->q, page);
+    pgen = qpdf_oh_get_generation(pdf->q, page);
+
+    root = qpdf_get_root(pdf->q);
+    acro = qpdf_oh_get_key(pdf->q, root, "/AcroForm");
+    fields = qpdf_oh_get_key_if_dict(pdf->q, acro, "/Fields");
+    if (name == NULL) {
+        for (int k = 1; k < 10000; k++) {
+            snprintf(auto_name, sizeof auto_name, "Signature%d", k);
+            if (!field_name_used(pdf, fields, auto_name))
+                break;
+        }
+        name = auto_name;
+    } else {
+        LTS_ENSURE(!field_name_used(pdf, fields, name), LTS_E_CONFIG,
+                   "%s: a field named '%s' exists already", pdf->path, name);
+    }
+    QERR(pdf, "reading /AcroForm");
+
+    wnum = lts_pades__upd_new_num(u);
+    LTS_TRY(write_widget(u, wnum, name, sig_num, pnum, pgen));
+    LTS_TRY(write_page(u, page, wnum));
+    LTS_TRY(write_form(u, wnum));
+out:
+    return rc;
+}

@@ -1,0 +1,242 @@
+/* formats/pades: PAdES signing (EN 319 142-1 §5, ISO 32000-2 §12.8.1). see ltsig/pades.h */
+#define LTS_MODULE "pades"
+#include "pades_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <openssl/rand.h>
+#include <ltsig/cades.h>
+#include "core/digest.h"
+#include "core/err.h"
+#include "core/io.h"
+#include "core/mem.h"
+
+/* Room for "[0 a b c]" with three 20-digit numbers, padded with spaces. */
+#define BR_WIDTH 68
+
+typedef struct {
+    size_t br_pos;       /* offset in the update of the /ByteRange value */
+    size_t contents_pos; /* offset in the update of '<' of /Contents */
+    size_t hex_n;        /* hex digits reserved */
+} sig_layout;
+
+static lts_status put_m(lts_buf *b, lts_time t)
+{
+    lts_status rc = LTS_OK;
+    struct tm tm;
+    time_t tt = (time_t)t;
+    LTS_ENSURE(gmtime_r(&tt, &tm) != NULL, LTS_E_INPUT, "signing time out of range");
+    LTS_TRY(lts_pades__putf(b, "/M (D:%04d%02d%02d%02d%02d%02d+00'00')", tm.tm_year + 1900,
+                            tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec));
+out:
+    return rc;
+}
+
+static lts_status write_sig_dict(lts_pdf_update *u, int num, const lts_pades_sign_opts *o,
+                                 size_t hex_n, sig_layout *lay)
+{
+    lts_status rc = LTS_OK;
+    LTS_TRY(lts_pades__upd_begin(u, num, 0));
+    LTS_TRY(lts_pades__putf(&u->b, "<< /Type /Sig /Filter /Adobe.PPKLite "
+                                   "/SubFilter /ETSI.CAdES.detached "));
+    LTS_TRY(put_m(&u->b, lts_clock_now(o->clock)));
+    if (o->reason) {
+        LTS_TRY(lts_pades__putf(&u->b, " /Reason "));
+        LTS_TRY(lts_pades__put_string(&u->b, o->reason));
+    }
+    if (o->location) {
+        LTS_TRY(lts_pades__putf(&u->b, " /Location "));
+        LTS_TRY(lts_pades__put_string(&u->b, o->location));
+    }
+    LTS_TRY(lts_pades__putf(&u->b, "\n/ByteRange "));
+    lay->br_pos = u->b.n;
+    LTS_TRY(lts_buf_reserve(&u->b, BR_WIDTH));
+    memset(u->b.p + u->b.n, ' ', BR_WIDTH);
+    memcpy(u->b.p + u->b.n, "[0 0 0 0]", 9);
+    u->b.n += BR_WIDTH;
+    LTS_TRY(lts_pades__putf(&u->b, "\n/Contents "));
+    lay->contents_pos = u->b.n;
+    lay->hex_n = hex_n;
+    LTS_TRY(lts_buf_reserve(&u->b, hex_n + 2));
+    u->b.p[u->b.n++] = '<';
+    memset(u->b.p + u->b.n, '0', hex_n);
+    u->b.n += hex_n;
+    u->b.p[u->b.n++] = '>';
+    LTS_TRY(lts_pades__putf(&u->b, "\n>>"));
+    LTS_TRY(lts_pades__upd_end(u));
+out:
+    return rc;
+}
+
+/* Build the whole update with a /Contents placeholder of hex_n digits. */
+static lts_status build_update(lts_pdf_update *u, lts_pdf *pdf, const lts_pades_sign_opts *o,
+                               size_t hex_n, sig_layout *lay)
+{
+    lts_status rc = LTS_OK;
+    uint8_t id1[16];
+    int sig_num;
+
+    LTS_OSSL(RAND_bytes(id1, sizeof id1) == 1, "RAND_bytes");
+    LTS_TRY(lts_pades__upd_init(u, pdf));
+    sig_num = lts_pades__upd_new_num(u);
+    LTS_TRY(write_sig_dict(u, sig_num, o, hex_n, lay));
+    LTS_TRY(lts_pades__add_sig_field(u, o->page, o->field_name, sig_num));
+    LTS_TRY(lts_pades__upd_finish(u, id1, sizeof id1));
+out:
+    return rc;
+}
+
+/* Copy the original bytes to the output in blocks. */
+static lts_status copy_original(lts_pdf *pdf, lts_afile *af)
+{
+    lts_status rc = LTS_OK;
+    uint8_t *block = NULL;
+    uint64_t off = 0;
+    LTS_ALLOC(block = lts_malloc(LTS_IO_BLOCK));
+    while (off < pdf->size) {
+        size_t chunk = pdf->size - off < LTS_IO_BLOCK ? (size_t)(pdf->size - off) : LTS_IO_BLOCK;
+        LTS_TRY(lts_io__pread_full(pdf->fd, block, chunk, off, pdf->path));
+        LTS_TRY(lts_io__afile_write(af, block, chunk));
+        off += chunk;
+    }
+out:
+    lts_free(block);
+    return rc;
+}
+
+static lts_status pwrite_full(lts_afile *af, const void *p, size_t n, uint64_t off)
+{
+    lts_status rc = LTS_OK;
+    const uint8_t *q = p;
+    while (n > 0) {
+        ssize_t w = pwrite(af->fd, q, n, (off_t)off);
+        LTS_ENSURE(w > 0, LTS_E_IO, "%s: cannot write", af->path);
+        q += w;
+        n -= (size_t)w;
+        off += (uint64_t)w;
+    }
+out:
+    return rc;
+}
+
+/* Bytes to reserve for the CMS: the chain, a signature value, the signed attributes, and
+ * a timestamp token when one is asked for; never a small fixed default. */
+static lts_status estimate(lts_signer *signer, const lts_pades_sign_opts *o, size_t *out)
+{
+    lts_status rc = LTS_OK;
+    lts_buf *ders = NULL;
+    size_t n = 0, sum = 0;
+    if (o->contents_max > 0) {
+        *out = o->contents_max;
+        goto out;
+    }
+    LTS_TRY(lts_signer_chain_der(signer, &ders, &n));
+    for (size_t i = 0; i < n; i++)
+        sum += ders[i].n;
+    sum += 1024 /* signature value */ + 2048 /* attributes, structure */ + 2048 /* margin */;
+    if (o->level != LTS_LEVEL_B_B)
+        sum += 16384; /* signature-time-stamp token with the TSA chain */
+    *out = sum;
+out:
+    lts_signer_chain_free(ders, n);
+    return rc;
+}
+
+/* One attempt with `reserve` bytes for the CMS. *need gets the CMS size when it did not fit
+ * (the attempt is then abandoned and nothing is written). */
+static lts_status attempt(lts_pdf *pdf, lts_signer *signer, const char *out_path,
+                          const lts_pades_sign_opts *o, size_t reserve, size_t *need)
+{
+    lts_status rc = LTS_OK;
+    lts_pdf_update u;
+    lts_afile af = LTS_AFILE_INIT;
+    sig_layout lay;
+    lts_buf cms = LTS_BUF_INIT, hex = LTS_BUF_INIT;
+    lts_cades_sign_opts co = LTS_CADES_SIGN_OPTS_INIT;
+    lts_range rg[2];
+    uint8_t dg[LTS_HASH_MAX];
+    size_t dg_n = 0;
+    char br[BR_WIDTH + 1];
+    int k;
+
+    memset(&u, 0, sizeof u);
+    memset(&lay, 0, sizeof lay);
+    *need = 0;
+    LTS_TRY(build_update(&u, pdf, o, 2 * reserve, &lay));
+    rg[0].off = 0;
+    rg[0].len = pdf->size + lay.contents_pos;
+    rg[1].off = rg[0].len + lay.hex_n + 2;
+    rg[1].len = pdf->size + u.b.n - rg[1].off;
+    k = snprintf(br, sizeof br, "[0 %llu %llu %llu]", (unsigned long long)rg[0].len,
+                 (unsigned long long)rg[1].off, (unsigned long long)rg[1].len);
+    LTS_ENSURE(k > 0 && k <= BR_WIDTH, LTS_E_INTERNAL, "ByteRange does not fit");
+    memcpy(u.b.p + lay.br_pos, br, (size_t)k);
+
+    LTS_TRY(lts_io__afile_open(&af, out_path, 0));
+    LTS_TRY(copy_original(pdf, &af));
+    LTS_TRY(lts_io__afile_write(&af, u.b.p, u.b.n));
+    LTS_TRY(lts_digest__file(o->hash, af.tmp, rg, 2, dg, &dg_n));
+
+    co.level = o->level == LTS_LEVEL_B_B ? LTS_LEVEL_B_B : LTS_LEVEL_B_T;
+    co.hash = o->hash;
+    co.scheme = o->scheme;
+    co.detached = 1;
+    co.no_signing_time = 1;
+    co.tsa = o->tsa;
+    co.clock = o->clock;
+    LTS_TRY(lts_cades_sign_digest(&cms, signer, lts_span_of(dg, dg_n), &co));
+    if (cms.n > reserve) {
+        *need = cms.n;
+        goto out;
+    }
+    LTS_TRY(lts_pades__put_hexstr(&hex, cms.p, cms.n));
+    /* "<hex>": write the digits only, the zeros of the placeholder stay as padding */
+    LTS_TRY(pwrite_full(&af, hex.p + 1, hex.n - 2, pdf->size + lay.contents_pos + 1));
+    LTS_TRY(lts_io__afile_commit(&af));
+out:
+    lts_io__afile_abort(&af);
+    lts_pades__upd_dispose(&u);
+    lts_buf_dispose(&cms);
+    lts_buf_dispose(&hex);
+    return rc;
+}
+
+lts_status lts_pades_sign(lts_signer *signer, const char *in_path, const char *out_path,
+                          const lts_pades_sign_opts *opts)
+{
+    lts_status rc = LTS_OK;
+    lts_pdf pdf;
+    lts_pades_sign_opts o;
+    size_t reserve = 0, need = 0;
+
+    memset(&pdf, 0, sizeof pdf);
+    pdf.fd = -1;
+    LTS_ENSURE(signer && in_path && out_path && opts, LTS_E_CONFIG, "missing argument");
+    LTS_ENSURE(opts->version >= 1, LTS_E_CONFIG, "PAdES options not initialised");
+    o = *opts;
+    if (o.level == 0)
+        o.level = LTS_LEVEL_B_B;
+    if (o.hash == LTS_HASH_NONE)
+        o.hash = LTS_HASH_SHA256;
+    LTS_ENSURE(o.hash != LTS_HASH_SHA1, LTS_E_UNSUPPORTED, "SHA-1 is not used to sign");
+    LTS_ENSURE(o.level == LTS_LEVEL_B_B || o.level == LTS_LEVEL_B_T || o.level == LTS_LEVEL_ES_T,
+               LTS_E_UNSUPPORTED, "PAdES level %s is not built yet", lts_level_name(o.level));
+    LTS_ENSURE(o.level == LTS_LEVEL_B_B || o.tsa != NULL, LTS_E_CONFIG,
+               "PAdES level %s needs a timestamp authority", lts_level_name(o.level));
+    LTS_ENSURE(strcmp(in_path, out_path) != 0, LTS_E_CONFIG,
+               "%s: the output must not be the input", in_path);
+    LTS_TRY(lts_pades__pdf_open(&pdf, in_path));
+    LTS_TRY(estimate(signer, &o, &reserve));
+    LTS_TRY(attempt(&pdf, signer, out_path, &o, reserve, &need));
+    if (need > 0) {
+        /* the estimate was short: once more with the measured size */
+        reserve = need + 2048;
+        LTS_TRY(attempt(&pdf, signer, out_path, &o, reserve, &need));
+        LTS_ENSURE(need == 0, LTS_E_INTERNAL, "the CMS grew from one signature to the next");
+    }
+out:
+    lts_pades__pdf_close(&pdf);
+    return rc;
+}

@@ -1,0 +1,99 @@
+/* ltsig — PAdES signatures: ETSI EN 319 142-1/-2, ISO 32000-2 §12.8.
+ * Owned by formats/pades.
+ *
+ * A PDF is never rewritten: every signature is appended to the untouched original bytes
+ * as an incremental update (ISO 32000-2 §7.5.6) whose cross-reference section has the
+ * style of the original (a classic table, or an xref stream when the file uses them). */
+#ifndef LTSIG_PADES_H
+#define LTSIG_PADES_H
+
+#include <stdint.h>
+#include "alg.h"
+#include "buf.h"
+#include "clock.h"
+#include "level.h"
+#include "signer.h"
+#include "tsa.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct lts_vdata_source;
+
+typedef struct {
+    unsigned int version;       /**< LTS_PADES_SIGN_OPTS_VERSION */
+    lts_level level;            /**< 0 = B-B */
+    lts_hash hash;              /**< 0 = SHA-256 */
+    lts_scheme scheme;          /**< 0 = the key's default */
+    lts_tsa *tsa;               /**< needed above B-B */
+    struct lts_vdata_source *vdata; /**< needed at B-LT and above */
+    const lts_clock *clock;     /**< NULL = system clock; gives /M */
+    const char *field_name;     /**< /T of the new signature field; NULL = "SignatureN" */
+    int page;                   /**< 0-based page of the (invisible) widget */
+    size_t contents_max;        /**< bytes reserved for the CMS; 0 = estimated from the chain */
+    const char *reason;         /**< optional /Reason (ASCII) */
+    const char *location;       /**< optional /Location (ASCII) */
+} lts_pades_sign_opts;
+#define LTS_PADES_SIGN_OPTS_VERSION 1
+#define LTS_PADES_SIGN_OPTS_INIT                                                          \
+    { LTS_PADES_SIGN_OPTS_VERSION, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL }
+
+/** Sign the PDF at in_path into out_path: an incremental update adding an invisible
+ *  signature field (widget /Rect [0 0 0 0] on opts->page) whose value is a signature
+ *  dictionary /SubFilter /ETSI.CAdES.detached over the /ByteRange of the new revision
+ *  (EN 319 142-1 §5.1). The CMS comes from lts_cades_sign_digest() without
+ *  signing-time. out_path is written atomically (temp file, fsync, rename) and not at
+ *  all on failure; in_path is only read. Encrypted PDFs are refused (LTS_E_UNSUPPORTED),
+ *  damaged ones too (LTS_E_INPUT). Thread-safe on distinct files. */
+LTS_API LTS_MUST_USE lts_status lts_pades_sign(lts_signer *signer, const char *in_path,
+                                              const char *out_path,
+                                              const lts_pades_sign_opts *opts);
+
+/* ---- Reading the signatures of a PDF (used by validation, `ltsig info`) ---- */
+
+typedef enum {
+    LTS_PADES_SIG = 1,          /**< /Type /Sig */
+    LTS_PADES_DOC_TIMESTAMP = 2 /**< /Type /DocTimeStamp, /SubFilter /ETSI.RFC3161 */
+} lts_pades_sig_kind;
+
+/** One signature dictionary as found in the file. Read-only; owned by its lts_pades_doc. */
+typedef struct {
+    lts_pades_sig_kind kind;
+    char *field_name;           /**< /T of the field, or NULL */
+    char *subfilter;            /**< "ETSI.CAdES.detached", "adbe.pkcs7.detached", ... */
+    char *m;                    /**< /M as written ("D:2026..."), or NULL */
+    int64_t byte_range[4];      /**< as written; meaningful only when byte_range_ok */
+    int byte_range_ok;          /**< 1: the checks of lts_pades_sig.problem passed */
+    char *problem;              /**< why the /ByteRange or /Contents is unacceptable, or NULL */
+    lts_span contents;          /**< /Contents with the zero padding removed (DER) */
+    uint64_t revision_end;      /**< end of the revision the signature covers */
+    int covers_whole_file;      /**< 1: no incremental update after this signature */
+} lts_pades_sig;
+
+typedef struct lts_pades_doc lts_pades_doc;
+
+/** Open a PDF and find every signature field value and document timestamp (through
+ *  /AcroForm /Fields, recursively through /Kids). Each /ByteRange is checked: four
+ *  non-negative integers, the first 0, ranges in order without overlap, inside the file,
+ *  the gap exactly the /Contents hex string, the second range ending at an %%EOF marker.
+ *  A failed check is not an error: it is recorded in lts_pades_sig.problem. Errors:
+ *  LTS_E_INPUT (not a PDF, damaged), LTS_E_UNSUPPORTED (encrypted), LTS_E_IO. */
+LTS_API LTS_MUST_USE lts_status lts_pades_open(lts_pades_doc **out, const char *path);
+LTS_API size_t lts_pades_sig_count(const lts_pades_doc *doc);
+/** The i-th signature in file order (by the start of its /Contents); borrowed. */
+LTS_API const lts_pades_sig *lts_pades_sig_get(const lts_pades_doc *doc, size_t i);
+/** Size of the file when it was opened. */
+LTS_API uint64_t lts_pades_file_size(const lts_pades_doc *doc);
+/** NULL is a no-op. */
+LTS_API void lts_pades_free(lts_pades_doc *doc);
+
+/** Digest the two /ByteRange ranges of sig, streamed from path (the file that was
+ *  opened). out must have LTS_HASH_MAX bytes. LTS_E_INPUT when the ranges were refused. */
+LTS_API LTS_MUST_USE lts_status lts_pades_digest(const char *path, const lts_pades_sig *sig,
+                                                lts_hash h, uint8_t *out, size_t *outlen);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
