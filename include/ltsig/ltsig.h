@@ -12,5 +12,6 @@
 #include "cades.h"
 #include "report.h"
 #include "validate.h"
+#include "pades.h"
 
 #endif
