@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <qpdf/qpdf-c.h>
 #include <ltsig/pades.h>
+#include "core/digest.h"
 
 /** What the writer needs to know about the file it appends to. */
 typedef struct {
@@ -75,5 +76,22 @@ lts_status lts_pades__putf(lts_buf *b, const char *fmt, ...) LTS_PRINTF(2, 3);
  *  page `page`: writes the widget, the page with its /Annots extended, and the catalog
  *  or the /AcroForm with /Fields extended and /SigFlags 3. name NULL = "SignatureN". */
 lts_status lts_pades__add_sig_field(lts_pdf_update *u, int page, const char *name, int sig_num);
+
+/* ---- the signature revision ---- */
+
+typedef struct {
+    size_t br_pos;       /* offset in the update of the /ByteRange value */
+    size_t contents_pos; /* offset in the update of '<' of /Contents */
+    size_t hex_n;        /* hex digits reserved */
+} lts_pades_layout;
+
+/** Build the whole signature revision (signature dictionary with a /Contents
+ *  placeholder of hex_n zero digits, field, widget, page, form, xref, trailer). */
+lts_status lts_pades__build_sig_update(lts_pdf_update *u, lts_pdf *pdf,
+                                      const lts_pades_sign_opts *o, size_t hex_n,
+                                      lts_pades_layout *lay);
+/** Fill the /ByteRange of a built update: rg[2] gets the two ranges (absolute). */
+lts_status lts_pades__set_byte_range(lts_pdf_update *u, const lts_pades_layout *lay,
+                                    lts_range *rg);
 
 #endif

@@ -65,6 +65,9 @@ lts_status lts_pades__find_startxref(int fd, uint64_t size, const char *path, ui
         k++;
     LTS_ENSURE(k + 5 <= n && memcmp(tail + k, "%%EOF", 5) == 0, LTS_E_INPUT,
                "%s: no %%%%EOF after startxref (truncated?)", path);
+    for (k += 5; k < n; k++)
+        LTS_ENSURE(is_ws(tail[k]), LTS_E_INPUT,
+                   "%s: data after the last %%%%EOF (truncated or damaged)", path);
     LTS_ENSURE(v < size, LTS_E_INPUT, "%s: startxref %llu lies outside the file", path,
                (unsigned long long)v);
     *out = v;

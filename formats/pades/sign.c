@@ -16,11 +16,6 @@
 /* Room for "[0 a b c]" with three 20-digit numbers, padded with spaces. */
 #define BR_WIDTH 68
 
-typedef struct {
-    size_t br_pos;       /* offset in the update of the /ByteRange value */
-    size_t contents_pos; /* offset in the update of '<' of /Contents */
-    size_t hex_n;        /* hex digits reserved */
-} sig_layout;
 
 static lts_status put_m(lts_buf *b, lts_time t)
 {
@@ -35,7 +30,7 @@ out:
 }
 
 static lts_status write_sig_dict(lts_pdf_update *u, int num, const lts_pades_sign_opts *o,
-                                 size_t hex_n, sig_layout *lay)
+                                 size_t hex_n, lts_pades_layout *lay)
 {
     lts_status rc = LTS_OK;
     LTS_TRY(lts_pades__upd_begin(u, num, 0));
@@ -70,9 +65,9 @@ out:
     return rc;
 }
 
-/* Build the whole update with a /Contents placeholder of hex_n digits. */
-static lts_status build_update(lts_pdf_update *u, lts_pdf *pdf, const lts_pades_sign_opts *o,
-                               size_t hex_n, sig_layout *lay)
+lts_status lts_pades__build_sig_update(lts_pdf_update *u, lts_pdf *pdf,
+                                      const lts_pades_sign_opts *o, size_t hex_n,
+                                      lts_pades_layout *lay)
 {
     lts_status rc = LTS_OK;
     uint8_t id1[16];
@@ -84,6 +79,24 @@ static lts_status build_update(lts_pdf_update *u, lts_pdf *pdf, const lts_pades_
     LTS_TRY(write_sig_dict(u, sig_num, o, hex_n, lay));
     LTS_TRY(lts_pades__add_sig_field(u, o->page, o->field_name, sig_num));
     LTS_TRY(lts_pades__upd_finish(u, id1, sizeof id1));
+out:
+    return rc;
+}
+
+lts_status lts_pades__set_byte_range(lts_pdf_update *u, const lts_pades_layout *lay,
+                                    lts_range *rg)
+{
+    lts_status rc = LTS_OK;
+    char br[BR_WIDTH + 1];
+    int k;
+    rg[0].off = 0;
+    rg[0].len = u->pdf->size + lay->contents_pos;
+    rg[1].off = rg[0].len + lay->hex_n + 2;
+    rg[1].len = u->pdf->size + u->b.n - rg[1].off;
+    k = snprintf(br, sizeof br, "[0 %llu %llu %llu]", (unsigned long long)rg[0].len,
+                 (unsigned long long)rg[1].off, (unsigned long long)rg[1].len);
+    LTS_ENSURE(k > 0 && k <= BR_WIDTH, LTS_E_INTERNAL, "ByteRange does not fit");
+    memcpy(u->b.p + lay->br_pos, br, (size_t)k);
 out:
     return rc;
 }
@@ -152,27 +165,18 @@ static lts_status attempt(lts_pdf *pdf, lts_signer *signer, const char *out_path
     lts_status rc = LTS_OK;
     lts_pdf_update u;
     lts_afile af = LTS_AFILE_INIT;
-    sig_layout lay;
+    lts_pades_layout lay;
     lts_buf cms = LTS_BUF_INIT, hex = LTS_BUF_INIT;
     lts_cades_sign_opts co = LTS_CADES_SIGN_OPTS_INIT;
     lts_range rg[2];
     uint8_t dg[LTS_HASH_MAX];
     size_t dg_n = 0;
-    char br[BR_WIDTH + 1];
-    int k;
 
     memset(&u, 0, sizeof u);
     memset(&lay, 0, sizeof lay);
     *need = 0;
-    LTS_TRY(build_update(&u, pdf, o, 2 * reserve, &lay));
-    rg[0].off = 0;
-    rg[0].len = pdf->size + lay.contents_pos;
-    rg[1].off = rg[0].len + lay.hex_n + 2;
-    rg[1].len = pdf->size + u.b.n - rg[1].off;
-    k = snprintf(br, sizeof br, "[0 %llu %llu %llu]", (unsigned long long)rg[0].len,
-                 (unsigned long long)rg[1].off, (unsigned long long)rg[1].len);
-    LTS_ENSURE(k > 0 && k <= BR_WIDTH, LTS_E_INTERNAL, "ByteRange does not fit");
-    memcpy(u.b.p + lay.br_pos, br, (size_t)k);
+    LTS_TRY(lts_pades__build_sig_update(&u, pdf, o, 2 * reserve, &lay));
+    LTS_TRY(lts_pades__set_byte_range(&u, &lay, rg));
 
     LTS_TRY(lts_io__afile_open(&af, out_path, 0));
     LTS_TRY(copy_original(pdf, &af));
