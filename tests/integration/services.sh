@@ -30,7 +30,11 @@ usage() { echo "usage: $0 start|stop|status PKIDIR" >&2; exit 2; }
 
 [[ $# -eq 2 ]] || usage
 ACTION=$1
-[[ -d "$2" ]] || die "PKIDIR '$2' is not a directory (make it with testdata/pki/make-pki.sh)"
+if [[ ! -d "$2" ]]; then
+    # nothing can be running from a PKI directory that does not exist: stop is a no-op
+    [[ "$ACTION" == stop ]] && { echo "$PROG: $2 does not exist; nothing to stop"; exit 0; }
+    die "PKIDIR '$2' is not a directory (make it with testdata/pki/make-pki.sh)"
+fi
 PKI=$(cd "$2" && pwd -P)
 RUN=$PKI/run
 
@@ -62,8 +66,9 @@ proc_start_time() { # PID — field 22 of /proc/PID/stat, to tell a reused pid f
     local stat
     stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
     stat=${stat##*) }           # drop "pid (comm) ", comm may contain spaces
-    set -- $stat
-    echo "${20}"
+    local -a f
+    read -r -a f <<<"$stat"
+    echo "${f[19]}"
 }
 
 # running NAME — true when run/NAME.pid names a live process that we started
@@ -177,6 +182,7 @@ spawn_group() {
     local name=$1 i
     shift
     rm -f "$RUN/$name.pid.tmp"
+    # shellcheck disable=SC2016  # expanded by the inner bash
     setsid bash -c 'echo $$ >"$0"; exec "$@"' "$RUN/$name.pid.tmp" "$@" \
         </dev/null >>"$RUN/$name.log" 2>&1 &
     for ((i = 0; i < 50; i++)); do
