@@ -1,0 +1,472 @@
+/* tests for backend/pkcs11/pkcs11.c against a real SoftHSMv2 token made by
+ * tests/support/softhsm.sh from the test PKI (env LTS_TEST_PKI, LTS_SRC). */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <ltsig/openssl.h>
+#include "lts_test.h"
+#include "core/digest.h"
+#include "p11_int.h"
+
+#define PIN "ltsig-user-7391" /* the user PIN softhsm.sh sets */
+
+static char tokdir[1024];
+static char module[512];
+static char passin[1100];
+static char uribuf[4][4096];
+
+static int run(const char *cmd)
+{
+    int st = system(cmd);
+    if (st != 0)
+        fprintf(stderr, "\n'%s' failed (%d)\n", cmd, st);
+    return st;
+}
+
+static int suite_init(void)
+{
+    char cmd[4096];
+    const char *pki = lts_test_pki(), *src = getenv("LTS_SRC");
+    FILE *f;
+    if (pki == NULL || src == NULL) {
+        fprintf(stderr, "LTS_TEST_PKI and LTS_SRC must be set\n");
+        return 1;
+    }
+    snprintf(tokdir, sizeof tokdir, "%s/softhsm", lts_test_tmpdir());
+    snprintf(cmd, sizeof cmd, "bash '%s/tests/support/softhsm.sh' create '%s' '%s'", src, tokdir,
+             pki);
+    if (run(cmd) != 0)
+        return 1;
+    snprintf(cmd, sizeof cmd, "%s/softhsm2.conf", tokdir);
+    setenv("SOFTHSM2_CONF", cmd, 1);
+    unsetenv("LTS_PKCS11_MODULE");
+    snprintf(cmd, sizeof cmd, "bash '%s/tests/support/softhsm.sh' module", src);
+    f = popen(cmd, "r");
+    if (f == NULL || fgets(module, sizeof module, f) == NULL) {
+        if (f)
+            pclose(f);
+        return 1;
+    }
+    pclose(f);
+    module[strcspn(module, "\n")] = 0;
+    snprintf(passin, sizeof passin, "file:%s/user.pin", tokdir);
+    return 0;
+}
+
+/* "pkcs11:<path>?module-path=<module><query>" in slot i */
+static const char *p11uri(int i, const char *path, const char *query)
+{
+    snprintf(uribuf[i], sizeof uribuf[i], "pkcs11:%s?module-path=%s%s", path, module,
+             query ? query : "");
+    return uribuf[i];
+}
+
+static lts_signer *open_p11(const char *uri, const char *pass, lts_status want)
+{
+    lts_signer *s = NULL;
+    lts_signer_opts o = LTS_SIGNER_OPTS_INIT;
+    o.passin = pass;
+    lts_status st = lts_signer_open(&s, uri, &o);
+    if (st != want)
+        fprintf(stderr, "\nopen %s: %s (%s)\n", uri, lts_status_name(st),
+                lts_error_last()->message);
+    CU_ASSERT_EQUAL(st, want);
+    if (want != LTS_OK)
+        CU_ASSERT_PTR_NULL(s);
+    return s;
+}
+
+static X509 *pki_cert(const char *name)
+{
+    X509 *x = NULL;
+    FILE *f = fopen(name[0] == '/' ? name : lts_test_pki_file(7, name), "r");
+    if (f) {
+        x = PEM_read_X509(f, NULL, NULL, NULL);
+        fclose(f);
+    }
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    return x;
+}
+
+/* Verify sig over `data` with the key of `cert` (an independent OpenSSL check). */
+static int verify_data(X509 *cert, lts_sig_alg alg, const char *data, lts_span sig)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pctx = NULL;
+    int ok = EVP_DigestVerifyInit(ctx, &pctx, lts_hash__md(alg.hash), NULL,
+                                  X509_get0_pubkey(cert)) == 1;
+    if (ok && alg.scheme == LTS_SCHEME_RSA_PSS)
+        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+             EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, RSA_PSS_SALTLEN_DIGEST) == 1;
+    ok = ok && EVP_DigestVerify(ctx, sig.p, sig.n, (const uint8_t *)data, strlen(data)) == 1;
+    EVP_MD_CTX_free(ctx);
+    ERR_clear_error();
+    return ok;
+}
+
+/* Sign a batch of n messages' digests and check every value against the PKI certificate. */
+static void sign_batch(lts_signer *s, const char *certname, lts_sig_alg alg, size_t n)
+{
+    uint8_t d[8][LTS_HASH_MAX];
+    char msg[8][32];
+    lts_span dg[8];
+    lts_buf out[8];
+    X509 *cert = pki_cert(certname);
+    CU_ASSERT_FATAL(n <= 8);
+    for (size_t i = 0; i < n; i++) {
+        size_t dl = 0;
+        snprintf(msg[i], sizeof msg[i], "document %zu", i);
+        LTS_ASSERT_OK(lts_digest__span(alg.hash, lts_span_of(msg[i], strlen(msg[i])), d[i], &dl));
+        dg[i] = lts_span_of(d[i], dl);
+        out[i] = (lts_buf)LTS_BUF_INIT;
+    }
+    LTS_ASSERT_OK(lts_signer_sign(s, alg, dg, n, out));
+    for (size_t i = 0; i < n; i++) {
+        CU_ASSERT(out[i].n > 0);
+        CU_ASSERT(verify_data(cert, alg, msg[i], lts_buf_span(&out[i])));
+        /* a value for another document must not verify */
+        CU_ASSERT(!verify_data(cert, alg, "another document", lts_buf_span(&out[i])));
+        lts_buf_dispose(&out[i]);
+    }
+    X509_free(cert);
+}
+
+static void test_pkcs11__rsa_pkcs1_and_pss_batches(void)
+{
+    lts_signer *s = open_p11(p11uri(0, "token=ltsig-test;object=signer-rsa;type=private", NULL),
+                             passin, LTS_OK);
+    if (!s)
+        return;
+    sign_batch(s, "signer-rsa.pem", (lts_sig_alg){ LTS_SCHEME_RSA_PKCS1, LTS_HASH_SHA256 }, 5);
+    sign_batch(s, "signer-rsa.pem", (lts_sig_alg){ LTS_SCHEME_RSA_PKCS1, LTS_HASH_SHA384 }, 2);
+    sign_batch(s, "signer-rsa.pem", (lts_sig_alg){ LTS_SCHEME_RSA_PKCS1, LTS_HASH_SHA512 }, 1);
+    sign_batch(s, "signer-rsa.pem", (lts_sig_alg){ LTS_SCHEME_RSA_PSS, LTS_HASH_SHA256 }, 5);
+    sign_batch(s, "signer-rsa.pem", (lts_sig_alg){ LTS_SCHEME_RSA_PSS, LTS_HASH_SHA512 }, 2);
+    /* PKCS#1 v1.5 is deterministic: the token's value equals OpenSSL's with the key file */
+    {
+        uint8_t d[LTS_HASH_MAX];
+        size_t dl = 0, reflen = 0;
+        unsigned char ref[512];
+        lts_buf out = LTS_BUF_INIT;
+        EVP_PKEY *key = NULL;
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        FILE *f = fopen(lts_test_pki_file(0, "signer-rsa.key"), "r");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+        key = PEM_read_PrivateKey(f, NULL, NULL, NULL);
+        fclose(f);
+        LTS_ASSERT_OK(lts_digest__span(LTS_HASH_SHA256, lts_span_of("abc", 3), d, &dl));
+        LTS_ASSERT_OK(lts_signer_sign(s, (lts_sig_alg){ LTS_SCHEME_RSA_PKCS1, LTS_HASH_SHA256 },
+                                      &(lts_span){ d, dl }, 1, &out));
+        reflen = sizeof ref;
+        CU_ASSERT(EVP_DigestSignInit(ctx, NULL, EVP_sha256(), NULL, key) == 1 &&
+                  EVP_DigestSign(ctx, ref, &reflen, (const uint8_t *)"abc", 3) == 1);
+        CU_ASSERT(lts_span_eq(lts_buf_span(&out), lts_span_of(ref, reflen)));
+        EVP_MD_CTX_free(ctx);
+        EVP_PKEY_free(key);
+        lts_buf_dispose(&out);
+    }
+    lts_signer_close(s);
+}
+
+static void test_pkcs11__ecdsa_batches(void)
+{
+    lts_signer *s = open_p11(p11uri(0, "token=ltsig-test;object=signer-ec", NULL), passin, LTS_OK);
+    lts_sig_alg def;
+    if (!s)
+        return;
+    LTS_ASSERT_OK(lts_signer_default_alg(s, LTS_HASH_SHA256, &def));
+    CU_ASSERT_EQUAL(def.scheme, LTS_SCHEME_ECDSA);
+    sign_batch(s, "signer-ec.pem", (lts_sig_alg){ LTS_SCHEME_ECDSA, LTS_HASH_SHA256 }, 6);
+    sign_batch(s, "signer-ec.pem", (lts_sig_alg){ LTS_SCHEME_ECDSA, LTS_HASH_SHA384 }, 2);
+    /* an RSA scheme on an EC key is refused */
+    {
+        uint8_t d[32] = { 0 };
+        lts_buf out = LTS_BUF_INIT;
+        CU_ASSERT_EQUAL(lts_signer_sign(s, (lts_sig_alg){ LTS_SCHEME_RSA_PSS, LTS_HASH_SHA256 },
+                                        &(lts_span){ d, 32 }, 1, &out),
+                        LTS_E_UNSUPPORTED);
+        CU_ASSERT_EQUAL(out.n, 0);
+    }
+    lts_signer_close(s);
+    /* P-384, selected by id alone */
+    s = open_p11(p11uri(0, "token=ltsig-test;id=%03", NULL), passin, LTS_OK);
+    if (!s)
+        return;
+    sign_batch(s, "signer-ec384.pem", (lts_sig_alg){ LTS_SCHEME_ECDSA, LTS_HASH_SHA384 }, 3);
+    lts_signer_close(s);
+}
+
+static void test_pkcs11__chain_leaf_first(void)
+{
+    lts_signer *s = open_p11(p11uri(0, "object=signer-rsa;id=%01", NULL), passin, LTS_OK);
+    const char *names[] = { "signer-rsa.pem", "inter.pem", "root.pem" };
+    STACK_OF(X509) *chain;
+    if (!s)
+        return;
+    chain = lts_signer_get0_chain(s);
+    CU_ASSERT_EQUAL_FATAL(sk_X509_num(chain), 3);
+    for (int i = 0; i < 3; i++) {
+        X509 *x = pki_cert(names[i]);
+        CU_ASSERT_EQUAL(X509_cmp(x, sk_X509_value(chain, i)), 0);
+        X509_free(x);
+    }
+    {
+        lts_buf *ders = NULL;
+        size_t n = 0;
+        LTS_ASSERT_OK(lts_signer_chain_der(s, &ders, &n));
+        CU_ASSERT_EQUAL(n, 3);
+        lts_signer_chain_free(ders, n);
+    }
+    lts_signer_close(s);
+}
+
+static void test_pkcs11__pin_source_in_uri(void)
+{
+    char q[1200];
+    lts_signer *s;
+    snprintf(q, sizeof q, "&pin-source=file:%s/user.pin", tokdir);
+    s = open_p11(p11uri(0, "token=ltsig-test;object=signer-ec", q), NULL, LTS_OK);
+    if (s)
+        sign_batch(s, "signer-ec.pem", (lts_sig_alg){ LTS_SCHEME_ECDSA, LTS_HASH_SHA256 }, 1);
+    lts_signer_close(s);
+    /* a plain absolute path works too */
+    snprintf(q, sizeof q, "&pin-source=%s/user.pin", tokdir);
+    s = open_p11(p11uri(0, "token=ltsig-test;object=signer-ec", q), NULL, LTS_OK);
+    lts_signer_close(s);
+    /* both pin-source and --passin: refused as ambiguous */
+    open_p11(p11uri(0, "token=ltsig-test;object=signer-ec", q), passin, LTS_E_CONFIG);
+    /* a relative pin-source is refused */
+    open_p11(p11uri(0, "token=ltsig-test;object=signer-ec", "&pin-source=user.pin"), NULL,
+             LTS_E_CONFIG);
+    /* a missing PIN file */
+    open_p11(p11uri(0, "token=ltsig-test;object=signer-ec", "&pin-source=file:/nonexistent/pin"),
+             NULL, LTS_E_IO);
+}
+
+static void test_pkcs11__wrong_pin_is_auth_without_pin_text(void)
+{
+    const char *msg;
+    open_p11(p11uri(0, "token=ltsig-test;object=signer-rsa", NULL), "pass:Wr0ng-PIN-31337",
+             LTS_E_AUTH);
+    msg = lts_error_last()->message;
+    CU_ASSERT_PTR_NULL(strstr(msg, "Wr0ng-PIN-31337"));
+    CU_ASSERT_PTR_NULL(strstr(msg, PIN));
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "PIN was refused"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "ltsig-test"));
+    /* the right PIN still works afterwards */
+    lts_signer_close(open_p11(p11uri(0, "token=ltsig-test;object=signer-rsa", NULL), passin,
+                              LTS_OK));
+}
+
+static void test_pkcs11__pin_rules(void)
+{
+    const char *msg;
+    /* no PIN for a login-required token */
+    open_p11(p11uri(0, "token=ltsig-test;object=signer-rsa", NULL), NULL, LTS_E_CONFIG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "needs a PIN"));
+    /* pin-value in the URI is refused, and not echoed */
+    open_p11(p11uri(0, "token=ltsig-test;object=signer-rsa", "&pin-value=" PIN), NULL,
+             LTS_E_CONFIG);
+    msg = lts_error_last()->message;
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "pin-value is refused"));
+    CU_ASSERT_PTR_NULL(strstr(msg, PIN));
+}
+
+static void test_pkcs11__not_found_names_the_label(void)
+{
+    open_p11(p11uri(0, "token=no-such-token;object=signer-rsa", NULL), passin, LTS_E_NOTFOUND);
+    CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "no-such-token"));
+    open_p11(p11uri(0, "token=ltsig-test;object=no-such-key", NULL), passin, LTS_E_NOTFOUND);
+    CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "no-such-key"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "ltsig-test"));
+    /* a label that exists with another id */
+    open_p11(p11uri(0, "token=ltsig-test;object=signer-rsa;id=%02", NULL), passin,
+             LTS_E_NOTFOUND);
+    CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "signer-rsa"));
+    /* a certificate-only object is not a private key */
+    open_p11(p11uri(0, "token=ltsig-test;object=inter", NULL), passin, LTS_E_NOTFOUND);
+    CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "inter"));
+    /* several private keys match a token-only URI */
+    open_p11(p11uri(0, "token=ltsig-test", NULL), passin, LTS_E_CONFIG);
+    CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "more than one"));
+    /* other token attributes take part in the match */
+    open_p11(p11uri(0, "token=ltsig-test;model=NoSuchModel;object=signer-rsa", NULL), passin,
+             LTS_E_NOTFOUND);
+    lts_signer_close(open_p11(p11uri(0, "token=ltsig-test;manufacturer=SoftHSM%20project;"
+                                        "model=SoftHSM%20v2;object=signer-rsa", NULL),
+                              passin, LTS_OK));
+    open_p11(p11uri(0, "token=ltsig-test;object=signer-rsa;library-manufacturer=Nobody", NULL),
+             passin, LTS_E_NOTFOUND);
+}
+
+static void test_pkcs11__bad_uri_and_module(void)
+{
+    open_p11("pkcs11:token=ltsig-test;object=signer rsa", passin, LTS_E_CONFIG);
+    open_p11("pkcs11:token=ltsig-test;bogus=1", passin, LTS_E_CONFIG);
+    open_p11("pkcs11:token=ltsig-test;object=a;object=b", passin, LTS_E_CONFIG);
+    open_p11(p11uri(0, "token=ltsig-test;object=signer-rsa;type=cert", NULL), passin,
+             LTS_E_CONFIG);
+    open_p11("pkcs11:token=ltsig-test;object=signer-rsa?module-name=softhsm2", passin,
+             LTS_E_UNSUPPORTED);
+    open_p11("pkcs11:object=signer-rsa?module-path=/nonexistent/libp11.so", passin,
+             LTS_E_NOTFOUND);
+    CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "/nonexistent/libp11.so"));
+    open_p11("pkcs11:object=signer-rsa?module-path=libsofthsm2.so", passin, LTS_E_CONFIG);
+    /* a shared library that is not a PKCS#11 module */
+    {
+        char q[600];
+        const char *libs[] = { "/lib/x86_64-linux-gnu/libz.so.1", "/usr/lib/x86_64-linux-gnu/libz.so.1",
+                               "/lib64/libz.so.1" };
+        for (size_t i = 0; i < 3; i++) {
+            FILE *f = fopen(libs[i], "r");
+            if (f == NULL)
+                continue;
+            fclose(f);
+            snprintf(q, sizeof q, "pkcs11:object=signer-rsa?module-path=%s", libs[i]);
+            open_p11(q, passin, LTS_E_CONFIG);
+            CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "C_GetFunctionList"));
+            break;
+        }
+    }
+}
+
+static void test_pkcs11__module_from_env(void)
+{
+    setenv("LTS_PKCS11_MODULE", "/nonexistent/from-env.so", 1);
+    open_p11("pkcs11:token=ltsig-test;object=signer-rsa", passin, LTS_E_NOTFOUND);
+    CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "/nonexistent/from-env.so"));
+    setenv("LTS_PKCS11_MODULE", module, 1);
+    lts_signer_close(open_p11("pkcs11:token=ltsig-test;object=signer-rsa", passin, LTS_OK));
+    /* module-path in the URI wins over the environment */
+    setenv("LTS_PKCS11_MODULE", "/nonexistent/from-env.so", 1);
+    lts_signer_close(open_p11(p11uri(0, "token=ltsig-test;object=signer-rsa", NULL), passin,
+                              LTS_OK));
+    unsetenv("LTS_PKCS11_MODULE");
+}
+
+static void test_pkcs11__generated_key_is_not_extractable(void)
+{
+    unsigned long rv = 0;
+    int sens = -1, extr = -1;
+    lts_signer *s = open_p11(p11uri(0, "token=ltsig-test;object=gen-ec", NULL), passin, LTS_OK);
+    char cert[1200];
+    if (!s)
+        return;
+    LTS_ASSERT_OK(lts_pkcs11__probe_key(s, &rv, &sens, &extr));
+    CU_ASSERT_EQUAL(rv, 0x11UL); /* CKR_ATTRIBUTE_SENSITIVE: CKA_VALUE is not given out */
+    CU_ASSERT_EQUAL(sens, 1);
+    CU_ASSERT_EQUAL(extr, 0);
+    snprintf(cert, sizeof cert, "%s/gen-ec.pem", tokdir);
+    sign_batch(s, cert, (lts_sig_alg){ LTS_SCHEME_ECDSA, LTS_HASH_SHA256 }, 3);
+    lts_signer_close(s);
+}
+
+/* ---- concurrency --------------------------------------------------------------------- */
+
+typedef struct {
+    lts_signer *s;
+    X509 *cert;
+    int idx;
+    int failures;
+    int done;
+} worker;
+
+static void *work(void *arg)
+{
+    worker *w = arg;
+    lts_sig_alg alg = { w->idx % 2 ? LTS_SCHEME_RSA_PSS : LTS_SCHEME_RSA_PKCS1, LTS_HASH_SHA256 };
+    for (int i = 0; i < 50; i++) {
+        char msg[64];
+        uint8_t d[LTS_HASH_MAX];
+        size_t dl = 0;
+        lts_buf out = LTS_BUF_INIT;
+        snprintf(msg, sizeof msg, "thread %d message %d", w->idx, i);
+        if (lts_digest__span(alg.hash, lts_span_of(msg, strlen(msg)), d, &dl) != LTS_OK ||
+            lts_signer_sign(w->s, alg, &(lts_span){ d, dl }, 1, &out) != LTS_OK ||
+            !verify_data(w->cert, alg, msg, lts_buf_span(&out)))
+            w->failures++;
+        else
+            w->done++;
+        lts_buf_dispose(&out);
+    }
+    return NULL;
+}
+
+static void run_threads(const char *query)
+{
+    lts_signer *s = open_p11(p11uri(1, "token=ltsig-test;object=signer-rsa", query), passin,
+                             LTS_OK);
+    worker w[4];
+    pthread_t t[4];
+    X509 *cert = pki_cert("signer-rsa.pem");
+    if (!s) {
+        X509_free(cert);
+        return;
+    }
+    for (int i = 0; i < 4; i++) {
+        w[i] = (worker){ s, cert, i, 0, 0 };
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL, work, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        CU_ASSERT_EQUAL(w[i].failures, 0);
+        CU_ASSERT_EQUAL(w[i].done, 50);
+    }
+    lts_signer_close(s);
+    X509_free(cert);
+}
+
+static void test_pkcs11__four_threads_fifty_each(void)
+{
+    run_threads(NULL);          /* default pool: 4 sessions */
+    run_threads("&x-sessions=1"); /* one session: the threads take turns */
+}
+
+static void test_pkcs11__two_signers_share_the_login(void)
+{
+    lts_signer *a = open_p11(p11uri(0, "token=ltsig-test;object=signer-rsa", NULL), passin,
+                             LTS_OK);
+    lts_signer *b = open_p11(p11uri(1, "token=ltsig-test;object=signer-ec", NULL), passin,
+                             LTS_OK);
+    /* while a and b hold the login, a wrong PIN is still refused */
+    open_p11(p11uri(2, "token=ltsig-test;object=signer-ec384", NULL), "pass:not-the-pin",
+             LTS_E_AUTH);
+    CU_ASSERT_PTR_NULL(strstr(lts_error_last()->message, "not-the-pin"));
+    if (a)
+        sign_batch(a, "signer-rsa.pem", (lts_sig_alg){ LTS_SCHEME_RSA_PKCS1, LTS_HASH_SHA256 }, 2);
+    lts_signer_close(a);
+    /* b keeps working after a closed */
+    if (b)
+        sign_batch(b, "signer-ec.pem", (lts_sig_alg){ LTS_SCHEME_ECDSA, LTS_HASH_SHA256 }, 2);
+    lts_signer_close(b);
+    /* and after everything closed (module finalised), a fresh open works */
+    a = open_p11(p11uri(0, "token=ltsig-test;object=signer-rsa", NULL), passin, LTS_OK);
+    if (a)
+        sign_batch(a, "signer-rsa.pem", (lts_sig_alg){ LTS_SCHEME_RSA_PSS, LTS_HASH_SHA384 }, 1);
+    lts_signer_close(a);
+}
+
+int lts_suite_pkcs11(void)
+{
+    static CU_TestInfo tests[] = {
+        { "rsa_pkcs1_and_pss_batches", test_pkcs11__rsa_pkcs1_and_pss_batches },
+        { "ecdsa_batches", test_pkcs11__ecdsa_batches },
+        { "chain_leaf_first", test_pkcs11__chain_leaf_first },
+        { "pin_source_in_uri", test_pkcs11__pin_source_in_uri },
+        { "wrong_pin_is_auth_without_pin_text", test_pkcs11__wrong_pin_is_auth_without_pin_text },
+        { "pin_rules", test_pkcs11__pin_rules },
+        { "not_found_names_the_label", test_pkcs11__not_found_names_the_label },
+        { "bad_uri_and_module", test_pkcs11__bad_uri_and_module },
+        { "module_from_env", test_pkcs11__module_from_env },
+        { "generated_key_is_not_extractable", test_pkcs11__generated_key_is_not_extractable },
+        { "four_threads_fifty_each", test_pkcs11__four_threads_fifty_each },
+        { "two_signers_share_the_login", test_pkcs11__two_signers_share_the_login },
+        CU_TEST_INFO_NULL,
+    };
+    return lts_test_add_suite("pkcs11", suite_init, NULL, tests);
+}
