@@ -19,6 +19,7 @@ static char tokdir[1024];
 static char module[512];
 static char passin[1100];
 static char uribuf[4][4096];
+static char shim[1100]; /* the fault-injecting module, built by suite_init */
 
 static int run(const char *cmd)
 {
@@ -55,6 +56,14 @@ static int suite_init(void)
     pclose(f);
     module[strcspn(module, "\n")] = 0;
     snprintf(passin, sizeof passin, "file:%s/user.pin", tokdir);
+    snprintf(shim, sizeof shim, "%s/p11shim.so", lts_test_tmpdir());
+    snprintf(cmd, sizeof cmd,
+             "%s -shared -fPIC -o '%s' '%s/tests/unit/pkcs11/shim/p11shim.c' "
+             "$(pkg-config --cflags p11-kit-1) -ldl",
+             getenv("CC") ? getenv("CC") : "cc", shim, src);
+    if (run(cmd) != 0)
+        return 1;
+    setenv("LTS_P11_SHIM_REAL", module, 1);
     return 0;
 }
 
@@ -451,6 +460,68 @@ static void test_pkcs11__two_signers_share_the_login(void)
     lts_signer_close(a);
 }
 
+/* ---- faults injected by shim/p11shim.c around the real SoftHSM ------------------------- */
+
+static const char *shim_uri(const char *path, const char *query)
+{
+    snprintf(uribuf[3], sizeof uribuf[3], "pkcs11:%s?module-path=%s%s", path, shim,
+             query ? query : "");
+    return uribuf[3];
+}
+
+static void test_pkcs11__pin_locked_said_clearly(void)
+{
+    const char *msg;
+    /* through the shim with no fault: it is a working module */
+    lts_signer_close(open_p11(shim_uri("token=ltsig-test;object=signer-ec", NULL), passin, LTS_OK));
+    setenv("LTS_P11_SHIM_LOGIN", "locked", 1);
+    open_p11(shim_uri("token=ltsig-test;object=signer-ec", NULL), passin, LTS_E_AUTH);
+    msg = lts_error_last()->message;
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "LOCKED"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "CKR_PIN_LOCKED"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(msg, "ltsig-test"));
+    CU_ASSERT_PTR_NULL(strstr(msg, PIN));
+    CU_ASSERT_EQUAL(lts_error_last()->reason, 0xa4); /* the CK_RV is kept as the reason */
+    setenv("LTS_P11_SHIM_LOGIN", "expired", 1);
+    open_p11(shim_uri("token=ltsig-test;object=signer-ec", NULL), passin, LTS_E_AUTH);
+    CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "expired"));
+    unsetenv("LTS_P11_SHIM_LOGIN");
+}
+
+static void test_pkcs11__failed_sign_leaves_nothing_and_recovers(void)
+{
+    uint8_t d[3][32];
+    lts_span dg[3];
+    lts_buf out[3] = { LTS_BUF_INIT, LTS_BUF_INIT, LTS_BUF_INIT };
+    /* one session only: if the broken session were not replaced, the next call would hang
+     * or fail with CKR_OPERATION_ACTIVE */
+    lts_signer *s = open_p11(shim_uri("token=ltsig-test;object=signer-rsa", "&x-sessions=1"),
+                             passin, LTS_OK);
+    if (!s)
+        return;
+    for (int i = 0; i < 3; i++) {
+        memset(d[i], 'a' + i, 32);
+        dg[i] = lts_span_of(d[i], 32);
+    }
+    setenv("LTS_P11_SHIM_SIGN_FAIL", "2", 1); /* the second value of the batch fails */
+    CU_ASSERT_EQUAL(lts_signer_sign(s, (lts_sig_alg){ LTS_SCHEME_RSA_PKCS1, LTS_HASH_SHA256 },
+                                    dg, 3, out),
+                    LTS_E_CRYPTO);
+    CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "CKR_DEVICE_ERROR"));
+    for (int i = 0; i < 3; i++)
+        CU_ASSERT_EQUAL(out[i].n, 0); /* all or nothing */
+    unsetenv("LTS_P11_SHIM_SIGN_FAIL");
+    for (int round = 0; round < 3; round++) {
+        LTS_ASSERT_OK(lts_signer_sign(s, (lts_sig_alg){ LTS_SCHEME_RSA_PSS, LTS_HASH_SHA256 },
+                                      dg, 3, out));
+        for (int i = 0; i < 3; i++) {
+            CU_ASSERT(out[i].n == 256);
+            lts_buf_dispose(&out[i]);
+        }
+    }
+    lts_signer_close(s);
+}
+
 int lts_suite_pkcs11(void)
 {
     static CU_TestInfo tests[] = {
@@ -466,6 +537,9 @@ int lts_suite_pkcs11(void)
         { "generated_key_is_not_extractable", test_pkcs11__generated_key_is_not_extractable },
         { "four_threads_fifty_each", test_pkcs11__four_threads_fifty_each },
         { "two_signers_share_the_login", test_pkcs11__two_signers_share_the_login },
+        { "pin_locked_said_clearly", test_pkcs11__pin_locked_said_clearly },
+        { "failed_sign_leaves_nothing_and_recovers",
+          test_pkcs11__failed_sign_leaves_nothing_and_recovers },
         CU_TEST_INFO_NULL,
     };
     return lts_test_add_suite("pkcs11", suite_init, NULL, tests);

@@ -1,0 +1,58 @@
+/* A fault-injecting PKCS#11 module for the pkcs11 backend tests (cf. SQLite's test_vfs.c):
+ * it forwards every call to the real module named by env LTS_P11_SHIM_REAL and changes
+ * only what the test asks for, through the environment, at call time:
+ *   LTS_P11_SHIM_LOGIN=locked|expired   C_Login answers CKR_PIN_LOCKED / CKR_PIN_EXPIRED
+ *   LTS_P11_SHIM_SIGN_FAIL=N            the N-th C_Sign from now (1 = the next) answers
+ *                                       CKR_DEVICE_ERROR (the operation then ends)
+ * Built by test_pkcs11.c at run time (cc -shared), never part of the library. */
+#include <p11-kit/pkcs11.h>
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+
+static CK_FUNCTION_LIST shim;
+static CK_FUNCTION_LIST_PTR real;
+static long sign_calls;
+
+static CK_RV shim_login(CK_SESSION_HANDLE h, CK_USER_TYPE u, CK_UTF8CHAR_PTR pin, CK_ULONG n)
+{
+    const char *m = getenv("LTS_P11_SHIM_LOGIN");
+    if (m && strcmp(m, "locked") == 0)
+        return CKR_PIN_LOCKED;
+    if (m && strcmp(m, "expired") == 0)
+        return CKR_PIN_EXPIRED;
+    return real->C_Login(h, u, pin, n);
+}
+
+static CK_RV shim_sign(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG dn, CK_BYTE_PTR sig,
+                       CK_ULONG_PTR sn)
+{
+    const char *f = getenv("LTS_P11_SHIM_SIGN_FAIL");
+    if (f && sig != NULL && ++sign_calls == atol(f)) {
+        CK_ULONG len = *sn;
+        real->C_Sign(h, d, dn, sig, &len); /* end the operation on the real token */
+        return CKR_DEVICE_ERROR;
+    }
+    if (f == NULL)
+        sign_calls = 0;
+    return real->C_Sign(h, d, dn, sig, sn);
+}
+
+CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR out)
+{
+    if (real == NULL) {
+        const char *path = getenv("LTS_P11_SHIM_REAL");
+        void *dl = path ? dlopen(path, RTLD_NOW | RTLD_LOCAL) : NULL;
+        CK_C_GetFunctionList g;
+        if (dl == NULL)
+            return CKR_GENERAL_ERROR;
+        *(void **)(&g) = dlsym(dl, "C_GetFunctionList");
+        if (g == NULL || g(&real) != CKR_OK)
+            return CKR_GENERAL_ERROR;
+        shim = *real;
+        shim.C_Login = shim_login;
+        shim.C_Sign = shim_sign;
+    }
+    *out = &shim;
+    return CKR_OK;
+}
