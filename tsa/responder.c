@@ -74,6 +74,13 @@ out:
 lts_status lts_tsa_responder_new(lts_tsa_responder **out, lts_signer *signer,
                                  const lts_tsa_responder_opts *opts)
 {
+    return lts_tsa__responder_new(out, signer, opts, 1);
+}
+
+/* see tsa_int.h */
+lts_status lts_tsa__responder_new(lts_tsa_responder **out, lts_signer *signer,
+                                  const lts_tsa_responder_opts *opts, int check_eku)
+{
     lts_status rc = LTS_OK;
     lts_tsa_responder *r = NULL;
     lts_tsa_responder_opts def = LTS_TSA_RESPONDER_OPTS_INIT;
@@ -99,7 +106,7 @@ lts_status lts_tsa_responder_new(lts_tsa_responder **out, lts_signer *signer,
     const char *pol = opts->policy ? opts->policy : LTS_TSA_DEFAULT_POLICY;
     LTS_ENSURE((r->policy = OBJ_txt2obj(pol, 1)) != NULL, LTS_E_CONFIG,
                "TSA policy is not a dotted OID: %.100s", pol);
-    rc = lts_tsa__check_eku(r->cert);
+    rc = check_eku ? lts_tsa__check_eku(r->cert) : LTS_OK;
     if (rc != LTS_OK) {
         rc = lts_err__set(LTS_E_CONFIG, LTS_MODULE, LTS_TSA_R_EKU, "TSA signer: %s",
                           lts_error_last()->message);

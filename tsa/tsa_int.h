@@ -26,6 +26,11 @@ lts_status lts_tsa__check_resp(const TS_REQ *req, lts_span resp, X509_STORE *tru
  *  id-kp-timeStamping, in a critical extension. LTS_E_CRYPTO, reason LTS_TSA_R_EKU. */
 lts_status lts_tsa__check_eku(X509 *x);
 
+/** lts_tsa_responder_new, with the signer certificate's EKU check optional: tests use
+ *  check_eku = 0 to make tokens a client must refuse. Never 0 outside tests. */
+lts_status lts_tsa__responder_new(lts_tsa_responder **out, lts_signer *signer,
+                                  const lts_tsa_responder_opts *opts, int check_eku);
+
 /** Load a PEM bundle into a new X509_STORE (purpose timestamping). */
 lts_status lts_tsa__load_trust(X509_STORE **out, const char *pem_file);
 
