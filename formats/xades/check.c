@@ -1,0 +1,606 @@
+/* see ltsig/xades.h — checking ds:Signature elements (EN 319 102-1 §5.2.3 identification
+ * of the signing certificate, §5.2.7 cryptographic verification; XAdES structure per
+ * EN 319 132-1). Trust is judged by validation/. */
+#define LTS_MODULE "xades"
+#include "xades_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <xmlsec/xmlsec.h>
+#include <xmlsec/keys.h>
+#include <xmlsec/nodeset.h>
+#include <xmlsec/transforms.h>
+#include <xmlsec/crypto.h>
+#include <xmlsec/openssl/evp.h>
+#include <openssl/x509v3.h>
+#include "core/codec.h"
+#include "core/digest.h"
+#include "core/err.h"
+#include "core/io.h"
+#include "core/mem.h"
+
+typedef struct {
+    xmlDocPtr doc;
+    const lts_xml_ids *dups;
+    const char *detached;
+    xmlNodePtr sig, si, sv, ki, qp, sp;
+    STACK_OF(X509) *certs;
+    X509 *signer; /* borrowed from certs */
+    lts_xades_check *res;
+} checker;
+
+static lts_status note(lts_xades_check *r, const char *fmt, ...) LTS_PRINTF(2, 3);
+static lts_status note(lts_xades_check *r, const char *fmt, ...)
+{
+    lts_status rc = LTS_OK;
+    char line[512];
+    char **nv = NULL;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    LTS_ALLOC(nv = lts_realloc(r->notes, (r->n_notes + 1) * sizeof *nv));
+    r->notes = nv;
+    LTS_ALLOC(r->notes[r->n_notes] = lts_strdup(line));
+    r->n_notes++;
+out:
+    return rc;
+}
+
+/* Record a problem (the first one is kept in r->problem) and a note. */
+static lts_status problem(lts_xades_check *r, const char *fmt, ...) LTS_PRINTF(2, 3);
+static lts_status problem(lts_xades_check *r, const char *fmt, ...)
+{
+    lts_status rc = LTS_OK;
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (r->problem == NULL)
+        LTS_ALLOC(r->problem = lts_strdup(line));
+    LTS_TRY(note(r, "%s", line));
+out:
+    return rc;
+}
+
+#define FORMAT_FAIL(...)                                                                  \
+    do {                                                                                  \
+        c->res->format_ok = 0;                                                            \
+        LTS_TRY(problem(c->res, __VA_ARGS__));                                            \
+        goto out;                                                                         \
+    } while (0)
+
+static int b64_decode_text(xmlNodePtr n, lts_buf *out)
+{
+    lts_buf t = LTS_BUF_INIT;
+    int ok = n && lts_xades__text(n, &t) == LTS_OK &&
+             lts_b64__decode(out, (const char *)t.p, t.n) == LTS_OK;
+    lts_buf_dispose(&t);
+    if (!ok)
+        lts_error_clear();
+    return ok;
+}
+
+/* ds:Signature's children: SignedInfo, SignatureValue, KeyInfo?, Object* (XML DSig §4). */
+static lts_status read_structure(checker *c)
+{
+    lts_status rc = LTS_OK;
+    xmlNodePtr n = lts_xades__first_el(c->sig);
+    lts_buf alg = LTS_BUF_INIT;
+    lts_sig_alg sa;
+
+    if (!lts_xades__is(n, "SignedInfo", LTS_NS_DS))
+        FORMAT_FAIL("ds:Signature does not start with ds:SignedInfo");
+    c->si = n;
+    n = lts_xades__next_el(n);
+    if (!lts_xades__is(n, "SignatureValue", LTS_NS_DS))
+        FORMAT_FAIL("ds:SignedInfo is not followed by ds:SignatureValue");
+    c->sv = n;
+    n = lts_xades__next_el(n);
+    if (lts_xades__is(n, "KeyInfo", LTS_NS_DS)) {
+        c->ki = n;
+        n = lts_xades__next_el(n);
+    }
+    for (; n; n = lts_xades__next_el(n)) {
+        if (!lts_xades__is(n, "Object", LTS_NS_DS))
+            FORMAT_FAIL("unexpected element %s in ds:Signature", (const char *)n->name);
+    }
+    n = lts_xades__first_el(c->si);
+    if (!lts_xades__is(n, "CanonicalizationMethod", LTS_NS_DS) ||
+        !lts_xades__attr(n, "Algorithm", &alg) || !lts_xades__is_c14n_uri((const char *)alg.p))
+        FORMAT_FAIL("missing or unsupported ds:CanonicalizationMethod");
+    n = lts_xades__next_el(n);
+    if (!lts_xades__is(n, "SignatureMethod", LTS_NS_DS) || !lts_xades__attr(n, "Algorithm", &alg))
+        FORMAT_FAIL("missing ds:SignatureMethod");
+    if (!lts_xades__sig_from_uri((const char *)alg.p, &sa))
+        FORMAT_FAIL("unsupported SignatureMethod %s", (const char *)alg.p);
+    c->res->hash = sa.hash;
+    c->res->scheme = sa.scheme;
+    for (n = lts_xades__next_el(n); n; n = lts_xades__next_el(n))
+        if (!lts_xades__is(n, "Reference", LTS_NS_DS))
+            FORMAT_FAIL("unexpected element %s in ds:SignedInfo", (const char *)n->name);
+out:
+    lts_buf_dispose(&alg);
+    return rc;
+}
+
+/* Every ds:X509Certificate of ds:KeyInfo. */
+static lts_status read_certs(checker *c)
+{
+    lts_status rc = LTS_OK;
+    lts_buf der = LTS_BUF_INIT;
+    X509 *x = NULL;
+    lts_buf *nv;
+
+    if (c->ki == NULL)
+        goto out;
+    for (xmlNodePtr d = lts_xades__first_el(c->ki); d; d = lts_xades__next_el(d)) {
+        if (!lts_xades__is(d, "X509Data", LTS_NS_DS))
+            continue;
+        for (xmlNodePtr e = lts_xades__first_el(d); e; e = lts_xades__next_el(e)) {
+            const unsigned char *p;
+            if (!lts_xades__is(e, "X509Certificate", LTS_NS_DS))
+                continue;
+            der.n = 0;
+            if (!b64_decode_text(e, &der))
+                FORMAT_FAIL("a ds:X509Certificate is not base64");
+            p = der.p;
+            x = d2i_X509(NULL, &p, (long)der.n);
+            if (x == NULL || p != der.p + der.n) {
+                ERR_clear_error();
+                FORMAT_FAIL("a ds:X509Certificate is not a DER certificate");
+            }
+            LTS_ALLOC(sk_X509_push(c->certs, x) > 0 ? c->certs : NULL);
+            x = NULL;
+            LTS_ALLOC(nv = lts_realloc(c->res->certs, (c->res->n_certs + 1) * sizeof *nv));
+            c->res->certs = nv;
+            nv[c->res->n_certs] = der;
+            c->res->n_certs++;
+            memset(&der, 0, sizeof der);
+        }
+    }
+out:
+    X509_free(x);
+    lts_buf_dispose(&der);
+    return rc;
+}
+
+/* xades:QualifyingProperties (1.3.2) targeting this signature, its SignedProperties, the
+ * level, and SigningTime. */
+static lts_status read_qualifying(checker *c)
+{
+    lts_status rc = LTS_OK;
+    lts_buf v = LTS_BUF_INIT, sid = LTS_BUF_INIT;
+    const char *level = "XMLDSig";
+    xmlNodePtr n, ssp, usp = NULL;
+
+    for (xmlNodePtr o = lts_xades__first_el(c->sig); o; o = lts_xades__next_el(o)) {
+        if (!lts_xades__is(o, "Object", LTS_NS_DS))
+            continue;
+        for (n = lts_xades__first_el(o); n; n = lts_xades__next_el(n)) {
+            if (!lts_xades__is(n, "QualifyingProperties", LTS_NS_XADES))
+                continue;
+            if (c->qp)
+                FORMAT_FAIL("more than one xades:QualifyingProperties");
+            c->qp = n;
+        }
+    }
+    if (c->qp == NULL)
+        goto done;
+    level = "B-B";
+    if (!lts_xades__attr(c->qp, "Target", &v) || !lts_xades__attr(c->sig, "Id", &sid) ||
+        v.p[0] != '#' || strcmp((const char *)v.p + 1, (const char *)sid.p) != 0)
+        FORMAT_FAIL("xades:QualifyingProperties/@Target does not name this ds:Signature");
+    c->sp = lts_xades__child(c->qp, "SignedProperties", LTS_NS_XADES);
+    if (c->sp == NULL)
+        FORMAT_FAIL("xades:SignedProperties is missing");
+    ssp = lts_xades__child(c->sp, "SignedSignatureProperties", LTS_NS_XADES);
+    n = ssp ? lts_xades__child(ssp, "SigningTime", LTS_NS_XADES) : NULL;
+    if (n) {
+        LTS_TRY(lts_xades__text(n, &v));
+        if (lts_time_parse_rfc3339(&c->res->signing_time, (const char *)v.p) != LTS_OK) {
+            lts_error_clear();
+            FORMAT_FAIL("xades:SigningTime '%s' is not an xsd:dateTime", (const char *)v.p);
+        }
+        c->res->has_signing_time = 1;
+    }
+    n = lts_xades__child(c->qp, "UnsignedProperties", LTS_NS_XADES);
+    usp = n ? lts_xades__child(n, "UnsignedSignatureProperties", LTS_NS_XADES) : NULL;
+    if (usp && lts_xades__child(usp, "SignatureTimeStamp", LTS_NS_XADES)) {
+        level = "B-T";
+        if (lts_xades__child(usp, "CertificateValues", LTS_NS_XADES) &&
+            lts_xades__child(usp, "RevocationValues", LTS_NS_XADES))
+            level = "B-LT";
+        if (lts_xades__child(usp, "ArchiveTimeStamp", LTS_NS_XADES141) ||
+            lts_xades__child(usp, "ArchiveTimeStamp", LTS_NS_XADES))
+            level = "B-LTA";
+    }
+done:
+    LTS_ALLOC(c->res->level = lts_strdup(level));
+out:
+    lts_buf_dispose(&v);
+    lts_buf_dispose(&sid);
+    return rc;
+}
+
+/* The Id a same-document URI names: "#x" or "#xpointer(id('x'))"; NULL for "" and
+ * "#xpointer(/)" (the whole document). */
+static int uri_id(const char *uri, lts_buf *out)
+{
+    const char *p;
+    size_t n;
+    out->n = 0;
+    if (uri[0] != '#' || strcmp(uri, "#xpointer(/)") == 0)
+        return 0;
+    p = uri + 1;
+    n = strlen(p);
+    if (strncmp(p, "xpointer(id(", 12) == 0 && n > 16 && strcmp(p + n - 3, "'))") == 0 &&
+        (p[12] == '\'' )) {
+        p += 13;
+        n -= 16;
+    }
+    return lts_buf_append(out, p, n) == LTS_OK && lts_buf_nul(out) == LTS_OK;
+}
+
+/* An external reference, checked against the detached content (no transforms). */
+static lts_status check_external(checker *c, xmlNodePtr ref, const char *uri, int *ok)
+{
+    lts_status rc = LTS_OK;
+    lts_buf alg = LTS_BUF_INIT, want = LTS_BUF_INIT;
+    xmlNodePtr dm = lts_xades__child(ref, "DigestMethod", LTS_NS_DS);
+    uint8_t md[LTS_HASH_MAX];
+    size_t mdlen = 0;
+    lts_hash h;
+
+    *ok = 0;
+    if (lts_xades__child(ref, "Transforms", LTS_NS_DS))
+        FORMAT_FAIL("transforms on the external reference '%s' are not supported", uri);
+    if (!dm || !lts_xades__attr(dm, "Algorithm", &alg) ||
+        (h = lts_xades__digest_from_uri((const char *)alg.p)) == LTS_HASH_NONE)
+        FORMAT_FAIL("reference '%s': missing or unsupported DigestMethod", uri);
+    if (!b64_decode_text(lts_xades__child(ref, "DigestValue", LTS_NS_DS), &want))
+        FORMAT_FAIL("reference '%s': DigestValue is not base64", uri);
+    LTS_TRY(lts_digest__file(h, c->detached, NULL, 0, md, &mdlen));
+    *ok = want.n == mdlen && CRYPTO_memcmp(want.p, md, mdlen) == 0;
+    LTS_TRY(note(c->res, "external reference '%s' checked against %s: %s", uri, c->detached,
+                 *ok ? "digest matches" : "DIGEST DIFFERS"));
+out:
+    lts_buf_dispose(&alg);
+    lts_buf_dispose(&want);
+    return rc;
+}
+
+/* Every ds:Reference of SignedInfo; the one to SignedProperties must exist and point at
+ * this signature's SignedProperties element (not another element with the same Id). */
+static lts_status check_references(checker *c)
+{
+    lts_status rc = LTS_OK;
+    lts_buf uri = LTS_BUF_INIT, id = LTS_BUF_INIT, alg = LTS_BUF_INIT;
+    int sp_covered = 0, n_ext = 0, ok;
+
+    for (xmlNodePtr ref = lts_xades__next_el(lts_xades__child(c->si, "SignatureMethod", LTS_NS_DS));
+         ref; ref = lts_xades__next_el(ref)) {
+        xmlNodePtr ts = lts_xades__child(ref, "Transforms", LTS_NS_DS);
+        int external = 0;
+        if (!lts_xades__attr(ref, "URI", &uri)) {
+            uri.n = 0;
+            LTS_TRY(lts_buf_append(&uri, "(no URI)", 9));
+            uri.n = 8;
+            external = 1;
+        } else if (uri.n > 0 && uri.p[0] != '#') {
+            external = 1;
+        }
+        for (xmlNodePtr t = lts_xades__first_el(ts); t; t = lts_xades__next_el(t))
+            if (!lts_xades__attr(t, "Algorithm", &alg) ||
+                !lts_xades__is_transform_uri((const char *)alg.p))
+                FORMAT_FAIL("reference '%s': transform %s is not accepted",
+                            (const char *)uri.p, alg.p ? (const char *)alg.p : "?");
+        if (external) {
+            n_ext++;
+            if (c->detached == NULL || n_ext > 1) {
+                c->res->data_found = 0;
+                LTS_TRY(problem(c->res, "the signed data of reference '%s' is not available "
+                                        "(give it with --detached-content)", (const char *)uri.p));
+                continue;
+            }
+            LTS_TRY(check_external(c, ref, (const char *)uri.p, &ok));
+            if (!c->res->format_ok)
+                goto out;
+        } else {
+            if (uri_id((const char *)uri.p, &id)) {
+                xmlAttrPtr a;
+                if (lts_xades__ids_has(c->dups, (const char *)id.p))
+                    FORMAT_FAIL("the Id '%s' occurs more than once in the document (signature "
+                                "wrapping?)", (const char *)id.p);
+                a = xmlGetID(c->doc, id.p);
+                if (a == NULL)
+                    FORMAT_FAIL("reference '%s': no element has this Id", (const char *)uri.p);
+                if (c->sp && a->parent == c->sp)
+                    sp_covered = 1;
+            }
+            if (lts_xades__reference(ref, 0, &ok) != LTS_OK) {
+                const char *m = lts_error_last()->message;
+                c->res->format_ok = 0;
+                LTS_TRY(problem(c->res, "%s", m));
+                lts_error_clear();
+                goto out;
+            }
+            LTS_TRY(note(c->res, "reference '%s': %s", (const char *)uri.p,
+                         ok ? "digest matches" : "DIGEST DIFFERS"));
+        }
+        if (!ok && c->res->refs_ok) {
+            c->res->refs_ok = 0;
+            LTS_ALLOC(c->res->bad_ref = lts_strdup((const char *)uri.p));
+            LTS_TRY(problem(c->res, "the digest of reference '%s' does not match",
+                            (const char *)uri.p));
+        }
+    }
+    if (c->sp && !sp_covered)
+        FORMAT_FAIL("xades:SignedProperties is not covered by a ds:Reference");
+out:
+    lts_buf_dispose(&uri);
+    lts_buf_dispose(&id);
+    lts_buf_dispose(&alg);
+    return rc;
+}
+
+/* SigningCertificateV2 (or SigningCertificate) Cert[1]: CertDigest against the KeyInfo
+ * certificates, then IssuerSerialV2. Without XAdES properties: the one end-entity
+ * certificate of ds:KeyInfo. */
+static lts_status find_signer(checker *c)
+{
+    lts_status rc = LTS_OK;
+    lts_buf alg = LTS_BUF_INIT, want = LTS_BUF_INIT, isv2 = LTS_BUF_INIT, mine = LTS_BUF_INIT;
+    xmlNodePtr ssp, scv, cert = NULL, cd, dm;
+    uint8_t md[LTS_HASH_MAX];
+    size_t mdlen;
+    lts_hash h;
+    int v2 = 1;
+
+    if (c->sp == NULL) {
+        int leaves = 0;
+        for (int i = 0; i < sk_X509_num(c->certs); i++) {
+            X509 *x = sk_X509_value(c->certs, i);
+            int issues_other = 0;
+            for (int j = 0; j < sk_X509_num(c->certs); j++)
+                if (i != j && X509_check_issued(x, sk_X509_value(c->certs, j)) == X509_V_OK)
+                    issues_other = 1;
+            if (!issues_other) {
+                leaves++;
+                c->signer = x;
+            }
+        }
+        if (leaves != 1) {
+            c->signer = NULL;
+            LTS_TRY(problem(c->res, "no SigningCertificate and ds:KeyInfo does not name one "
+                                    "end-entity certificate"));
+        } else {
+            LTS_TRY(note(c->res, "no XAdES properties: the signer is the end-entity certificate "
+                                 "of ds:KeyInfo"));
+        }
+        goto out;
+    }
+    ssp = lts_xades__child(c->sp, "SignedSignatureProperties", LTS_NS_XADES);
+    scv = ssp ? lts_xades__child(ssp, "SigningCertificateV2", LTS_NS_XADES) : NULL;
+    if (scv == NULL && ssp && (scv = lts_xades__child(ssp, "SigningCertificate", LTS_NS_XADES)))
+        v2 = 0;
+    cert = scv ? lts_xades__child(scv, "Cert", LTS_NS_XADES) : NULL;
+    cd = cert ? lts_xades__child(cert, "CertDigest", LTS_NS_XADES) : NULL;
+    dm = cd ? lts_xades__child(cd, "DigestMethod", LTS_NS_DS) : NULL;
+    if (dm == NULL) {
+        LTS_TRY(problem(c->res, "no xades:SigningCertificateV2/Cert/CertDigest"));
+        goto out;
+    }
+    if (!lts_xades__attr(dm, "Algorithm", &alg) ||
+        (h = lts_xades__digest_from_uri((const char *)alg.p)) == LTS_HASH_NONE)
+        FORMAT_FAIL("unsupported CertDigest DigestMethod");
+    if (!b64_decode_text(lts_xades__child(cd, "DigestValue", LTS_NS_DS), &want))
+        FORMAT_FAIL("CertDigest/DigestValue is not base64");
+    for (int i = 0; i < sk_X509_num(c->certs) && c->signer == NULL; i++) {
+        LTS_TRY(lts_xades__cert_digest(sk_X509_value(c->certs, i), h, md, &mdlen));
+        if (want.n == mdlen && memcmp(want.p, md, mdlen) == 0)
+            c->signer = sk_X509_value(c->certs, i);
+    }
+    if (c->signer == NULL) {
+        LTS_TRY(problem(c->res, "no certificate in ds:KeyInfo matches the CertDigest of "
+                                "SigningCertificate%s", v2 ? "V2" : ""));
+        goto out;
+    }
+    if (v2 && lts_xades__child(cert, "IssuerSerialV2", LTS_NS_XADES)) {
+        if (!b64_decode_text(lts_xades__child(cert, "IssuerSerialV2", LTS_NS_XADES), &isv2))
+            FORMAT_FAIL("IssuerSerialV2 is not base64");
+        LTS_TRY(lts_xades__issuer_serial_v2(c->signer, &mine));
+        if (!lts_span_eq(lts_buf_span(&isv2), lts_buf_span(&mine))) {
+            c->signer = NULL;
+            LTS_TRY(problem(c->res, "IssuerSerialV2 does not match the certificate of CertDigest"));
+            goto out;
+        }
+    }
+    LTS_TRY(note(c->res, "signing certificate identified by SigningCertificate%s",
+                 v2 ? "V2" : " (v1)"));
+out:
+    lts_buf_dispose(&alg);
+    lts_buf_dispose(&want);
+    lts_buf_dispose(&isv2);
+    lts_buf_dispose(&mine);
+    return rc;
+}
+
+/* SignatureValue through xmlsec: C14N(SignedInfo) into the SignatureMethod transform,
+ * keyed with the signing certificate's public key. */
+static lts_status check_signature_value(checker *c, int *ok)
+{
+    lts_status rc = LTS_OK;
+    xmlSecTransformCtx ctx;
+    int have_ctx = 0;
+    xmlSecTransformPtr sm;
+    xmlSecKeyPtr key = NULL;
+    xmlSecKeyDataPtr kd = NULL;
+    xmlSecKeyReq req;
+    xmlSecNodeSetPtr ns = NULL;
+    EVP_PKEY *pk = NULL;
+    lts_xml_quiet q;
+
+    *ok = 0;
+    lts_xades__quiet_begin(&q);
+    LTS_ENSURE(xmlSecKeyReqInitialize(&req) >= 0, LTS_E_NOMEM, "xmlSecKeyReqInitialize");
+    LTS_ENSURE(xmlSecTransformCtxInitialize(&ctx) >= 0, LTS_E_NOMEM, "xmlSecTransformCtx");
+    have_ctx = 1;
+    LTS_OSSL((pk = X509_get_pubkey(c->signer)) != NULL, "X509_get_pubkey");
+    LTS_ALLOC(kd = xmlSecOpenSSLEvpKeyAdopt(pk));
+    pk = NULL;
+    LTS_ALLOC(key = xmlSecKeyCreate());
+    LTS_ENSURE(xmlSecKeySetValue(key, kd) >= 0, LTS_E_NOMEM, "xmlSecKeySetValue");
+    kd = NULL;
+    if (xmlSecTransformCtxNodeRead(&ctx, lts_xades__child(c->si, "CanonicalizationMethod",
+                                                          LTS_NS_DS),
+                                   xmlSecTransformUsageC14NMethod) == NULL)
+        LTS_FAIL(LTS_E_INPUT, "bad CanonicalizationMethod: %s", lts_xades__xmlsec_error());
+    sm = xmlSecTransformCtxNodeRead(&ctx, lts_xades__child(c->si, "SignatureMethod", LTS_NS_DS),
+                                    xmlSecTransformUsageSignatureMethod);
+    if (sm == NULL)
+        LTS_FAIL(LTS_E_INPUT, "bad SignatureMethod: %s", lts_xades__xmlsec_error());
+    sm->operation = xmlSecTransformOperationVerify;
+    LTS_ENSURE(xmlSecTransformSetKeyReq(sm, &req) >= 0, LTS_E_INTERNAL, "xmlSecTransformSetKeyReq");
+    if (!xmlSecKeyMatch(key, NULL, &req)) {
+        LTS_TRY(problem(c->res, "the signing certificate's key does not fit the SignatureMethod"));
+        goto out;
+    }
+    if (xmlSecTransformSetKey(sm, key) < 0)
+        LTS_FAIL(LTS_E_CRYPTO, "xmlSecTransformSetKey: %s", lts_xades__xmlsec_error());
+    LTS_ALLOC(ns = xmlSecNodeSetGetChildren(c->doc, c->si, 1, 0));
+    if (xmlSecTransformCtxXmlExecute(&ctx, ns) < 0)
+        LTS_FAIL(LTS_E_INPUT, "SignedInfo cannot be processed: %s", lts_xades__xmlsec_error());
+    if (xmlSecTransformVerifyNodeContent(sm, c->sv, &ctx) < 0) {
+        /* an undecodable or wrongly sized value is a value that does not verify */
+        LTS_TRY(note(c->res, "SignatureValue unreadable: %s", lts_xades__xmlsec_error()));
+        goto out;
+    }
+    *ok = sm->status == xmlSecTransformStatusOk;
+out:
+    xmlSecNodeSetDestroy(ns);
+    if (have_ctx)
+        xmlSecTransformCtxFinalize(&ctx);
+    xmlSecKeyReqFinalize(&req);
+    if (key)
+        xmlSecKeyDestroy(key);
+    if (kd)
+        xmlSecKeyDataDestroy(kd);
+    EVP_PKEY_free(pk);
+    ERR_clear_error();
+    lts_xades__quiet_end(&q);
+    return rc;
+}
+
+static lts_status check_one(checker *c)
+{
+    lts_status rc = LTS_OK;
+    lts_buf v = LTS_BUF_INIT;
+    unsigned char *der = NULL;
+    int ok = 0, len;
+
+    c->res->format_ok = 1;
+    c->res->refs_ok = 1;
+    c->res->data_found = 1;
+    LTS_ALLOC(c->certs = sk_X509_new_null());
+    if (lts_xades__attr(c->sig, "Id", &v))
+        LTS_ALLOC(c->res->signature_id = lts_strdup((const char *)v.p));
+    LTS_TRY(read_structure(c));
+    if (c->res->format_ok)
+        LTS_TRY(read_certs(c));
+    if (c->res->format_ok)
+        LTS_TRY(read_qualifying(c));
+    if (c->res->format_ok)
+        LTS_TRY(find_signer(c));
+    if (c->res->format_ok)
+        LTS_TRY(check_references(c));
+    if (c->signer) {
+        c->res->signer_found = 1;
+        len = i2d_X509(c->signer, &der);
+        LTS_OSSL(len > 0, "i2d_X509");
+        LTS_TRY(lts_buf_set(&c->res->signer_cert, lts_span_of(der, (size_t)len)));
+    }
+    if (c->res->format_ok && c->res->refs_ok && c->res->data_found && c->signer) {
+        LTS_TRY(check_signature_value(c, &ok));
+        c->res->sig_checked = 1;
+        c->res->sig_ok = ok;
+        if (ok)
+            LTS_TRY(note(c->res, "SignatureValue verifies with the signing certificate's key"));
+        else
+            LTS_TRY(problem(c->res, "the SignatureValue does not verify"));
+    }
+out:
+    OPENSSL_free(der);
+    lts_buf_dispose(&v);
+    sk_X509_pop_free(c->certs, X509_free);
+    c->certs = NULL;
+    return rc;
+}
+
+void lts_xades_checks_free(lts_xades_check *c, size_t n)
+{
+    if (c == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        lts_free(c[i].signature_id);
+        lts_free(c[i].level);
+        lts_free(c[i].bad_ref);
+        lts_free(c[i].problem);
+        lts_buf_dispose(&c[i].signer_cert);
+        for (size_t j = 0; j < c[i].n_certs; j++)
+            lts_buf_dispose(&c[i].certs[j]);
+        lts_free(c[i].certs);
+        for (size_t j = 0; j < c[i].n_notes; j++)
+            lts_free(c[i].notes[j]);
+        lts_free(c[i].notes);
+    }
+    lts_free(c);
+}
+
+lts_status lts_xades_check_file(const char *path, const char *detached_content,
+                                lts_xades_check **out, size_t *n)
+{
+    lts_status rc = LTS_OK;
+    xmlDocPtr doc = NULL;
+    lts_xml_ids dups = { 0 };
+    lts_xades_check *res = NULL;
+    size_t count = 0, i = 0;
+    xmlNodePtr root, s;
+    checker c;
+
+    *out = NULL;
+    *n = 0;
+    LTS_TRY(lts_xades__parse_file(&doc, path));
+    if (detached_content) {
+        uint64_t size = 0;
+        LTS_TRY(lts_io__file_size(detached_content, &size));
+    }
+    LTS_TRY(lts_xades__register_ids(doc, &dups));
+    root = xmlDocGetRootElement(doc);
+    for (s = root; s; s = lts_xades__next(s, root))
+        if (lts_xades__is(s, "Signature", LTS_NS_DS))
+            count++;
+    LTS_ENSURE(count > 0, LTS_E_INPUT, "%s: no ds:Signature element (not an XML signature)", path);
+    LTS_ALLOC(res = lts_calloc(count, sizeof *res));
+    for (s = root; s && i < count; s = lts_xades__next(s, root)) {
+        if (!lts_xades__is(s, "Signature", LTS_NS_DS))
+            continue;
+        memset(&c, 0, sizeof c);
+        c.doc = doc;
+        c.dups = &dups;
+        c.detached = detached_content;
+        c.sig = s;
+        c.res = &res[i++];
+        LTS_TRY(check_one(&c));
+    }
+    *out = res;
+    *n = count;
+    res = NULL;
+out:
+    lts_xades_checks_free(res, count);
+    lts_xades__ids_free(&dups);
+    xmlFreeDoc(doc);
+    return rc;
+}

@@ -1,0 +1,99 @@
+/* formats/xades/xades_int.h — private to formats/xades: XML helpers shared by signing and
+ * checking. */
+#ifndef LTS_XADES_INT_H
+#define LTS_XADES_INT_H
+
+#include <libxml/tree.h>
+#include <openssl/x509.h>
+#include <ltsig/xades.h>
+
+#define LTS_NS_DS "http://www.w3.org/2000/09/xmldsig#"
+#define LTS_NS_XADES "http://uri.etsi.org/01903/v1.3.2#"
+#define LTS_NS_XADES141 "http://uri.etsi.org/01903/v1.4.1#"
+#define LTS_XADES_SP_TYPE "http://uri.etsi.org/01903#SignedProperties"
+
+#define LTS_URI_EXC_C14N "http://www.w3.org/2001/10/xml-exc-c14n#"
+#define LTS_URI_ENVELOPED "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
+#define LTS_URI_BASE64 "http://www.w3.org/2000/09/xmldsig#base64"
+
+/** Largest XML document we parse (the DOM needs several times this in memory). */
+#define LTS_XADES_MAX_DOC ((size_t)512 << 20)
+/** Documents above this size are parsed with XML_PARSE_HUGE (big text nodes). */
+#define LTS_XADES_HUGE_FROM ((size_t)8 << 20)
+
+/* --- xml.c ------------------------------------------------------------------------------ */
+
+/** Initialise libxml2 and xmlsec1 once per process (thread-safe). */
+lts_status lts_xades__init(void);
+
+/** Silence libxml2's per-thread error printing for the duration of a call. */
+typedef struct {
+    void *func;
+    void *ctx;
+} lts_xml_quiet;
+void lts_xades__quiet_begin(lts_xml_quiet *q);
+void lts_xades__quiet_end(const lts_xml_quiet *q);
+
+/** The last xmlsec1 error text of this thread ("" when none), and forget it. */
+const char *lts_xades__xmlsec_error(void);
+void lts_xades__xmlsec_error_clear(void);
+
+/** Parse XML safely: no network, no entity substitution, no DTD loading; a document that
+ *  declares entities or attributes in a DTD is refused. `what` names the input in errors. */
+lts_status lts_xades__parse(xmlDocPtr *out, lts_span data, const char *what);
+/** Read (capped at LTS_XADES_MAX_DOC) and parse a file. */
+lts_status lts_xades__parse_file(xmlDocPtr *out, const char *path);
+
+/** The set of Id values that occur more than once in a document. */
+typedef struct {
+    char **v;
+    size_t n, cap;
+} lts_xml_ids;
+/** Register every Id / ID / id attribute (no namespace) of the document as an XML ID
+ *  (xmlAddID); values found twice go to dups (signature wrapping). */
+lts_status lts_xades__register_ids(xmlDocPtr doc, lts_xml_ids *dups);
+int lts_xades__ids_has(const lts_xml_ids *ids, const char *v);
+void lts_xades__ids_free(lts_xml_ids *ids);
+
+/** Next element in document order after n (pre-order), staying under `top`. */
+xmlNodePtr lts_xades__next(xmlNodePtr n, xmlNodePtr top);
+/** Is n an element with this local name in namespace ns (NULL: no namespace check)? */
+int lts_xades__is(xmlNodePtr n, const char *name, const char *ns);
+/** First element child; next element sibling. */
+xmlNodePtr lts_xades__first_el(xmlNodePtr parent);
+xmlNodePtr lts_xades__next_el(xmlNodePtr n);
+/** First element child named name in ns, or NULL. */
+xmlNodePtr lts_xades__child(xmlNodePtr parent, const char *name, const char *ns);
+/** The attribute value (a copy in out, NUL-terminated) — 0 when absent. */
+int lts_xades__attr(xmlNodePtr n, const char *name, lts_buf *out);
+/** The text content, whitespace kept, into out (NUL-terminated). */
+lts_status lts_xades__text(xmlNodePtr n, lts_buf *out);
+
+/** Canonicalise the subtree at `node` with the algorithm of the CanonicalizationMethod
+ *  element `method` (xmlsec), appending the bytes to out. */
+lts_status lts_xades__c14n(xmlNodePtr method, xmlNodePtr node, lts_buf *out);
+
+/** Run one ds:Reference through xmlsec (same-document URIs only): sign = 1 computes and
+ *  writes DigestValue; sign = 0 compares it and sets *ok. */
+lts_status lts_xades__reference(xmlNodePtr ref, int sign, int *ok);
+
+/* --- alg.c ------------------------------------------------------------------------------ */
+
+const char *lts_xades__digest_uri(lts_hash h);
+lts_hash lts_xades__digest_from_uri(const char *uri);
+/** SignatureMethod URI of alg; NULL when XML DSig has none we support. */
+const char *lts_xades__sig_uri(lts_sig_alg alg);
+int lts_xades__sig_from_uri(const char *uri, lts_sig_alg *out);
+/** Is uri a canonicalisation algorithm we accept? */
+int lts_xades__is_c14n_uri(const char *uri);
+/** Is uri a reference transform we accept? */
+int lts_xades__is_transform_uri(const char *uri);
+
+/** ECDSA: DER Ecdsa-Sig-Value -> r||s, each `flen` bytes (RFC 4050 / RFC 6931). */
+lts_status lts_xades__ecdsa_der_to_raw(lts_span der, size_t flen, lts_buf *out);
+/** DER of RFC 5035 IssuerSerial { GeneralNames { directoryName issuer }, serial }. */
+lts_status lts_xades__issuer_serial_v2(X509 *cert, lts_buf *out);
+/** Digest of the DER of cert. */
+lts_status lts_xades__cert_digest(X509 *cert, lts_hash h, uint8_t *out, size_t *outlen);
+
+#endif
