@@ -13,5 +13,6 @@
 #include "report.h"
 #include "validate.h"
 #include "pades.h"
+#include "xades.h"
 
 #endif
