@@ -1,13 +1,203 @@
-/* The CAdES validation process. Not implemented yet. */
+/* The CAdES validation process: ETSI EN 319 102-1 §5.3 (basic signature validation) for each
+ * SignerInfo of a CMS SignedData, with the format checks of EN 319 122-1. */
 #define LTS_MODULE "validate"
 #include "validation_int.h"
 
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <ltsig/cades.h>
 #include "core/err.h"
+#include "core/io.h"
+#include "core/mem.h"
+
+/* RFC 2253 text of a name, into a new string (lts_free). */
+static lts_status name_text(char **out, const X509_NAME *name)
+{
+    lts_status rc = LTS_OK;
+    BIO *bio = NULL;
+    char *p = NULL;
+    long n;
+    LTS_ALLOC(bio = BIO_new(BIO_s_mem()));
+    LTS_OSSL(X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0, "X509_NAME_print_ex");
+    n = BIO_get_mem_data(bio, &p);
+    LTS_ALLOC(*out = lts_calloc(1, (size_t)n + 1));
+    if (n > 0)
+        memcpy(*out, p, (size_t)n);
+out:
+    BIO_free(bio);
+    return rc;
+}
+
+static lts_status fill_signer(lts_sig_result *s, X509 *cert)
+{
+    lts_status rc = LTS_OK;
+    BIGNUM *bn = NULL;
+    char *hex = NULL;
+    LTS_TRY(name_text(&s->signer, X509_get_subject_name(cert)));
+    LTS_TRY(name_text(&s->signer_issuer, X509_get_issuer_name(cert)));
+    LTS_OSSL((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL)) != NULL,
+             "ASN1_INTEGER_to_BN");
+    LTS_OSSL((hex = BN_bn2hex(bn)) != NULL, "BN_bn2hex");
+    LTS_TRY(lts_report__set_str(&s->signer_serial, hex));
+out:
+    OPENSSL_free(hex);
+    BN_free(bn);
+    return rc;
+}
+
+typedef struct {
+    const char *path;
+    const lts_validate_opts *o;
+    lts_report *r;
+    const lts_cades *c;
+    X509_STORE *store;
+    STACK_OF(X509) *certs;   /* every embedded certificate: the untrusted pool */
+} ctx;
+
+static void lower(lts_sig_result *s, lts_indication i, lts_subindication sub)
+{
+    lts_report__lower(&s->indication, &s->subindication, i, sub);
+}
+
+static const char *verdict(lts_cades_verdict v)
+{
+    return v == LTS_CADES_OK ? "OK" : v == LTS_CADES_BAD ? "FAILED" : "not checked";
+}
+
+/* Decide the indication from the format's checks (EN 319 102-1 §5.2.3, §5.2.7). */
+static lts_status judge(lts_sig_result *s, const lts_cades_signer_check *k, int attached,
+                        const char *detached)
+{
+    lts_status rc = LTS_OK;
+    if (!k->has_signed_attrs) {
+        lower(s, LTS_IND_TOTAL_FAILED, LTS_SUB_FORMAT_FAILURE);
+        LTS_TRY(lts_report__msg(s, "format: no signed attributes, not a CAdES signature"));
+        goto out;
+    }
+    if (k->content_type == LTS_CADES_BAD ||
+        (k->message_digest == LTS_CADES_BAD && !k->content_found))
+        lower(s, LTS_IND_TOTAL_FAILED, LTS_SUB_FORMAT_FAILURE);
+    LTS_TRY(lts_report__msg(s, "content-type attribute: %s", verdict(k->content_type)));
+    if (k->content_found) {
+        LTS_TRY(lts_report__msg(s, "message-digest attribute vs. %s: %s",
+                                attached ? "the attached content" :
+                                detached ? "the detached content" : "the given digest",
+                                k->message_digest == LTS_CADES_OK ? "matches" : "DOES NOT MATCH"));
+        if (k->message_digest == LTS_CADES_BAD)
+            lower(s, LTS_IND_TOTAL_FAILED, LTS_SUB_HASH_FAILURE);
+    } else if (k->message_digest != LTS_CADES_BAD) {
+        lower(s, LTS_IND_INDETERMINATE, LTS_SUB_SIGNED_DATA_NOT_FOUND);
+        LTS_TRY(lts_report__msg(s, "message-digest: detached signature and no content given "
+                                   "(--detached-content FILE)"));
+    }
+    if (k->signer_cert < 0) {
+        lower(s, LTS_IND_INDETERMINATE, LTS_SUB_NO_SIGNING_CERTIFICATE_FOUND);
+        LTS_TRY(lts_report__msg(s, "signer certificate: not found in the SignedData"));
+        goto out;
+    }
+    LTS_TRY(lts_report__msg(s, "signature value over the signed attributes: %s",
+                            verdict(k->signature)));
+    if (k->signature == LTS_CADES_BAD)
+        lower(s, LTS_IND_TOTAL_FAILED, LTS_SUB_SIG_CRYPTO_FAILURE);
+    else if (k->signature == LTS_CADES_UNCHECKED)
+        lower(s, LTS_IND_INDETERMINATE, LTS_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE);
+    LTS_TRY(lts_report__msg(s, "signing-certificate%s attribute vs. the signer certificate: %s",
+                            k->signing_cert_attr == 1 ? "" : "-v2", verdict(k->signing_cert)));
+    if (k->signing_cert != LTS_CADES_OK)
+        lower(s, LTS_IND_INDETERMINATE, LTS_SUB_NO_SIGNING_CERTIFICATE_FOUND);
+out:
+    if (rc == LTS_OK && k->detail[0] && s->indication != LTS_IND_TOTAL_PASSED)
+        rc = lts_report__msg(s, "first problem: %s", k->detail);
+    return rc;
+}
+
+static lts_status check_chain(ctx *x, lts_sig_result *s, X509 *cert)
+{
+    lts_status rc = LTS_OK;
+    lts_chain_result cr;
+    memset(&cr, 0, sizeof cr);
+    LTS_TRY(lts_chain__verify(x->store, cert, x->certs, x->r->validation_time, &cr));
+    lower(s, cr.indication, cr.sub);
+    LTS_TRY(lts_report__msg(s, "%s%s", cr.detail,
+                            x->o->trust ? "" : " (no --trust anchors were given)"));
+out:
+    lts_chain_result__dispose(&cr);
+    return rc;
+}
+
+static lts_status one_signer(ctx *x, size_t i)
+{
+    lts_status rc = LTS_OK;
+    lts_sig_result *s = NULL;
+    lts_cades_check_opts co = LTS_CADES_CHECK_OPTS_INIT;
+    lts_cades_signer_check k;
+    X509 *cert = NULL;
+    int attached = lts_cades_has_content(x->c);
+
+    LTS_TRY(lts_report__add_sig(x->r, "CAdES", &s));
+    if (!attached)
+        co.detached_path = x->o->detached_content;
+    LTS_TRY(lts_cades_check_signer(x->c, i, &co, &k));
+    if (k.alg.hash != LTS_HASH_NONE)
+        LTS_TRY(lts_report__set_str(&s->digest_algorithm, lts_hash_name(k.alg.hash)));
+    if (k.alg.scheme != LTS_SCHEME_NONE)
+        LTS_TRY(lts_report__set_str(&s->signature_algorithm, lts_scheme_name(k.alg.scheme)));
+    s->has_signing_time = k.has_signing_time;
+    s->signing_time = k.signing_time;
+    s->best_signature_time = x->r->validation_time; /* B-B: no proof of existence yet */
+    LTS_TRY(lts_report__set_str(&s->level, k.signing_cert_attr ? "B-B" : "CMS"));
+    if (attached && x->o->detached_content)
+        LTS_TRY(lts_report__msg(s, "the content is attached; --detached-content was not used"));
+    if (k.signer_cert >= 0) {
+        lts_span der = lts_cades_cert(x->c, (size_t)k.signer_cert);
+        const unsigned char *p = der.p;
+        LTS_OSSL((cert = d2i_X509(NULL, &p, (long)der.n)) != NULL, "signer certificate");
+        LTS_TRY(fill_signer(s, cert));
+    }
+    LTS_TRY(judge(s, &k, attached, co.detached_path));
+    if (cert != NULL)
+        LTS_TRY(check_chain(x, s, cert));
+out:
+    X509_free(cert);
+    return rc;
+}
 
 lts_status lts_validation__cades(const char *path, const lts_validate_opts *o, lts_report *r)
 {
-    (void)o;
-    (void)r;
-    return lts_err__set(LTS_E_UNSUPPORTED, LTS_MODULE, 0,
-                        "%s: validation of CAdES signatures is not built yet", path);
+    lts_status rc = LTS_OK;
+    lts_buf data = LTS_BUF_INIT;
+    lts_cades *c = NULL;
+    lts_span *ders = NULL;
+    ctx x;
+    size_t n;
+
+    memset(&x, 0, sizeof x);
+    LTS_TRY(lts_io__read_file(&data, path, 0));
+    if ((rc = lts_cades_parse(&c, lts_buf_span(&data))) != LTS_OK) {
+        lts_err__wrap("%s", path);
+        goto out;
+    }
+    if ((rc = lts_trust__load(&x.store, o->trust)) != LTS_OK)
+        goto out;
+    n = lts_cades_cert_count(c);
+    LTS_ALLOC(ders = lts_calloc(n ? n : 1, sizeof *ders));
+    for (size_t i = 0; i < n; i++)
+        ders[i] = lts_cades_cert(c, i);
+    LTS_TRY(lts_chain__certs_from_der(&x.certs, ders, n, NULL));
+    x.path = path;
+    x.o = o;
+    x.r = r;
+    x.c = c;
+    for (size_t i = 0; i < lts_cades_signer_count(c); i++)
+        LTS_TRY(one_signer(&x, i));
+out:
+    lts_free(ders);
+    sk_X509_pop_free(x.certs, X509_free);
+    X509_STORE_free(x.store);
+    lts_cades_free(c);
+    lts_buf_dispose(&data);
+    return rc;
 }

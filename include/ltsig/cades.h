@@ -41,6 +41,76 @@ LTS_API LTS_MUST_USE lts_status lts_cades_sign_digest(lts_buf *out, lts_signer *
                                                      lts_span digest,
                                                      const lts_cades_sign_opts *opts);
 
+
+/* ---- Reading and checking CMS SignedData (any producer; DER, BER or PEM) ---- */
+
+typedef struct lts_cades lts_cades; /**< opaque: a parsed CMS SignedData */
+
+/** Parse a CMS ContentInfo holding SignedData (RFC 5652 §3, §5): DER or BER, or PEM
+ *  ("CMS" / "PKCS7" labels). Trailing bytes after the ContentInfo are refused. The bytes
+ *  are copied. *out is the caller's (lts_cades_free); NULL on failure (LTS_E_INPUT for
+ *  anything that is not a well-formed SignedData). Thread-safe on distinct objects. */
+LTS_API LTS_MUST_USE lts_status lts_cades_parse(lts_cades **out, lts_span data);
+/** NULL is a no-op. */
+LTS_API void lts_cades_free(lts_cades *c);
+
+/** The number of SignerInfos. */
+LTS_API size_t lts_cades_signer_count(const lts_cades *c);
+/** 1 when the content is embedded (eContent present), 0 for a detached signature. */
+LTS_API int lts_cades_has_content(const lts_cades *c);
+/** The number of certificates in SignedData.certificates, and the DER of the i-th one
+ *  (borrowed from c; an empty span when i is out of range). */
+LTS_API size_t lts_cades_cert_count(const lts_cades *c);
+LTS_API lts_span lts_cades_cert(const lts_cades *c, size_t i);
+/** The bytes that were parsed (DER or BER, PEM decoded); borrowed from c. */
+LTS_API lts_span lts_cades_der(const lts_cades *c);
+
+/** Outcome of one check: a verdict (OK/BAD) or UNCHECKED when it could not be made (the
+ *  `detail` of the result says why). */
+typedef enum {
+    LTS_CADES_UNCHECKED = 0,
+    LTS_CADES_OK = 1,
+    LTS_CADES_BAD = 2
+} lts_cades_verdict;
+
+/** Where the signed content comes from when checking the message-digest attribute.
+ *  An attached content always wins; else `digest` when digest.n > 0 (made with the
+ *  SignerInfo's digest algorithm — PAdES passes its /ByteRange digest); else the file
+ *  at detached_path, hashed in blocks; else the digest stays UNCHECKED. */
+typedef struct {
+    unsigned int version;        /**< LTS_CADES_CHECK_OPTS_VERSION */
+    const char *detached_path;
+    lts_span digest;
+} lts_cades_check_opts;
+#define LTS_CADES_CHECK_OPTS_VERSION 1
+#define LTS_CADES_CHECK_OPTS_INIT { LTS_CADES_CHECK_OPTS_VERSION, NULL, { NULL, 0 } }
+
+/** What lts_cades_check_signer found about one SignerInfo (caller's storage; holds no
+ *  pointers, nothing to free). */
+typedef struct {
+    int has_signed_attrs;              /**< 0: no signed attributes at all (not CAdES) */
+    lts_cades_verdict content_type;    /**< content-type attribute present and = eContentType */
+    lts_cades_verdict message_digest;  /**< message-digest attribute vs. the content */
+    int content_found;                 /**< 0: detached and no content or digest was given */
+    lts_cades_verdict signature;       /**< the value over the signed attributes */
+    lts_cades_verdict signing_cert;    /**< signing-certificate(-v2) vs. the signer cert */
+    int signing_cert_attr;             /**< 0 none, 1 signing-certificate, 2 -v2 */
+    int has_signing_time;
+    lts_time signing_time;
+    lts_sig_alg alg;                   /**< scheme NONE / hash NONE when not recognised */
+    long signer_cert;                  /**< index for lts_cades_cert(), -1 when not embedded */
+    char detail[256];                  /**< the first problem found, one line; "" if none */
+} lts_cades_signer_check;
+
+/** Check SignerInfo i of c: message digest, signature value, signing certificate
+ *  attribute, content type, signing time (EN 319 122-1 §5.2, RFC 5652 §5.4-5.6, RFC 5035).
+ *  Verdicts go into *out; a failure status only when the check could not run at all
+ *  (LTS_E_NOTFOUND for a bad index, LTS_E_IO when the detached file cannot be read,
+ *  LTS_E_NOMEM). o may be NULL (attached content only). */
+LTS_API LTS_MUST_USE lts_status lts_cades_check_signer(const lts_cades *c, size_t i,
+                                                      const lts_cades_check_opts *o,
+                                                      lts_cades_signer_check *out);
+
 #ifdef __cplusplus
 }
 #endif

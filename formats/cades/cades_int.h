@@ -1,0 +1,33 @@
+/* formats/cades/cades_int.h — private to formats/cades: the parsed CMS and the helpers the
+ * signing, checking and extending files share. */
+#ifndef LTS_CADES_INT_H
+#define LTS_CADES_INT_H
+
+#include <openssl/cms.h>
+#include <openssl/x509.h>
+#include <ltsig/cades.h>
+
+struct lts_cades {
+    CMS_ContentInfo *cms;  /* decoded */
+    lts_buf der;           /* the exact bytes that were parsed (PEM already decoded) */
+    lts_buf *certs;        /* DER of each embedded certificate, in order */
+    size_t n_certs;
+};
+
+/** Append the DER of an OpenSSL object made by i2d (len < 0 is an error). */
+lts_status lts_cades__append_i2d(lts_buf *b, unsigned char *der, int len, const char *what);
+
+/** The signature AlgorithmIdentifier for alg as DER (RFC 5754, RFC 4055, RFC 5758). */
+lts_status lts_cades__sig_algid(lts_buf *out, lts_sig_alg alg);
+/** The digest AlgorithmIdentifier of h (parameters absent, RFC 5754 §2). */
+lts_status lts_cades__md_algid(lts_buf *out, lts_hash h);
+
+/** Read the signature algorithm of a SignerInfo (the digest from digestAlgorithm, the
+ *  scheme and PSS parameters from signatureAlgorithm). LTS_E_UNSUPPORTED when unknown. */
+lts_status lts_cades__si_alg(CMS_SignerInfo *si, lts_sig_alg *out, int *pss_saltlen,
+                             lts_hash *pss_mgf_hash);
+
+/** DER SET OF the signed attributes of si, as signed (RFC 5652 §5.4). */
+lts_status lts_cades__signed_attrs_der(CMS_SignerInfo *si, lts_buf *out);
+
+#endif

@@ -1,0 +1,130 @@
+/* see ltsig/cades.h: parsing CMS SignedData from any producer (RFC 5652 §3, §5). */
+#define LTS_MODULE "cades"
+#include "cades_int.h"
+
+#include <string.h>
+#include <limits.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include "core/err.h"
+#include "core/mem.h"
+
+static int is_pem(lts_span d)
+{
+    size_t i = 0;
+    while (i < d.n && (d.p[i] == ' ' || d.p[i] == '\t' || d.p[i] == '\r' || d.p[i] == '\n'))
+        i++;
+    return d.n - i >= 10 && memcmp(d.p + i, "-----BEGIN", 10) == 0;
+}
+
+/* Decode the first PEM block labelled CMS or PKCS7 into der. */
+static lts_status pem_decode(lts_buf *der, lts_span data)
+{
+    lts_status rc = LTS_OK;
+    BIO *bio = NULL;
+    char *name = NULL, *header = NULL;
+    unsigned char *bytes = NULL;
+    long len = 0;
+    LTS_ENSURE(data.n <= INT_MAX, LTS_E_INPUT, "PEM input too large");
+    LTS_ALLOC(bio = BIO_new_mem_buf(data.p, (int)data.n));
+    if (PEM_read_bio(bio, &name, &header, &bytes, &len) != 1)
+        LTS_FAIL_OSSL(LTS_E_INPUT, "malformed PEM");
+    LTS_ENSURE(strcmp(name, "CMS") == 0 || strcmp(name, "PKCS7") == 0, LTS_E_INPUT,
+               "PEM block '%.40s' is not CMS or PKCS7", name);
+    LTS_TRY(lts_buf_append(der, bytes, (size_t)len));
+out:
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(bytes);
+    BIO_free(bio);
+    return rc;
+}
+
+static lts_status collect_certs(lts_cades *c)
+{
+    lts_status rc = LTS_OK;
+    STACK_OF(X509) *certs = CMS_get1_certs(c->cms);
+    int n = certs ? sk_X509_num(certs) : 0;
+    ERR_clear_error(); /* no certificates is not an error */
+    if (n > 0)
+        LTS_ALLOC(c->certs = lts_calloc((size_t)n, sizeof *c->certs));
+    for (int i = 0; i < n; i++) {
+        unsigned char *der = NULL;
+        int len = i2d_X509(sk_X509_value(certs, i), &der);
+        LTS_TRY(lts_cades__append_i2d(&c->certs[i], der, len, "certificate"));
+        c->n_certs++;
+    }
+out:
+    sk_X509_pop_free(certs, X509_free);
+    return rc;
+}
+
+lts_status lts_cades_parse(lts_cades **out, lts_span data)
+{
+    lts_status rc = LTS_OK;
+    lts_cades *c = NULL;
+    const unsigned char *p;
+
+    *out = NULL;
+    LTS_ENSURE(data.n > 0, LTS_E_INPUT, "empty input, not CMS");
+    LTS_ALLOC(c = lts_calloc(1, sizeof *c));
+    if (is_pem(data))
+        LTS_TRY(pem_decode(&c->der, data));
+    else
+        LTS_TRY(lts_buf_set(&c->der, data));
+    LTS_ENSURE(c->der.n <= LONG_MAX, LTS_E_INPUT, "CMS too large");
+    p = c->der.p;
+    c->cms = d2i_CMS_ContentInfo(NULL, &p, (long)c->der.n);
+    if (c->cms == NULL)
+        LTS_FAIL_OSSL(LTS_E_INPUT, "not a CMS ContentInfo (truncated or malformed)");
+    LTS_ENSURE(p == c->der.p + c->der.n, LTS_E_INPUT, "%zu trailing bytes after the CMS",
+               (size_t)(c->der.p + c->der.n - p));
+    LTS_ENSURE(OBJ_obj2nid(CMS_get0_type(c->cms)) == NID_pkcs7_signed, LTS_E_INPUT,
+               "the CMS is not SignedData");
+    LTS_TRY(collect_certs(c));
+    *out = c;
+    c = NULL;
+out:
+    lts_cades_free(c);
+    return rc;
+}
+
+void lts_cades_free(lts_cades *c)
+{
+    if (c == NULL)
+        return;
+    CMS_ContentInfo_free(c->cms);
+    lts_buf_dispose(&c->der);
+    for (size_t i = 0; i < c->n_certs; i++)
+        lts_buf_dispose(&c->certs[i]);
+    lts_free(c->certs);
+    lts_free(c);
+}
+
+size_t lts_cades_signer_count(const lts_cades *c)
+{
+    STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(c->cms);
+    int n = sis ? sk_CMS_SignerInfo_num(sis) : 0;
+    return n > 0 ? (size_t)n : 0;
+}
+
+int lts_cades_has_content(const lts_cades *c)
+{
+    ASN1_OCTET_STRING **pos = CMS_get0_content(c->cms);
+    return pos != NULL && *pos != NULL;
+}
+
+size_t lts_cades_cert_count(const lts_cades *c)
+{
+    return c->n_certs;
+}
+
+lts_span lts_cades_cert(const lts_cades *c, size_t i)
+{
+    return i < c->n_certs ? lts_buf_span(&c->certs[i]) : lts_span_of(NULL, 0);
+}
+
+lts_span lts_cades_der(const lts_cades *c)
+{
+    return lts_buf_span(&c->der);
+}
