@@ -1,5 +1,6 @@
-/* ltsig — timestamp providers (RFC 3161 / RFC 5816).
- * Owned by the tsa/ module; this first version fixes the shape callers use. */
+/* ltsig — timestamps (RFC 3161 / RFC 5816): the client that formats use (lts_tsa), and
+ * a responder with its HTTP front (lts_tsa_responder, lts_tsa_server) that ltsigd, the
+ * demo and the tests serve. Owned by the tsa/ module. */
 #ifndef LTSIG_TSA_H
 #define LTSIG_TSA_H
 
@@ -23,13 +24,36 @@ typedef struct {
 #define LTS_TSA_OPTS_VERSION 1
 #define LTS_TSA_OPTS_INIT { LTS_TSA_OPTS_VERSION, 0, NULL, NULL, NULL }
 
-/** An RFC 3161 client over HTTP(S) trying `urls` in order. */
+/** An RFC 3161 client over HTTP(S) trying `urls` in order (each http:// or https://;
+ *  the strings are copied). opts may be NULL (defaults). With opts->trust_file the TSA
+ *  chain must verify to those anchors (purpose timestamping); without it only the token
+ *  signature and the TSA certificate itself are checked. *out is the caller's: close it
+ *  with lts_tsa_close(). LTS_E_CONFIG for a bad URL or policy, LTS_E_IO for an unreadable
+ *  trust_file. An lts_tsa is used by one thread at a time.
+ *
+ *  Typical use (CAdES signature timestamp, RFC 3161 appendix A / EN 319 122-1 §5.3):
+ *      lts_tsa *tsa = NULL;  lts_buf tok = LTS_BUF_INIT;
+ *      const char *urls[] = { "http://127.0.0.1:18082/" };
+ *      LTS_TRY(lts_tsa_open_http(&tsa, urls, 1, NULL));
+ *      LTS_TRY(lts_tsa_stamp(tsa, LTS_HASH_SHA256, sha256_of_signature_value, &tok));
+ *      ... tok.p / tok.n is the DER TimeStampToken to put in the unsigned attribute ...
+ *      lts_buf_dispose(&tok);  lts_tsa_close(tsa);
+ *  For a PAdES document timestamp, digest is the hash of the /ByteRange bytes and the
+ *  token goes, as is, into /Contents of the /DocTimeStamp dictionary. */
 LTS_API LTS_MUST_USE lts_status lts_tsa_open_http(lts_tsa **out, const char *const *urls,
                                                  size_t n_urls, const lts_tsa_opts *opts);
 
-/** Timestamp `digest` (made with h). token gets the DER TimeStampToken (a CMS
- *  ContentInfo), already checked: status granted, nonce, imprint, TSA certificate with the
- *  critical timeStamping EKU, signature. */
+/** Timestamp `digest` (made with h: SHA-256, SHA-384 or SHA-512; digest.n must be
+ *  lts_hash_size(h)). The request carries a random 64-bit nonce, certReq true and
+ *  opts->policy when set. token (caller's storage, LTS_BUF_INIT) gets the DER
+ *  TimeStampToken, a CMS ContentInfo holding a SignedData over a TSTInfo, byte for byte as
+ *  the TSA sent it, already checked: HTTP 200 and content type, status granted (or
+ *  grantedWithMods), nonce, imprint (algorithm and digest), policy, the TSA certificate
+ *  present with the sole critical timeStamping EKU (RFC 3161 §2.3), the signature and its
+ *  ESS signing-certificate(-v2) binding, and the chain when trust_file was given. On
+ *  failure token is empty and lts_error_last() says what each URL did (see the reasons
+ *  below). Responses are capped at LTS_TSA_MAX_RESPONSE bytes; each URL gets
+ *  opts->timeout_s seconds. */
 LTS_API LTS_MUST_USE lts_status lts_tsa_stamp(lts_tsa *t, lts_hash h, lts_span digest,
                                              lts_buf *token);
 
