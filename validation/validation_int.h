@@ -72,3 +72,80 @@ lts_status lts_chain__verify(X509_STORE *trust, X509 *leaf, STACK_OF(X509) *untr
 void lts_chain_result__dispose(lts_chain_result *r);
 
 #endif
+
+/* ---- validation data (vdata engineer): shared by collect.c, ocsp.c, crl.c, aia.c,
+ * vdata_offline.c, vdata_cache.c. Outside the guard above, so it has its own. ---- */
+#ifndef LTS_VALIDATION_VDATA_INT_H
+#define LTS_VALIDATION_VDATA_INT_H
+
+#include <openssl/ocsp.h>
+#include <openssl/x509.h>
+#include <ltsig/sys/vdata.h>
+
+/** Clock skew allowed on thisUpdate / nextUpdate (seconds). */
+#define LTS_VDATA_SKEW 300
+/** Default timeout of the online collector (seconds). */
+#define LTS_VDATA_TIMEOUT 10L
+/** Largest OCSP response / CRL / caIssuers answer we accept. */
+#define LTS_VDATA_MAX_OCSP ((size_t)1 << 20)
+#define LTS_VDATA_MAX_CRL ((size_t)64 << 20)
+#define LTS_VDATA_MAX_CERTS ((size_t)1 << 20)
+
+/* aia.c: helpers */
+lts_status lts_vdata__x509_from_der(X509 **out, lts_span der, const char *what);
+lts_status lts_vdata__x509_to_der(X509 *x, lts_buf *out);
+/** ASN1_TIME to seconds since the epoch; LTS_E_INPUT when unreadable. */
+lts_status lts_vdata__time(const ASN1_TIME *t, lts_time *out);
+/** Subject of x for messages ("/O=.../CN=..."), into buf. */
+const char *lts_vdata__name(X509 *x, char *buf, size_t cap);
+/** 1 when `cand` issued `cert`: name/AKI/keyCertSign (X509_check_issued) and signature. */
+int lts_vdata__issued_by(X509 *cert, X509 *cand);
+/** 1 when x is self-signed (issued by itself, signature verifies). */
+int lts_vdata__self_signed(X509 *x);
+/** The http(s) URLs of cert: kind NID_ad_OCSP or NID_ad_ca_issuers (AIA), or
+ *  NID_crl_distribution_points. *out is a NULL-terminated array freed with
+ *  lts_vdata__urls_free(); an empty array when none. */
+lts_status lts_vdata__urls(X509 *cert, int kind, char ***out, size_t *n);
+void lts_vdata__urls_free(char **urls);
+/** Certificates from DER, PEM (several), or PKCS#7 certs-only (DER or PEM), appended to
+ *  `into`. `where` names the origin in messages. */
+lts_status lts_vdata__parse_certs(lts_span data, STACK_OF(X509) *into, const char *where);
+/** Certificates of a PEM/DER file (new stack). */
+lts_status lts_vdata__load_certs(const char *path, STACK_OF(X509) **out);
+/** Re-record the last error with `reason` (and "prefix " before the message when
+ *  non-NULL); returns rc. */
+lts_status lts_vdata__reason(lts_status rc, int reason, const char *prefix);
+/** One HTTP exchange with messages of the form "<what> <url> did not answer within N s".
+ *  GET when body is NULL. Fails unless the status is 200. */
+lts_status lts_vdata__http(const char *what, const char *url, const lts_span *body,
+                           const char *content_type, long timeout_s, const char *ca_file,
+                           size_t max, lts_buf *out);
+/** GET caIssuers `url` and pick the certificate that issued `cert` (new, caller's). */
+lts_status lts_vdata__fetch_issuer(const char *url, X509 *cert, long timeout_s,
+                                   const char *ca_file, X509 **out);
+
+/* ocsp.c */
+/** Check resp for (cert, issuer) as lts_vdata_ocsp_check() says; `where` names its origin.
+ *  *signer (optional) gets the responder certificate (new reference). */
+lts_status lts_vdata__ocsp_verify(OCSP_RESPONSE *resp, X509 *cert, X509 *issuer, lts_time now,
+                                  const char *where, lts_revocation_info *info, X509 **signer);
+/** POST an OCSP request for (cert, issuer) to url; check the answer (nonce per policy,
+ *  then lts_vdata__ocsp_verify at `now`); out gets the DER response. */
+lts_status lts_vdata__fetch_ocsp(const char *url, X509 *cert, X509 *issuer, lts_vdata_nonce nonce,
+                                 long timeout_s, const char *ca_file, lts_time now, lts_buf *out);
+/** Parse a DER OCSPResponse that must fill `der` exactly. */
+lts_status lts_vdata__ocsp_parse(lts_span der, OCSP_RESPONSE **out, const char *where);
+/** 1 when resp has a SingleResponse for (cert, issuer); *single (optional) gets it. */
+int lts_vdata__ocsp_find(OCSP_BASICRESP *bs, X509 *cert, X509 *issuer, OCSP_SINGLERESP **single);
+
+/* crl.c */
+/** Parse a DER or PEM CRL. */
+lts_status lts_vdata__crl_parse(lts_span data, X509_CRL **out, const char *where);
+/** Check crl against issuer (and cert when non-NULL) as lts_vdata_crl_check() says. */
+lts_status lts_vdata__crl_verify(X509_CRL *crl, X509 *cert, X509 *issuer, lts_time now,
+                                 const char *where, lts_revocation_info *info);
+/** GET a CRL from url (DER or PEM), check it against issuer at now; out gets DER. */
+lts_status lts_vdata__fetch_crl(const char *url, X509 *issuer, long timeout_s,
+                                const char *ca_file, lts_time now, lts_buf *out);
+
+#endif

@@ -123,7 +123,6 @@ out:
 lts_status lts_pades__pdf_open(lts_pdf *pdf, const char *path)
 {
     lts_status rc = LTS_OK;
-    char eb[512];
     char head[64];
     uint8_t last = 0;
     QPDF_ERROR_CODE qe;
@@ -161,9 +160,14 @@ lts_status lts_pades__pdf_open(lts_pdf *pdf, const char *path)
     qpdf_set_suppress_warnings(pdf->q, QPDF_TRUE);
     qpdf_set_attempt_recovery(pdf->q, QPDF_FALSE);
     qe = qpdf_read(pdf->q, path, NULL);
-    if (qe & QPDF_ERRORS)
-        LTS_FAIL(LTS_E_INPUT, "%s: damaged PDF: %s", path,
-                 lts_pades__qpdf_err(pdf, eb, sizeof eb));
+    if (qe & QPDF_ERRORS) {
+        qpdf_error e = qpdf_has_error(pdf->q) ? qpdf_get_error(pdf->q) : NULL;
+        const char *t = e ? qpdf_get_error_message_detail(pdf->q, e) : NULL;
+        if (e && qpdf_get_error_code(pdf->q, e) == qpdf_e_password)
+            LTS_FAIL(LTS_E_UNSUPPORTED, "%s: encrypted PDFs are not supported "
+                                        "(password protected)", path);
+        LTS_FAIL(LTS_E_INPUT, "%s: damaged PDF: %s", path, (t && *t) ? t : "unreadable");
+    }
     LTS_ENSURE(!qpdf_is_encrypted(pdf->q), LTS_E_UNSUPPORTED,
                "%s: encrypted PDFs are not supported", path);
     LTS_TRY(read_trailer(pdf));
