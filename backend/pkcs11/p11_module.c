@@ -229,6 +229,22 @@ static int session_logged_in(p11_module *m, CK_SESSION_HANDLE h)
     return si.state == CKS_RO_USER_FUNCTIONS || si.state == CKS_RW_USER_FUNCTIONS;
 }
 
+/* What the token says about the tries left after a refused PIN (v2.40 CK_TOKEN_INFO). */
+static const char *tries_hint(p11_module *m, CK_SLOT_ID slot)
+{
+    CK_TOKEN_INFO ti;
+    if (m->fl->C_GetTokenInfo(slot, &ti) != CKR_OK)
+        return "";
+    if (ti.flags & CKF_USER_PIN_LOCKED)
+        return "; the user PIN is now LOCKED (CKR_PIN_LOCKED): the security officer must "
+               "unlock it";
+    if (ti.flags & CKF_USER_PIN_FINAL_TRY)
+        return "; one try left: the next wrong PIN locks the token";
+    if (ti.flags & CKF_USER_PIN_COUNT_LOW)
+        return "; the token reports few tries left";
+    return "";
+}
+
 static lts_status login_locked(p11_module *m, CK_SLOT_ID slot, CK_SESSION_HANDLE h, lts_span pin,
                                const char *what)
 {
@@ -255,8 +271,8 @@ static lts_status login_locked(p11_module *m, CK_SLOT_ID slot, CK_SESSION_HANDLE
     case CKR_PIN_INCORRECT:
     case CKR_PIN_INVALID:
     case CKR_PIN_LEN_RANGE:
-        LTS_FAIL_R(LTS_E_AUTH, (int)rv, "token '%s': the PIN was refused (%s)", what,
-                   lts_p11__rv_name(rv, b, sizeof b));
+        LTS_FAIL_R(LTS_E_AUTH, (int)rv, "token '%s': the PIN was refused (%s)%s", what,
+                   lts_p11__rv_name(rv, b, sizeof b), tries_hint(m, slot));
     case CKR_PIN_LOCKED:
         LTS_FAIL_R(LTS_E_AUTH, (int)rv,
                    "token '%s': the user PIN is LOCKED after too many wrong tries "

@@ -576,15 +576,35 @@ out:
     return ok;
 }
 
+/* For EC keys, compare the curve (CKA_EC_PARAMS holds the named curve's OID in DER). */
+static int ec_matches(p11_signer *p, X509 *cert)
+{
+    lts_buf params = LTS_BUF_INIT;
+    EVP_PKEY *pk = X509_get0_pubkey(cert);
+    char group[80];
+    unsigned char *der = NULL;
+    int len, ok = 0;
+    if (pk == NULL || !EVP_PKEY_is_a(pk, "EC"))
+        goto out;
+    if (get_attr(p, p->key, CKA_EC_PARAMS, 1024, &params) != LTS_OK) {
+        ok = 1; /* not readable: leave the check to the signature verification */
+        lts_error_clear();
+        goto out;
+    }
+    if (EVP_PKEY_get_utf8_string_param(pk, "group", group, sizeof group, NULL) != 1)
+        goto out;
+    len = i2d_ASN1_OBJECT(OBJ_nid2obj(OBJ_txt2nid(group)), &der);
+    ok = len > 0 && lts_span_eq(lts_buf_span(&params), lts_span_of(der, (size_t)len));
+out:
+    ERR_clear_error();
+    OPENSSL_free(der);
+    lts_buf_dispose(&params);
+    return ok;
+}
+
 static int cert_fits_key(p11_signer *p, X509 *cert)
 {
-    EVP_PKEY *pk = X509_get0_pubkey(cert);
-    ERR_clear_error();
-    if (pk == NULL)
-        return 0;
-    if (p->ktype == CKK_EC)
-        return EVP_PKEY_is_a(pk, "EC");
-    return rsa_matches(p, cert);
+    return p->ktype == CKK_EC ? ec_matches(p, cert) : rsa_matches(p, cert);
 }
 
 /* The leaf: a certificate with the key's CKA_ID (when it has one), else its CKA_LABEL; then
@@ -595,29 +615,32 @@ static lts_status build_chain(p11_signer *p)
     tok_cert *c = NULL;
     size_t n = 0;
     lts_buf kid = LTS_BUF_INIT, klabel = LTS_BUF_INIT;
-    int leaf = -1, by_id = 0;
+    int leaf = -1;
     unsigned char *used = NULL;
     X509 *cur;
     LTS_TRY(get_attr(p, p->key, CKA_ID, 1024, &kid));
     LTS_TRY(get_attr(p, p->key, CKA_LABEL, 1024, &klabel));
     LTS_TRY(read_certs(p, &c, &n));
+    /* By CKA_ID first, then by CKA_LABEL. Several matches (a renewed certificate for the
+     * same key): the one issued last, i.e. the latest notBefore. */
     for (int pass = 0; pass < 2 && leaf < 0; pass++) {
         const lts_buf *want = pass == 0 ? &kid : &klabel;
         if (want->n == 0)
             continue;
-        for (size_t i = 0; i < n && leaf < 0; i++) {
+        for (size_t i = 0; i < n; i++) {
             const lts_buf *have = pass == 0 ? &c[i].id : &c[i].label;
-            if (lts_span_eq(lts_buf_span(want), lts_buf_span(have)) &&
-                cert_fits_key(p, c[i].cert)) {
+            if (!lts_span_eq(lts_buf_span(want), lts_buf_span(have)) ||
+                !cert_fits_key(p, c[i].cert))
+                continue;
+            if (leaf < 0 || ASN1_TIME_compare(X509_get0_notBefore(c[i].cert),
+                                              X509_get0_notBefore(c[leaf].cert)) > 0)
                 leaf = (int)i;
-                by_id = pass == 0;
-            }
         }
     }
+    ERR_clear_error();
     LTS_ENSURE(leaf >= 0, LTS_E_NOTFOUND,
                "%s: no certificate on the token has the key's CKA_ID or CKA_LABEL and its "
                "public key", p->what);
-    (void)by_id;
     LTS_ALLOC(used = lts_calloc(n, 1));
     LTS_ALLOC(p->chain = sk_X509_new_null());
     LTS_OSSL(sk_X509_push(p->chain, c[leaf].cert) > 0, "sk_X509_push");
@@ -701,6 +724,10 @@ static lts_status open_in(p11_signer *p, const lts_p11_uri *u, lts_buf *pin, int
            LTS_E_CONFIG, "token '%s': C_OpenSession failed", tok);
     p->has_anchor = 1;
     if (have_pin) {
+        /* A locked PIN: say so without spending another try. */
+        LTS_ENSURE(!(ti.flags & CKF_USER_PIN_LOCKED), LTS_E_AUTH,
+                   "token '%s': the user PIN is LOCKED after too many wrong tries "
+                   "(CKF_USER_PIN_LOCKED); the security officer must unlock or reset it", tok);
         rc = lts_p11__login(p->mod, p->slot, p->anchor, lts_buf_span(pin), tok);
         lts_buf_wipe(pin);
         LTS_TRY(rc);

@@ -522,6 +522,59 @@ static void test_pkcs11__failed_sign_leaves_nothing_and_recovers(void)
     lts_signer_close(s);
 }
 
+/* ---- the leaf certificate choice (changes the suite's token: keep these last) --------- */
+
+static void test_pkcs11__leaf_choice(void)
+{
+    char cmd[8192];
+    const char *pki = lts_test_pki();
+    lts_signer *s;
+    X509 *want;
+    snprintf(cmd, sizeof cmd,
+             "set -e; export SOFTHSM2_CONF='%s/softhsm2.conf'; cd '%s/work';"
+             "p11() { pkcs11-tool --module '%s' --token-label ltsig-test --login "
+             "--pin %s \"$@\" >/dev/null 2>&1; };"
+             /* a P-384 certificate under signer-ec's id, issued after signer-ec's (so the
+              * latest-notBefore rule alone would take it): must not be taken for the P-256 key */
+             "openssl req -new -key '%s/signer-ec384.key' -subj '/CN=wrong curve' -out wrong.csr;"
+             "openssl x509 -req -in wrong.csr -CA '%s/inter.pem' -CAkey '%s/inter.key' "
+             "-set_serial 0x0bad -days 30 -out wrong.pem 2>/dev/null;"
+             "openssl x509 -in wrong.pem -outform DER -out wrong.der;"
+             "p11 --write-object wrong.der --type cert --id 02 --label signer-ec-wrong;"
+             /* a renewed certificate for signer-rsa's key, issued now (the first: a day ago) */
+             "openssl req -new -key '%s/signer-rsa.key' -subj '/O=ltsig test/CN=Test Signer RSA' "
+             "-out renew.csr;"
+             "openssl x509 -req -in renew.csr -CA '%s/inter.pem' -CAkey '%s/inter.key' "
+             "-set_serial 0x5eed -days 30 -out renewed.pem 2>/dev/null;"
+             "openssl x509 -in renewed.pem -outform DER -out renewed.der;"
+             "p11 --write-object renewed.der --type cert --id 01 --label signer-rsa-renewed;"
+             /* a key with no certificate at all */
+             "p11 --keypairgen --key-type EC:prime256v1 --id 30 --label nocert --usage-sign",
+             tokdir, tokdir, module, PIN, pki, pki, pki, pki, pki, pki);
+    CU_ASSERT_EQUAL_FATAL(run(cmd), 0);
+
+    s = open_p11(p11uri(0, "token=ltsig-test;object=signer-ec", NULL), passin, LTS_OK);
+    want = pki_cert("signer-ec.pem");
+    CU_ASSERT(s && X509_cmp(lts_signer_get0_cert(s), want) == 0);
+    X509_free(want);
+    if (s)
+        sign_batch(s, "signer-ec.pem", (lts_sig_alg){ LTS_SCHEME_ECDSA, LTS_HASH_SHA256 }, 1);
+    lts_signer_close(s);
+
+    s = open_p11(p11uri(0, "token=ltsig-test;object=signer-rsa", NULL), passin, LTS_OK);
+    if (s) {
+        ASN1_INTEGER *sn = X509_get_serialNumber(lts_signer_get0_cert(s));
+        CU_ASSERT_EQUAL(ASN1_INTEGER_get(sn), 0x5eed);
+        CU_ASSERT_EQUAL(sk_X509_num(lts_signer_get0_chain(s)), 3);
+        sign_batch(s, "signer-rsa.pem", (lts_sig_alg){ LTS_SCHEME_RSA_PKCS1, LTS_HASH_SHA256 }, 1);
+    }
+    lts_signer_close(s);
+
+    open_p11(p11uri(0, "token=ltsig-test;object=nocert", NULL), passin, LTS_E_NOTFOUND);
+    CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "no certificate"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "nocert"));
+}
+
 int lts_suite_pkcs11(void)
 {
     static CU_TestInfo tests[] = {
@@ -540,6 +593,7 @@ int lts_suite_pkcs11(void)
         { "pin_locked_said_clearly", test_pkcs11__pin_locked_said_clearly },
         { "failed_sign_leaves_nothing_and_recovers",
           test_pkcs11__failed_sign_leaves_nothing_and_recovers },
+        { "leaf_choice", test_pkcs11__leaf_choice },
         CU_TEST_INFO_NULL,
     };
     return lts_test_add_suite("pkcs11", suite_init, NULL, tests);
