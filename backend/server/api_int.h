@@ -1,0 +1,33 @@
+/* backend/server/api_int.h — private to ltsigd: what the CSC API files share. */
+#ifndef LTS_SRV_API_INT_H
+#define LTS_SRV_API_INT_H
+
+#include <jansson.h>
+#include "srv_int.h"
+
+typedef struct {
+    srv_ctx *ctx;
+    const char *peer;
+    int status;
+    json_t *resp;         /* the response body, or NULL for none */
+    char user[80];        /* the authenticated user, "" before authentication */
+    char token_hash[65];  /* SHA-256 of the access token in use */
+} api_req;
+
+/** Set the CSC error response {"error", "error_description"}. */
+void api_error(api_req *r, int status, const char *error, const char *desc);
+/** api_error plus an audit entry "refused" and a warn log line. */
+void api_refuse(api_req *r, const char *event, const char *cred, int status, const char *error,
+                const char *desc);
+/** 500 server_error; the details (from lts_error_last) go to the log only. */
+void api_server_error(api_req *r, const char *event);
+long long api_now(void);
+/** The string member `key` of body, or NULL when absent or not a string. */
+const char *api_str(json_t *body, const char *key);
+
+void api_m_list(api_req *r, json_t *body);
+void api_m_info(api_req *r, json_t *body);
+void api_m_authorize(api_req *r, json_t *body);
+void api_m_sign_hash(api_req *r, json_t *body);
+
+#endif

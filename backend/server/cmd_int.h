@@ -1,0 +1,26 @@
+/* backend/server/cmd_int.h — private to ltsigd: what the command files share. */
+#ifndef LTS_SRV_CMD_INT_H
+#define LTS_SRV_CMD_INT_H
+
+#include "srv_int.h"
+
+typedef struct {
+    const char *config, *user, *password_file, *pin_file, *algo, *credential, *subject,
+        *chain, *output;
+} srv_opts;
+
+/** getopt_long over the ltsigd options; -1 on a usage error (already printed). */
+int srv_parse_opts(int argc, char **argv, srv_opts *o);
+/** Print "ltsigd: what: <last error>" to stderr; returns 1. */
+int srv_fail(const char *what);
+/** Print the usage; returns 2. */
+int srv_usage(const char *text);
+/** Load the configuration, open (and create) the database, and the token if asked. */
+lts_status srv_open_ctx(srv_ctx *ctx, const char *config, int with_token);
+void srv_close_ctx(srv_ctx *ctx);
+/** 1 when s is 1..max of [A-Za-z0-9._@-]. */
+int srv_name_ok(const char *s, size_t max);
+/** Unix time now, as text. */
+void srv_now_str(char out[24]);
+
+#endif

@@ -1,0 +1,115 @@
+/* ltsigd storage on SQLite: WAL journal, a busy timeout so the admin commands and the
+ * running service can share the file, every value bound as text. */
+#define LTS_MODULE "ltsigd"
+#include "srv_int.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <sqlite3.h>
+#include "core/err.h"
+#include "core/mem.h"
+
+typedef struct {
+    srv_db base; /* first member */
+    sqlite3 *h;
+} sqlite_db;
+
+static lts_status sq_exec(srv_db *db, const char *sql, const char *const *params, int n,
+                          srv_row_fn fn, void *ud, long *changes)
+{
+    sqlite_db *s = (sqlite_db *)db;
+    lts_status rc = LTS_OK;
+    sqlite3_stmt *st = NULL;
+    const char *vals[SRV_ROW_MAX];
+    int r = sqlite3_prepare_v2(s->h, sql, -1, &st, NULL);
+    LTS_ENSURE(r == SQLITE_OK, LTS_E_IO, "database: %s", sqlite3_errmsg(s->h));
+    for (int i = 0; i < n; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "$%d", i + 1);
+        int idx = sqlite3_bind_parameter_index(st, name);
+        if (idx == 0)
+            continue;
+        r = params[i] ? sqlite3_bind_text(st, idx, params[i], -1, SQLITE_TRANSIENT)
+                      : sqlite3_bind_null(st, idx);
+        LTS_ENSURE(r == SQLITE_OK, LTS_E_IO, "database: %s", sqlite3_errmsg(s->h));
+    }
+    for (;;) {
+        r = sqlite3_step(st);
+        if (r == SQLITE_DONE)
+            break;
+        LTS_ENSURE(r == SQLITE_ROW, r == SQLITE_CONSTRAINT ? LTS_E_INPUT : LTS_E_IO,
+                   "database: %s", sqlite3_errmsg(s->h));
+        if (fn == NULL)
+            continue;
+        int nc = sqlite3_column_count(st);
+        if (nc > SRV_ROW_MAX)
+            nc = SRV_ROW_MAX;
+        for (int i = 0; i < nc; i++)
+            vals[i] = (const char *)sqlite3_column_text(st, i);
+        if (fn(ud, nc, vals))
+            break;
+    }
+    if (changes)
+        *changes = (long)sqlite3_changes(s->h);
+out:
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static lts_status sq_script(srv_db *db, const char *sql)
+{
+    sqlite_db *s = (sqlite_db *)db;
+    char *err = NULL;
+    lts_status rc = LTS_OK;
+    if (sqlite3_exec(s->h, sql, NULL, NULL, &err) != SQLITE_OK)
+        rc = lts_err__set(LTS_E_IO, LTS_MODULE, 0, "database: %s", err ? err : "?");
+    sqlite3_free(err);
+    return rc;
+}
+
+static void sq_close(srv_db *db)
+{
+    sqlite_db *s = (sqlite_db *)db;
+    sqlite3_close_v2(s->h);
+    pthread_mutex_destroy(&s->base.mu);
+    lts_free(s);
+}
+
+static const srv_db_ops sqlite_ops = { 1, "sqlite", sq_exec, sq_script, sq_close };
+
+lts_status srv_db__sqlite_open(srv_db **out, const char *path)
+{
+    lts_status rc = LTS_OK;
+    sqlite_db *s = NULL;
+    pthread_mutexattr_t ma;
+    int mu_ok = 0;
+    *out = NULL;
+    LTS_ALLOC(s = lts_calloc(1, sizeof *s));
+    pthread_mutexattr_init(&ma);
+    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+    mu_ok = pthread_mutex_init(&s->base.mu, &ma) == 0;
+    pthread_mutexattr_destroy(&ma);
+    LTS_ENSURE(mu_ok, LTS_E_INTERNAL, "pthread_mutex_init failed");
+    s->base.ops = &sqlite_ops;
+    int r = sqlite3_open_v2(path, &s->h,
+                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                            NULL);
+    LTS_ENSURE(r == SQLITE_OK, LTS_E_IO, "%s: cannot open the database: %s", path,
+               s->h ? sqlite3_errmsg(s->h) : sqlite3_errstr(r));
+    sqlite3_busy_timeout(s->h, 10000);
+    sqlite3_extended_result_codes(s->h, 0);
+    LTS_TRY(sq_script(&s->base, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
+                                "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;"));
+    *out = &s->base;
+    s = NULL;
+out:
+    if (s) {
+        if (rc != LTS_OK)
+            lts_err__wrap("%s", path);
+        sqlite3_close_v2(s->h);
+        if (mu_ok)
+            pthread_mutex_destroy(&s->base.mu);
+        lts_free(s);
+    }
+    return rc;
+}

@@ -1,0 +1,208 @@
+/* backend/server/srv_int.h — private to ltsigd: configuration, storage, PKCS#11 key
+ * management, secrets, the signature generation log and the CSC API handlers.
+ *
+ * ltsigd is an executable, never linked into libltsig. It links libltsig statically and
+ * may use core/ helpers (DESIGN.md: backend/server -> backend, tsa, core). */
+#ifndef LTS_SRV_INT_H
+#define LTS_SRV_INT_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <openssl/evp.h>
+#include <ltsig/alg.h>
+#include <ltsig/buf.h>
+#include <ltsig/status.h>
+
+/* ---- configuration (conf.c) ---------------------------------------------------------- */
+
+/** The parsed configuration file. Keys of DESIGN.md plus a few tuning keys. */
+typedef struct {
+    char *path;           /**< the file it came from, for messages */
+    char *listen;         /**< host:port */
+    char *database;       /**< SQLite path (or, later, postgresql://) */
+    char *pkcs11_module;  /**< path of the PKCS#11 module */
+    char *token_label;    /**< CKA_LABEL of the token holding the keys */
+    char *token_pin_file; /**< file whose first line is the token user PIN */
+    char *tls_cert;       /**< PEM server certificate (chain) */
+    char *tls_key;        /**< PEM server key */
+    char *tsa_url;        /**< optional: for audit anchors and signatures/timestamp */
+    char *log_level;      /**< debug | info | warn | error */
+    long token_ttl;       /**< access token lifetime, seconds (3600) */
+    long sad_ttl;         /**< SAD lifetime, seconds (300) */
+    long max_signatures;  /**< most signatures one SAD may authorise (multisign, 100) */
+    long max_failures;    /**< consecutive failed password / PIN checks before lockout (5) */
+    long threads;         /**< HTTP worker threads (4) */
+    long max_body;        /**< largest request body in bytes (1 MiB) */
+    long argon2_t;        /**< Argon2id iterations (3) */
+    long argon2_m_kib;    /**< Argon2id memory in KiB (65536) */
+} srv_conf;
+
+/** Read and check a configuration file. *out is the caller's (srv_conf_free). */
+lts_status srv_conf_load(srv_conf **out, const char *path);
+void srv_conf_free(srv_conf *c);
+/** 1 when the host part of `listen` is a loopback address. */
+int srv_listen_is_loopback(const char *listen);
+
+/* ---- storage (db.c, db_sqlite.c) ----------------------------------------------------- */
+
+/* A tiny SQL interface so that another engine (PostgreSQL) can be added behind it: every
+ * parameter and every column travels as text (or NULL), placeholders are $1..$n. */
+typedef struct srv_db srv_db;
+/** Called once per result row; return non-zero to stop early. */
+typedef int (*srv_row_fn)(void *ud, int ncol, const char *const *vals);
+
+typedef struct {
+    unsigned version; /* 1 */
+    const char *name;
+    /** Run one statement. *changes (optional) gets the number of rows changed. */
+    lts_status (*exec)(srv_db *db, const char *sql, const char *const *params, int n,
+                       srv_row_fn fn, void *ud, long *changes);
+    /** Run a script of statements without parameters (the schema). */
+    lts_status (*script)(srv_db *db, const char *sql);
+    void (*close)(srv_db *db);
+} srv_db_ops;
+
+struct srv_db {
+    const srv_db_ops *ops;
+    pthread_mutex_t mu; /* recursive: held by a transaction and by each statement */
+};
+
+/** Open the database named by `spec` (a file path = SQLite). */
+lts_status srv_db_open(srv_db **out, const char *spec);
+void srv_db_close(srv_db *db);
+lts_status srv_db_exec(srv_db *db, const char *sql, const char *const *params, int n,
+                       srv_row_fn fn, void *ud, long *changes);
+/** BEGIN IMMEDIATE; the caller holds the database until commit or rollback. */
+lts_status srv_db_begin(srv_db *db);
+lts_status srv_db_commit(srv_db *db);
+void srv_db_rollback(srv_db *db);
+
+#define SRV_ROW_MAX 12
+/** The first row of a query, copied. */
+typedef struct {
+    int found;
+    int n;
+    char *v[SRV_ROW_MAX];
+} srv_row;
+lts_status srv_db_get(srv_db *db, const char *sql, const char *const *params, int n,
+                      srv_row *row);
+void srv_row_dispose(srv_row *row);
+
+/* ---- the data (store.c) --------------------------------------------------------------- */
+
+lts_status srv_store_schema(srv_db *db);
+
+typedef struct {
+    char *name;
+    char *pw_hash;
+    char *totp_secret; /* base32 */
+    long failures;
+    long locked;
+    long long totp_last; /* last accepted TOTP step */
+} srv_user;
+lts_status srv_user_get(srv_db *db, const char *name, srv_user *u); /* LTS_E_NOTFOUND */
+void srv_user_dispose(srv_user *u);
+
+typedef struct {
+    char *id;
+    char *user;
+    char *algo;       /* rsa2048 | rsa3072 | ec-p256 | ec-p384 */
+    char *spki;       /* base64 DER SubjectPublicKeyInfo */
+    char *pin_hash;   /* Argon2id encoded */
+    char *chain;      /* base64 DER certificates, leaf first, separated by ',' (or NULL) */
+    long failures;
+    long locked;
+} srv_cred;
+lts_status srv_cred_get(srv_db *db, const char *id, srv_cred *c); /* LTS_E_NOTFOUND */
+void srv_cred_dispose(srv_cred *c);
+
+/* ---- secrets and small crypto (secrets.c) --------------------------------------------- */
+
+/** Read the first line of a secret file into out (NUL-terminated; wipe it). */
+lts_status srv_secret_file(lts_buf *out, const char *path, const char *what);
+lts_status srv_random(uint8_t *p, size_t n);
+/** Lowercase hex of SHA-256(data). out has 65 bytes. */
+void srv_sha256_hex(const void *data, size_t n, char out[65]);
+/** A new random token: 32 bytes, base64url without padding (43 chars + NUL). */
+lts_status srv_new_token(char out[48]);
+/** Argon2id, PHC string encoding. *out is lts_malloc'ed. */
+lts_status srv_pw_hash(const srv_conf *c, const char *pw, size_t n, char **out);
+/** LTS_OK on match, LTS_E_AUTH on mismatch, other codes on error. */
+lts_status srv_pw_verify(const char *encoded, const char *pw, size_t n);
+/** Check a TOTP code against the base32 secret at time `now`, accepting one step either
+ *  side, and only steps after *last (RFC 6238 §5.2: no code is accepted twice). On
+ *  success *last gets the step used. LTS_E_AUTH when it does not match. */
+lts_status srv_totp_check(const char *secret_b32, const char *code, int64_t now,
+                          long long *last);
+/** Constant-time string compare: 1 when equal. */
+int srv_str_ct_eq(const char *a, const char *b);
+
+/* ---- PKCS#11 (p11.c) -------------------------------------------------------------------- */
+
+typedef struct srv_p11 srv_p11;
+/** Load the module, find the token by label, open a session and log in with the PIN
+ *  from the PIN file. */
+lts_status srv_p11_open(srv_p11 **out, const srv_conf *conf);
+void srv_p11_close(srv_p11 *p);
+/** Generate a key pair (algo rsa2048|rsa3072|ec-p256|ec-p384) with CKA_ID id: private
+ *  key sensitive, not extractable, private. *pub gets the public key. */
+lts_status srv_p11_generate(srv_p11 *p, const char *algo, lts_span id, const char *label,
+                            EVP_PKEY **pub);
+/** Sign a digest with the private key CKA_ID id: RSA PKCS#1 v1.5 over the DigestInfo,
+ *  or ECDSA (returned DER-encoded). */
+lts_status srv_p11_sign(srv_p11 *p, lts_span id, int is_ec, lts_hash h, lts_span digest,
+                        lts_buf *out);
+/** Destroy both keys with CKA_ID id (used to undo a half-done key generation). */
+void srv_p11_destroy(srv_p11 *p, lts_span id);
+
+/* ---- logging (log.c) ------------------------------------------------------------------- */
+
+enum { SRV_LOG_DEBUG = 0, SRV_LOG_INFO = 1, SRV_LOG_WARN = 2, SRV_LOG_ERROR = 3 };
+int srv_log_level_parse(const char *s);
+/** One JSON object per line on stderr: {"ts","level","event", k1: v1, ...}. The variadic
+ *  part is key, value pairs of strings ended by NULL; NULL values are skipped. Never pass
+ *  a password, PIN, token or SAD. */
+void srv_log(int min_level, int level, const char *event, ...);
+
+/* ---- the signature generation log (audit.c) --------------------------------------------- */
+
+/** Append one entry to the hash chain (own transaction unless one is open). */
+lts_status srv_audit(srv_db *db, const char *event, const char *actor, const char *credential,
+                     const char *status, const char *detail);
+/** Check the whole chain. LTS_OK when intact; otherwise LTS_E_INPUT and *bad (lts_malloc)
+ *  names the first bad entry and why. */
+lts_status srv_audit_verify(srv_db *db, char **bad, long *count);
+/** The canonical byte string of an entry (exposed for the unit tests). */
+lts_status srv_audit_canon(lts_buf *out, const char *const fields[7]);
+
+/* ---- the running service (api.c, httpd.c) ---------------------------------------------- */
+
+typedef struct {
+    srv_conf *conf;
+    srv_db *db;
+    srv_p11 *p11;
+    int log_level;
+} srv_ctx;
+
+/** Handle one CSC API request. `path` is after "/csc/v2/". *status gets the HTTP status,
+ *  *resp a JSON text (lts_malloc'ed) or NULL for an empty body. */
+void srv_api_handle(srv_ctx *ctx, const char *path, const char *authz, const char *peer,
+                    const uint8_t *body, size_t n, int *status, char **resp);
+
+/** Serve until SIGTERM/SIGINT; requests in flight finish first. */
+lts_status srv_httpd_run(srv_ctx *ctx);
+
+/** Decode a stored base64 SubjectPublicKeyInfo. */
+lts_status srv_spki_decode(const char *b64, EVP_PKEY **out);
+/** 1 for the ec-* key algorithms. */
+int srv_algo_is_ec(const char *algo);
+
+/* ---- commands (cmd.c) ------------------------------------------------------------------ */
+
+int srv_cmd_init(int argc, char **argv);
+int srv_cmd_serve(int argc, char **argv);
+int srv_cmd_user(int argc, char **argv);
+int srv_cmd_key(int argc, char **argv);
+int srv_cmd_audit(int argc, char **argv);
+
+#endif

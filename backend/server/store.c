@@ -1,0 +1,128 @@
+/* ltsigd data: the schema and the reads every part needs. Timestamps are Unix seconds;
+ * binary values are stored as hex or base64 text so the SQL stays engine-neutral. */
+#define LTS_MODULE "ltsigd"
+#include "srv_int.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include "core/err.h"
+#include "core/mem.h"
+#include <openssl/crypto.h>
+
+static const char schema[] =
+    "CREATE TABLE IF NOT EXISTS meta(k TEXT PRIMARY KEY, v TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS users("
+    " name TEXT PRIMARY KEY, pw_hash TEXT NOT NULL, totp_secret TEXT NOT NULL,"
+    " failures INTEGER NOT NULL DEFAULT 0, locked INTEGER NOT NULL DEFAULT 0,"
+    " totp_last INTEGER NOT NULL DEFAULT 0, created INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS credentials("
+    " id TEXT PRIMARY KEY, owner TEXT NOT NULL REFERENCES users(name), algo TEXT NOT NULL,"
+    " spki TEXT NOT NULL, pin_hash TEXT NOT NULL, chain TEXT,"
+    " failures INTEGER NOT NULL DEFAULT 0, locked INTEGER NOT NULL DEFAULT 0,"
+    " created INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS credentials_owner ON credentials(owner);"
+    "CREATE TABLE IF NOT EXISTS tokens("
+    " hash TEXT PRIMARY KEY, owner TEXT NOT NULL REFERENCES users(name),"
+    " expires INTEGER NOT NULL, revoked INTEGER NOT NULL DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS sads("
+    " hash TEXT PRIMARY KEY, owner TEXT NOT NULL, credential TEXT NOT NULL,"
+    " hash_alg TEXT NOT NULL, hashes TEXT NOT NULL, expires INTEGER NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS audit("
+    " seq INTEGER PRIMARY KEY, ts TEXT NOT NULL, event TEXT NOT NULL, actor TEXT NOT NULL,"
+    " credential TEXT NOT NULL, status TEXT NOT NULL, detail TEXT NOT NULL,"
+    " prev TEXT NOT NULL, hash TEXT NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS audit_head("
+    " id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);"
+    "INSERT OR IGNORE INTO meta(k, v) VALUES ('schema_version', '1');";
+
+lts_status srv_store_schema(srv_db *db)
+{
+    lts_status rc = LTS_OK;
+    pthread_mutex_lock(&db->mu);
+    rc = db->ops->script(db, schema);
+    pthread_mutex_unlock(&db->mu);
+    return rc;
+}
+
+static char *take(srv_row *r, int i)
+{
+    char *v = r->v[i];
+    r->v[i] = NULL;
+    return v;
+}
+
+lts_status srv_user_get(srv_db *db, const char *name, srv_user *u)
+{
+    lts_status rc = LTS_OK;
+    srv_row r;
+    const char *p[] = { name };
+    memset(u, 0, sizeof *u);
+    LTS_TRY(srv_db_get(db, "SELECT name, pw_hash, totp_secret, failures, locked, totp_last "
+                           "FROM users WHERE name = $1", p, 1, &r));
+    if (!r.found) {
+        rc = lts_err__set(LTS_E_NOTFOUND, LTS_MODULE, 0, "no such user");
+        goto out;
+    }
+    u->name = take(&r, 0);
+    u->pw_hash = take(&r, 1);
+    u->totp_secret = take(&r, 2);
+    u->failures = r.v[3] ? atol(r.v[3]) : 0;
+    u->locked = r.v[4] ? atol(r.v[4]) : 0;
+    u->totp_last = r.v[5] ? atoll(r.v[5]) : 0;
+    LTS_ENSURE(u->name && u->pw_hash && u->totp_secret, LTS_E_NOMEM, "out of memory");
+out:
+    srv_row_dispose(&r);
+    if (rc != LTS_OK)
+        srv_user_dispose(u);
+    return rc;
+}
+
+void srv_user_dispose(srv_user *u)
+{
+    lts_free(u->name);
+    if (u->totp_secret)
+        OPENSSL_cleanse(u->totp_secret, strlen(u->totp_secret));
+    lts_free(u->totp_secret);
+    lts_free(u->pw_hash);
+    memset(u, 0, sizeof *u);
+}
+
+lts_status srv_cred_get(srv_db *db, const char *id, srv_cred *c)
+{
+    lts_status rc = LTS_OK;
+    srv_row r;
+    const char *p[] = { id };
+    memset(c, 0, sizeof *c);
+    LTS_TRY(srv_db_get(db, "SELECT id, owner, algo, spki, pin_hash, chain, failures, locked "
+                           "FROM credentials WHERE id = $1", p, 1, &r));
+    if (!r.found) {
+        rc = lts_err__set(LTS_E_NOTFOUND, LTS_MODULE, 0, "no such credential");
+        goto out;
+    }
+    c->id = take(&r, 0);
+    c->user = take(&r, 1);
+    c->algo = take(&r, 2);
+    c->spki = take(&r, 3);
+    c->pin_hash = take(&r, 4);
+    c->chain = take(&r, 5);
+    c->failures = r.v[6] ? atol(r.v[6]) : 0;
+    c->locked = r.v[7] ? atol(r.v[7]) : 0;
+    LTS_ENSURE(c->id && c->user && c->algo && c->spki && c->pin_hash, LTS_E_NOMEM,
+               "out of memory");
+out:
+    srv_row_dispose(&r);
+    if (rc != LTS_OK)
+        srv_cred_dispose(c);
+    return rc;
+}
+
+void srv_cred_dispose(srv_cred *c)
+{
+    lts_free(c->id);
+    lts_free(c->user);
+    lts_free(c->algo);
+    lts_free(c->spki);
+    lts_free(c->pin_hash);
+    lts_free(c->chain);
+    memset(c, 0, sizeof *c);
+}
