@@ -4,6 +4,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 #include "tsa_fx.h"
+#include "core/mem.h"
 
 static lts_signer *tsa_signer;
 static lts_tsa_responder *resp_pinned;
@@ -258,6 +259,51 @@ static void test_tsa_responder__server_statuses(void)
     lts_tsa_server_stop(srv);
 }
 
+/* OOM loop (STYLE rule 10): failing each library allocation in turn gives LTS_E_NOMEM and
+ * an empty output, never a crash or a leak (ASan build). */
+static void test_tsa_responder__out_of_memory(void)
+{
+    uint8_t dg[32] = { 3 };
+    TS_REQ *req = NULL;
+    unsigned char *qd = NULL;
+    lts_buf out = LTS_BUF_INIT, tok = LTS_BUF_INIT;
+    LTS_ASSERT_OK(lts_tsa__req_new(&req, LTS_HASH_SHA256, lts_span_of(dg, 32), NULL));
+    lts_span q = der_of_req(req, &qd);
+    const lts_span inputs[2] = { q, lts_span_of("junk", 4) };
+    for (int k = 0; k < 2; k++) {
+        int done = 0;
+        for (long i = 0; i < 200 && !done; i++) {
+            lts_mem__fail_after(i, 0);
+            lts_status rc = lts_tsa_responder_respond(resp_pinned, inputs[k], &out);
+            lts_mem__fail_after(-1, 0);
+            if (rc == LTS_OK) {
+                done = 1;
+            } else {
+                CU_ASSERT_EQUAL(rc, LTS_E_NOMEM);
+                CU_ASSERT_PTR_NULL(out.p);
+            }
+        }
+        CU_ASSERT(done);
+        if (k == 0) {
+            done = 0;
+            for (long i = 0; i < 200 && !done; i++) {
+                lts_mem__fail_after(i, 0);
+                lts_status rc = lts_tsa__check_resp(req, lts_buf_span(&out), NULL, &tok);
+                lts_mem__fail_after(-1, 0);
+                if (rc == LTS_OK)
+                    done = 1;
+                else
+                    CU_ASSERT_EQUAL(rc, LTS_E_NOMEM);
+            }
+            CU_ASSERT(done);
+            lts_buf_dispose(&tok);
+        }
+        lts_buf_dispose(&out);
+    }
+    TS_REQ_free(req);
+    OPENSSL_free(qd);
+}
+
 int lts_suite_tsa_responder(void)
 {
     static CU_TestInfo tests[] = {
@@ -267,6 +313,7 @@ int lts_suite_tsa_responder(void)
         { "rejects_bad_requests", test_tsa_responder__rejects_bad_requests },
         { "refuses_signer_without_eku", test_tsa_responder__refuses_signer_without_eku },
         { "server_statuses", test_tsa_responder__server_statuses },
+        { "out_of_memory", test_tsa_responder__out_of_memory },
         CU_TEST_INFO_NULL,
     };
     return lts_test_add_suite("tsa_responder", init, clean, tests);
