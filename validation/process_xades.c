@@ -1,13 +1,137 @@
-/* The XAdES validation process. Not implemented yet. */
+/* The XAdES validation process: ETSI EN 319 102-1 §5.3 (basic signature validation) for each
+ * ds:Signature of an XML document, with the format checks of EN 319 132-1. The XML work
+ * (structure, signing certificate, references, SignatureValue) is done by formats/xades
+ * (lts_xades_check_file); here the results become indications and the chain is judged. */
 #define LTS_MODULE "validate"
 #include "validation_int.h"
 
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <ltsig/xades.h>
 #include "core/err.h"
+#include "core/mem.h"
+
+/* RFC 2253 text of a name, into a new string (lts_free). */
+static lts_status name_text(char **out, const X509_NAME *name)
+{
+    lts_status rc = LTS_OK;
+    BIO *bio = NULL;
+    char *p = NULL;
+    long n;
+    LTS_ALLOC(bio = BIO_new(BIO_s_mem()));
+    LTS_OSSL(X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0, "X509_NAME_print_ex");
+    n = BIO_get_mem_data(bio, &p);
+    LTS_ALLOC(*out = lts_calloc(1, (size_t)n + 1));
+    if (n > 0)
+        memcpy(*out, p, (size_t)n);
+out:
+    BIO_free(bio);
+    return rc;
+}
+
+static lts_status fill_signer(lts_sig_result *s, X509 *cert)
+{
+    lts_status rc = LTS_OK;
+    BIGNUM *bn = NULL;
+    char *hex = NULL;
+    LTS_TRY(name_text(&s->signer, X509_get_subject_name(cert)));
+    LTS_TRY(name_text(&s->signer_issuer, X509_get_issuer_name(cert)));
+    LTS_OSSL((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL)) != NULL,
+             "ASN1_INTEGER_to_BN");
+    LTS_OSSL((hex = BN_bn2hex(bn)) != NULL, "BN_bn2hex");
+    LTS_TRY(lts_report__set_str(&s->signer_serial, hex));
+out:
+    OPENSSL_free(hex);
+    BN_free(bn);
+    return rc;
+}
+
+static void lower(lts_sig_result *s, lts_indication i, lts_subindication sub)
+{
+    lts_report__lower(&s->indication, &s->subindication, i, sub);
+}
+
+/* Indications from what formats/xades found, in the order of EN 319 102-1 §5.3: format,
+ * signing certificate identification, then cryptographic verification. */
+static void judge(lts_sig_result *s, const lts_xades_check *k)
+{
+    if (!k->format_ok)
+        lower(s, LTS_IND_TOTAL_FAILED, LTS_SUB_FORMAT_FAILURE);
+    if (!k->refs_ok)
+        lower(s, LTS_IND_TOTAL_FAILED, LTS_SUB_HASH_FAILURE);
+    if (k->sig_checked && !k->sig_ok)
+        lower(s, LTS_IND_TOTAL_FAILED, LTS_SUB_SIG_CRYPTO_FAILURE);
+    if (!k->data_found)
+        lower(s, LTS_IND_INDETERMINATE, LTS_SUB_SIGNED_DATA_NOT_FOUND);
+    if (k->format_ok && !k->signer_found)
+        lower(s, LTS_IND_INDETERMINATE, LTS_SUB_NO_SIGNING_CERTIFICATE_FOUND);
+}
+
+static lts_status one_signature(const lts_validate_opts *o, lts_report *r, X509_STORE *store,
+                                const lts_xades_check *k)
+{
+    lts_status rc = LTS_OK;
+    lts_sig_result *s = NULL;
+    STACK_OF(X509) *certs = NULL;
+    X509 *cert = NULL;
+    lts_span *ders = NULL;
+    lts_chain_result cr;
+
+    memset(&cr, 0, sizeof cr);
+    LTS_TRY(lts_report__add_sig(r, "XAdES", &s));
+    if (k->signature_id)
+        LTS_TRY(lts_report__set_str(&s->id, k->signature_id));
+    LTS_TRY(lts_report__set_str(&s->level, k->level ? k->level : "XMLDSig"));
+    if (k->hash != LTS_HASH_NONE)
+        LTS_TRY(lts_report__set_str(&s->digest_algorithm, lts_hash_name(k->hash)));
+    if (k->scheme != LTS_SCHEME_NONE)
+        LTS_TRY(lts_report__set_str(&s->signature_algorithm, lts_scheme_name(k->scheme)));
+    s->has_signing_time = k->has_signing_time;
+    s->signing_time = k->signing_time;
+    s->best_signature_time = r->validation_time; /* B-B: no proof of existence yet */
+    for (size_t i = 0; i < k->n_notes; i++)
+        LTS_TRY(lts_report__msg(s, "%s", k->notes[i]));
+    judge(s, k);
+    if (k->signer_found) {
+        const unsigned char *p = k->signer_cert.p;
+        LTS_OSSL((cert = d2i_X509(NULL, &p, (long)k->signer_cert.n)) != NULL,
+                 "signer certificate");
+        LTS_TRY(fill_signer(s, cert));
+        LTS_ALLOC(ders = lts_calloc(k->n_certs ? k->n_certs : 1, sizeof *ders));
+        for (size_t i = 0; i < k->n_certs; i++)
+            ders[i] = lts_buf_span(&k->certs[i]);
+        LTS_TRY(lts_chain__certs_from_der(&certs, ders, k->n_certs, NULL));
+        LTS_TRY(lts_chain__verify(store, cert, certs, r->validation_time, &cr));
+        lower(s, cr.indication, cr.sub);
+        LTS_TRY(lts_report__msg(s, "%s%s", cr.detail,
+                                o->trust ? "" : " (no --trust anchors were given)"));
+    }
+    if (k->problem && s->indication != LTS_IND_TOTAL_PASSED)
+        LTS_TRY(lts_report__msg(s, "first problem: %s", k->problem));
+out:
+    lts_chain_result__dispose(&cr);
+    lts_free(ders);
+    sk_X509_pop_free(certs, X509_free);
+    X509_free(cert);
+    return rc;
+}
 
 lts_status lts_validation__xades(const char *path, const lts_validate_opts *o, lts_report *r)
 {
-    (void)o;
-    (void)r;
-    return lts_err__set(LTS_E_UNSUPPORTED, LTS_MODULE, 0,
-                        "%s: validation of XAdES signatures is not built yet", path);
+    lts_status rc = LTS_OK;
+    lts_xades_check *k = NULL;
+    X509_STORE *store = NULL;
+    size_t n = 0;
+
+    LTS_TRY(lts_xades_check_file(path, o->detached_content, &k, &n));
+    LTS_TRY(lts_trust__load(&store, o->trust));
+    for (size_t i = 0; i < n; i++)
+        LTS_TRY(one_signature(o, r, store, &k[i]));
+out:
+    X509_STORE_free(store);
+    lts_xades_checks_free(k, n);
+    return rc;
 }

@@ -1,0 +1,127 @@
+#!/usr/bin/env bash
+# test_xades_bb.sh — ltsig sign --format xades --level B-B, checked with xmlsec1 --verify
+# (an independent verifier) and with ltsig verify: enveloped, enveloping (XML and binary
+# content), detached (external file by URI) and the e-prescription layout
+# (testdata/docs/prescription.xml), with RSA and ECDSA keys. Also: nothing is written
+# when signing fails. Env: LTSIG, LTS_TEST_PKI, LTS_SRC. Last line: "N passed, N failed".
+set -u
+
+: "${LTSIG:?}" "${LTS_TEST_PKI:?}" "${LTS_SRC:?}"
+PKI=$LTS_TEST_PKI
+DOCS=$LTS_SRC/testdata/docs
+PASS=0
+FAIL=0
+ok()   { PASS=$((PASS + 1)); echo "ok   - $1"; }
+fail() { FAIL=$((FAIL + 1)); echo "FAIL - $1"; [[ -z "${2:-}" ]] || printf '       %s\n' "$2" | head -n 20; }
+check() { local n=$1 out; shift; if out=$("$@" 2>&1); then ok "$n"; else fail "$n" "$out"; fi; }
+check_not() { local n=$1 out; shift; if out=$("$@" 2>&1); then fail "$n (unexpectedly succeeded)" "$out"; else ok "$n"; fi; }
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ltsig-xades-bb.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 1
+
+SP="http://uri.etsi.org/01903/v1.3.2#:SignedProperties"
+xv() { xmlsec1 --verify --trusted-pem "$PKI/root.pem" --untrusted-pem "$PKI/inter.pem" \
+       --id-attr:Id "$SP" "$@"; }
+sign() { local k=$1; shift; "$LTSIG" sign --format xades --level B-B \
+         --signer "file:$PKI/signer-$k.p12" --passin pass:test1234 "$@"; }
+passed() { "$LTSIG" verify --trust "$PKI/root.pem" "$@" >/dev/null; }
+# the value of an element in a file (first match)
+has() { grep -q -- "$1" "$2"; }
+
+cat >doc.xml <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<invoice xmlns="urn:ltsig:test:invoice"><item n="1">apple</item><total currency="JPY">300</total></invoice>
+EOF
+cp "$DOCS/sample.pdf" sample.pdf
+cp "$DOCS/sample.bin" sample.bin
+
+for k in rsa ec; do
+    # enveloped (the default form)
+    check "$k enveloped: sign" sign "$k" -o "env-$k.xml" doc.xml
+    check "$k enveloped: xmlsec1 --verify" xv "env-$k.xml"
+    check "$k enveloped: ltsig verify TOTAL_PASSED" passed "env-$k.xml"
+    if has 'enveloped-signature' "env-$k.xml" && has '<ds:Signature' "env-$k.xml" &&
+       has '<invoice' "env-$k.xml"; then ok "$k enveloped: ds:Signature inside the document"
+    else fail "$k enveloped: ds:Signature inside the document"; fi
+
+    # enveloping, XML content
+    check "$k enveloping xml: sign" sign "$k" --enveloping -o "envg-$k.xml" doc.xml
+    check "$k enveloping xml: xmlsec1 --verify" xv --id-attr:Id Object "envg-$k.xml"
+    check "$k enveloping xml: ltsig verify" passed "envg-$k.xml"
+    # enveloping, binary content (base64 in ds:Object)
+    check "$k enveloping bin: sign" sign "$k" --enveloping -o "envgb-$k.xml" sample.bin
+    check "$k enveloping bin: xmlsec1 --verify" xv --id-attr:Id Object "envgb-$k.xml"
+    check "$k enveloping bin: ltsig verify" passed "envgb-$k.xml"
+
+    # detached: Reference URI = the base name, resolved by xmlsec1 from the current folder
+    check "$k detached: sign" sign "$k" --detached -o "det-$k.xml" "$TMP/sample.pdf"
+    if has 'URI="sample.pdf"' "det-$k.xml"; then ok "$k detached: URI is the base name"
+    else fail "$k detached: URI is the base name"; fi
+    check "$k detached: xmlsec1 --verify" xv "det-$k.xml"
+    check "$k detached: ltsig verify --detached-content" \
+        passed --detached-content sample.pdf "det-$k.xml"
+    check_not "$k detached: other content -> not passed" \
+        passed --detached-content sample.bin "det-$k.xml"
+
+    # e-prescription: ds:Signature beside PrescriptionDocument, references it by Id
+    check "$k e-prescription: sign" sign "$k" -o "rx-$k.xml" "$DOCS/prescription.xml"
+    check "$k e-prescription: xmlsec1 --verify" xv --id-attr:Id \
+        urn:ltsig:test:e-prescription:1:PrescriptionDocument --id-attr:Id KeyInfo "rx-$k.xml"
+    check "$k e-prescription: ltsig verify" passed "rx-$k.xml"
+    if has 'URI="#PrescriptionDocument"' "rx-$k.xml" && has 'Id="PrescriptionSign"' "rx-$k.xml" &&
+       ! has 'enveloped-signature' "rx-$k.xml" &&
+       python3 - "rx-$k.xml" <<'EOF'
+import sys, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+kids = [c.tag.split('}')[1] for c in root]
+i = kids.index('PrescriptionDocument')
+sys.exit(0 if kids[i + 1] == 'Signature' else 1)
+EOF
+    then ok "$k e-prescription: signature is the sibling after PrescriptionDocument, no enveloped transform"
+    else fail "$k e-prescription: layout"; fi
+done
+
+# XAdES content of the signed properties
+python3 - env-rsa.xml "$PKI/signer-rsa.pem" <<'EOF' && ok "SignedProperties: SigningTime, SigningCertificateV2 digest, IssuerSerialV2, DataObjectFormat" || fail "SignedProperties content"
+import sys, base64, hashlib, subprocess, xml.etree.ElementTree as ET
+ns = {'ds': 'http://www.w3.org/2000/09/xmldsig#', 'xa': 'http://uri.etsi.org/01903/v1.3.2#'}
+t = ET.parse(sys.argv[1]).getroot()
+sp = t.find('.//xa:SignedProperties', ns)
+assert sp is not None
+assert sp.find('.//xa:SigningTime', ns).text.endswith('Z')
+der = subprocess.run(['openssl', 'x509', '-in', sys.argv[2], '-outform', 'DER'], capture_output=True, check=True).stdout
+dv = sp.find('.//xa:SigningCertificateV2/xa:Cert/xa:CertDigest/ds:DigestValue', ns).text
+assert base64.b64decode(dv) == hashlib.sha256(der).digest()
+isv2 = base64.b64decode(sp.find('.//xa:IssuerSerialV2', ns).text)
+out = subprocess.run(['openssl', 'asn1parse', '-inform', 'DER'], input=isv2, capture_output=True, check=True).stdout.decode()
+assert 'cont [ 4 ]' in out and 'INTEGER' in out, out
+assert sp.find('.//xa:DataObjectFormat/xa:MimeType', ns).text == 'text/xml'
+refs = t.findall('.//ds:SignedInfo/ds:Reference', ns)
+assert any(r.get('Type') == 'http://uri.etsi.org/01903#SignedProperties' for r in refs)
+assert t.find('.//ds:SignedInfo/ds:CanonicalizationMethod', ns).get('Algorithm') == 'http://www.w3.org/2001/10/xml-exc-c14n#'
+assert len(t.findall('.//ds:KeyInfo/ds:X509Data/ds:X509Certificate', ns)) >= 2
+EOF
+
+# ECDSA SignatureValue is raw r||s (64 bytes for P-256), not DER
+python3 - env-ec.xml <<'EOF' && ok "ECDSA SignatureValue is r||s (64 bytes)" || fail "ECDSA SignatureValue is r||s"
+import sys, base64, xml.etree.ElementTree as ET
+t = ET.parse(sys.argv[1]).getroot()
+v = t.find('.//{http://www.w3.org/2000/09/xmldsig#}SignatureValue').text
+sys.exit(0 if len(base64.b64decode(v)) == 64 else 1)
+EOF
+
+# failures write nothing
+printf '<a><b></a>' >broken.xml
+check_not "not well-formed input is refused" sign rsa -o out1.xml broken.xml
+if [[ ! -e out1.xml ]]; then ok "nothing written on failure"; else fail "nothing written on failure"; fi
+out=$(sign rsa -o out2.xml broken.xml 2>&1); rc=$?
+if [[ $rc -ge 3 && "$out" == *broken.xml* ]]; then ok "error names the file, exit >= 3"
+else fail "error names the file, exit >= 3" "rc=$rc $out"; fi
+check_not "--detached with --enveloping is refused" sign rsa --detached --enveloping -o out3.xml doc.xml
+check_not "enveloped signing of a binary file is refused" sign rsa -o out4.xml sample.bin
+if [[ ! -e out3.xml && ! -e out4.xml ]]; then ok "no output after refused runs"; else fail "no output after refused runs"; fi
+check_not "missing input file" sign rsa -o out5.xml nonexistent.xml
+
+echo "$PASS passed, $FAIL failed"
+[[ $FAIL -eq 0 ]]

@@ -1,0 +1,186 @@
+#!/usr/bin/env bash
+# test_xades_verify.sh — ltsig verify on XML signatures: signatures made by xmlsec1 --sign
+# (RSA and ECDSA, a template with ds:KeyInfo/X509Data) are accepted; tampering with the
+# signed data or SignedProperties gives HASH_FAILURE and with ds:SignatureValue
+# SIG_CRYPTO_FAILURE (exit 1); hostile XML (XXE, billion laughs, signature wrapping) is
+# refused; bad input exits >= 3 with a message naming the file.
+# Env: LTSIG, LTS_TEST_PKI. Last line: "N passed, N failed".
+set -u
+
+: "${LTSIG:?}" "${LTS_TEST_PKI:?}"
+PKI=$LTS_TEST_PKI
+PASS=0
+FAIL=0
+ok()   { PASS=$((PASS + 1)); echo "ok   - $1"; }
+fail() { FAIL=$((FAIL + 1)); echo "FAIL - $1"; [[ -z "${2:-}" ]] || printf '       %s\n' "$2" | head -n 20; }
+check() { local n=$1 out; shift; if out=$("$@" 2>&1); then ok "$n"; else fail "$n" "$out"; fi; }
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/ltsig-xades-verify.XXXXXX")
+trap 'rm -rf "$TMP"' EXIT
+cd "$TMP" || exit 1
+
+# expect NAME EXIT SUBINDICATION FILE [verify args...]: exit code and JSON subindication
+expect() {
+    local name=$1 want_rc=$2 want_sub=$3 file=$4 out rc sub
+    shift 4
+    out=$("$LTSIG" verify --trust "$PKI/root.pem" --report json "$@" "$file" 2>&1)
+    rc=$?
+    sub=$(printf '%s' "$out" | python3 -c 'import sys,json
+try:
+    d=json.load(sys.stdin); print(d["signatures"][0]["subindication"] or "")
+except Exception: print("?")' 2>/dev/null)
+    if [[ $rc -eq $want_rc && "$sub" == "$want_sub" ]]; then ok "$name"
+    else fail "$name (exit $rc, sub '$sub'; want $want_rc '$want_sub')" "$out"; fi
+}
+sign() { local k=$1; shift; "$LTSIG" sign --format xades --level B-B \
+         --signer "file:$PKI/signer-$k.p12" --passin pass:test1234 "$@"; }
+
+# --- signatures made by xmlsec1 --sign ---------------------------------------------------
+for k in rsa ec; do
+    case $k in
+    rsa) sm=http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 ;;
+    ec) sm=http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256 ;;
+    esac
+    cat >"tmpl-$k.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<Envelope xmlns="urn:ltsig:test:envelope">
+  <Data>Hello, World!</Data>
+  <Signature xmlns="http://www.w3.org/2000/09/xmldsig#">
+    <SignedInfo>
+      <CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>
+      <SignatureMethod Algorithm="$sm"/>
+      <Reference URI="">
+        <Transforms><Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/></Transforms>
+        <DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/>
+        <DigestValue/>
+      </Reference>
+    </SignedInfo>
+    <SignatureValue/>
+    <KeyInfo><X509Data/></KeyInfo>
+  </Signature>
+</Envelope>
+EOF
+    check "xmlsec1 --sign ($k)" xmlsec1 --sign \
+        --privkey-pem "$PKI/signer-$k.key,$PKI/signer-$k.pem,$PKI/inter.pem" \
+        --output "xs-$k.xml" "tmpl-$k.xml"
+    expect "xmlsec1-made $k signature: TOTAL_PASSED" 0 "" "xs-$k.xml"
+    sed 's/Hello, World!/Hello, World?/' "xs-$k.xml" >"xs-$k-data.xml"
+    expect "xmlsec1-made $k, data tampered: HASH_FAILURE" 1 HASH_FAILURE "xs-$k-data.xml"
+done
+
+# --- our own signature, tampered -----------------------------------------------------------
+cat >doc.xml <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<order xmlns="urn:ltsig:test:order"><line sku="A-1">2</line><note>deliver on Monday</note></order>
+EOF
+sign rsa -o sig.xml doc.xml || fail "sign doc.xml"
+expect "ltsig-made signature: TOTAL_PASSED" 0 "" sig.xml
+sed 's/Monday/Tuesday/' sig.xml >t-data.xml
+expect "signed data tampered: HASH_FAILURE, exit 1" 1 HASH_FAILURE t-data.xml
+sed -E 's#(<xades:SigningTime>)([0-9]{4})#\11999#' sig.xml >t-sp.xml
+if cmp -s sig.xml t-sp.xml; then fail "SigningTime tamper did not change the file"; fi
+expect "SignedProperties tampered: HASH_FAILURE, exit 1" 1 HASH_FAILURE t-sp.xml
+python3 - sig.xml t-sv.xml <<'EOF'
+import re, sys, base64
+s = open(sys.argv[1]).read()
+m = re.search(r'(<ds:SignatureValue[^>]*>)([^<]*)<', s)
+v = bytearray(base64.b64decode(m.group(2)))
+v[10] ^= 0x01
+s = s[:m.start(2)] + base64.b64encode(bytes(v)).decode() + s[m.end(2):]
+open(sys.argv[2], 'w').write(s)
+EOF
+expect "SignatureValue tampered: SIG_CRYPTO_FAILURE, exit 1" 1 SIG_CRYPTO_FAILURE t-sv.xml
+
+# --- trust, signer identification, detached content ---------------------------------------
+out=$("$LTSIG" verify sig.xml 2>&1); rc=$?
+if [[ $rc -eq 2 && "$out" == *NO_CERTIFICATE_CHAIN_FOUND* ]]; then ok "no --trust: INDETERMINATE, exit 2"
+else fail "no --trust: INDETERMINATE, exit 2" "rc=$rc $out"; fi
+"$LTSIG" sign --format xades --level B-B --signer "file:$PKI/untrusted-signer.p12" \
+    --passin pass:test1234 -o untrusted.xml doc.xml || fail "sign with untrusted-signer"
+expect "untrusted signer: NO_CERTIFICATE_CHAIN_FOUND, exit 2" 2 NO_CERTIFICATE_CHAIN_FOUND untrusted.xml
+python3 - sig.xml t-cert.xml <<'EOF'
+import re, sys
+s = open(sys.argv[1]).read()
+# drop the signer certificate (the first ds:X509Certificate) from ds:KeyInfo
+s = re.sub(r'<ds:X509Certificate>[^<]*</ds:X509Certificate>', '', s, count=1)
+open(sys.argv[2], 'w').write(s)
+EOF
+expect "signer certificate removed from KeyInfo: NO_SIGNING_CERTIFICATE_FOUND" 2 \
+    NO_SIGNING_CERTIFICATE_FOUND t-cert.xml
+printf 'detached content\n' >content.txt
+sign ec --detached -o det.xml content.txt || fail "sign detached"
+expect "detached without --detached-content: SIGNED_DATA_NOT_FOUND" 2 SIGNED_DATA_NOT_FOUND det.xml
+expect "detached with its content: TOTAL_PASSED" 0 "" det.xml --detached-content content.txt
+printf 'other content\n' >other.txt
+expect "detached with other content: HASH_FAILURE" 1 HASH_FAILURE det.xml --detached-content other.txt
+
+# --- hostile XML ---------------------------------------------------------------------------
+cat >xxe.xml <<'EOF'
+<?xml version="1.0"?>
+<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>
+<r><ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#">&x;</ds:Signature></r>
+EOF
+out=$("$LTSIG" verify --trust "$PKI/root.pem" --report json xxe.xml 2>&1); rc=$?
+if [[ $rc -ge 3 && "$out" != *root:x:0* && "$out" == *xxe.xml* ]]; then ok "XXE: refused, /etc/passwd not read"
+else fail "XXE: refused, /etc/passwd not read" "rc=$rc $out"; fi
+out=$(sign rsa -o xxe-signed.xml xxe.xml 2>&1); rc=$?
+if [[ $rc -ge 3 && ! -e xxe-signed.xml ]]; then ok "XXE: signing refused"; else fail "XXE: signing refused" "$out"; fi
+python3 - <<'EOF'
+lines = ['<?xml version="1.0"?>', '<!DOCTYPE lolz [', '<!ENTITY lol "lol">']
+for i in range(1, 10):
+    prev = 'lol' if i == 1 else 'lol%d' % (i - 1)
+    lines.append('<!ENTITY lol%d "%s">' % (i, ('&%s;' % prev) * 10))
+lines += [']>', '<lolz>&lol9;</lolz>']
+open('bomb.xml', 'w').write('\n'.join(lines) + '\n')
+EOF
+start=$(date +%s%N)
+out=$(timeout 20 "$LTSIG" verify --trust "$PKI/root.pem" bomb.xml 2>&1); rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+if [[ $rc -ge 3 && $rc -ne 124 && $ms -lt 2000 ]]; then ok "billion laughs: refused in ${ms} ms"
+else fail "billion laughs: refused quickly" "rc=$rc ${ms}ms $out"; fi
+out=$(timeout 20 "$LTSIG" sign --format xades --level B-B --signer "file:$PKI/signer-rsa.p12" \
+      --passin pass:test1234 -o bomb-signed.xml bomb.xml 2>&1); rc=$?
+if [[ $rc -ge 3 && $rc -ne 124 && ! -e bomb-signed.xml ]]; then ok "billion laughs: signing refused"
+else fail "billion laughs: signing refused" "rc=$rc $out"; fi
+
+# signature wrapping: the signed element moved into a wrapper, a forged copy with the same
+# Id put where the application looks
+sign rsa -o rx.xml "${LTS_SRC:-.}/testdata/docs/prescription.xml" 2>/dev/null ||
+    { cat >rxsrc.xml <<'EOF'
+<?xml version="1.0" encoding="UTF-8"?>
+<Prescription><PrescriptionDocument Id="PrescriptionDocument"><Patient>Hanako</Patient></PrescriptionDocument></Prescription>
+EOF
+      sign rsa -o rx.xml rxsrc.xml; }
+expect "e-prescription signature: TOTAL_PASSED" 0 "" rx.xml
+python3 - rx.xml wrap.xml <<'EOF'
+import sys
+s = open(sys.argv[1], encoding='utf-8').read()
+i = s.index('<PrescriptionDocument')
+j = s.index('</PrescriptionDocument>') + len('</PrescriptionDocument>')
+orig = s[i:j]
+forged = orig.replace('<Patient>', '<Patient><Forged/>', 1)
+open(sys.argv[2], 'w', encoding='utf-8').write(s[:i] + forged + '<Wrapper>' + orig + '</Wrapper>' + s[j:])
+EOF
+out=$("$LTSIG" verify --trust "$PKI/root.pem" --report json wrap.xml 2>&1); rc=$?
+if [[ $rc -ne 0 && "$out" == *FORMAT_FAILURE* && "$out" == *"more than once"* ]]; then
+    ok "signature wrapping (duplicate Id): not accepted"
+else fail "signature wrapping (duplicate Id): not accepted" "rc=$rc $out"; fi
+
+# --- bad input -----------------------------------------------------------------------------
+printf '<a><b></a>' >broken.xml
+out=$("$LTSIG" verify broken.xml 2>&1); rc=$?
+if [[ $rc -ge 3 && "$out" == *broken.xml* ]]; then ok "not well-formed: exit >= 3, names the file"
+else fail "not well-formed: exit >= 3, names the file" "rc=$rc $out"; fi
+printf '<a xmlns="urn:x"><b/></a>' >nosig.xml
+out=$("$LTSIG" verify nosig.xml 2>&1); rc=$?
+if [[ $rc -ge 3 && "$out" == *"no ds:Signature"* ]]; then ok "no signature: exit >= 3, clear message"
+else fail "no signature: exit >= 3" "rc=$rc $out"; fi
+out=$("$LTSIG" verify --detached-content missing.bin det.xml 2>&1); rc=$?
+if [[ $rc -ge 3 && "$out" == *missing.bin* ]]; then ok "missing detached content: exit >= 3"
+else fail "missing detached content: exit >= 3" "rc=$rc $out"; fi
+head -c 300 sig.xml >truncated.xml
+out=$("$LTSIG" verify truncated.xml 2>&1); rc=$?
+if [[ $rc -ge 3 ]]; then ok "truncated signature file: exit >= 3"; else fail "truncated: exit >= 3" "rc=$rc $out"; fi
+
+echo "$PASS passed, $FAIL failed"
+[[ $FAIL -eq 0 ]]
