@@ -41,11 +41,12 @@ static lts_status set_id(builder *b, xmlNodePtr n, const char *suffix)
 {
     lts_status rc = LTS_OK;
     xmlAttrPtr a;
-    snprintf(b->buf, sizeof b->buf, "%s%s", b->sid, suffix);
-    LTS_ENSURE(xmlGetID(b->doc, (const xmlChar *)b->buf) == NULL, LTS_E_INPUT,
-               "the document already has an element with Id '%s'", b->buf);
-    LTS_ALLOC(a = xmlSetProp(n, (const xmlChar *)"Id", (const xmlChar *)b->buf));
-    LTS_ALLOC(xmlAddID(NULL, b->doc, (const xmlChar *)b->buf, a));
+    char id[192];
+    snprintf(id, sizeof id, "%s%s", b->sid, suffix);
+    LTS_ENSURE(xmlGetID(b->doc, (const xmlChar *)id) == NULL, LTS_E_INPUT,
+               "the document already has an element with Id '%s'", id);
+    LTS_ALLOC(a = xmlSetProp(n, (const xmlChar *)"Id", (const xmlChar *)id));
+    LTS_ALLOC(xmlAddID(NULL, b->doc, (const xmlChar *)id, a));
 out:
     return rc;
 }

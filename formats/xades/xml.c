@@ -59,11 +59,11 @@ static void do_init(void)
         return;
     if (xmlSecCheckVersion() != 1)
         return;
-    xmlSecErrorsSetCallback(xmlsec_error_cb);
     if (xmlSecCryptoAppInit(NULL) < 0)
         return;
     if (xmlSecCryptoInit() < 0)
         return;
+    xmlSecErrorsSetCallback(xmlsec_error_cb);
     init_result = 0;
 }
 
