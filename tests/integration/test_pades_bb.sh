@@ -25,20 +25,26 @@ check_not() { # DESCRIPTION COMMAND... (must fail, but not crash)
     cp "$W/check.out" "$W/last.out"
     if [ $r -eq 0 ]; then ko "$d (unexpectedly succeeded)"; sed 's/^/    /' "$W/check.out" >&2
     elif [ $r -ge 128 ]; then ko "$d (crashed, status $r)"; sed 's/^/    /' "$W/check.out" >&2
+    elif grep -q "Sanitizer" "$W/check.out"; then ko "$d (sanitizer report)"; head -30 "$W/check.out" >&2
     else ok; fi
 }
 json() { # FILE PYEXPR
     python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
 }
 sign() { # OUT IN KEY [ARGS...]
-    local out=$1 in=$2 key=$3; shift 3
+    local out=$1 in=$2 key=$3 r; shift 3
     "$LTSIG" sign --format pades --level B-B --signer "file:$P/signer-$key.p12" \
-        --passin pass:test1234 "$@" -o "$out" "$in"
+        --passin pass:test1234 "$@" -o "$out" "$in" 2>"$W/sign.stderr"
+    r=$?
+    cat "$W/sign.stderr" >&2
+    if grep -q "Sanitizer" "$W/sign.stderr"; then return 99; fi
+    return $r
 }
 verify_json() { # REPORT FILE [ARGS...]; sets $rc
     local rep=$1; shift
     "$LTSIG" verify --report json "$@" >"$rep" 2>"$W/verify.err"
     rc=$?
+    if grep -q "Sanitizer" "$W/verify.err"; then rc=99; cat "$W/verify.err" >&2; fi
 }
 pdfsig_ok() { # FILE [N]: pdfsig says N (default 1) signatures valid and trusted
     local n=${2:-1} out
