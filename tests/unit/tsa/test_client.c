@@ -500,6 +500,72 @@ static void test_tsa_client__truncated_responses(void)
     lts_buf_dispose(&resp);
 }
 
+/* Where the DER of `what` sits inside `in` (memmem), as [*from, *to). 0 when absent. */
+static int locate(const lts_buf *in, const unsigned char *what, int n, size_t *from, size_t *to)
+{
+    if (n <= 0)
+        return 0;
+    const unsigned char *hit = memmem(in->p, in->n, what, (size_t)n);
+    if (hit == NULL)
+        return 0;
+    *from = (size_t)(hit - in->p);
+    *to = *from + (size_t)n;
+    return 1;
+}
+
+/* Deterministic mutation: one bit of a good response flipped at a time, 600 times. The
+ * check never crashes; a failure leaves no token; a flip inside the TSTInfo or the
+ * SignerInfo (signed attributes, signature) never passes. Flips that pass can only be in
+ * the intermediate/root certificates, which nothing checks without trust_file. */
+static void test_tsa_client__mutated_responses(void)
+{
+    TS_REQ *req = NULL;
+    TS_RESP *good = NULL;
+    unsigned char *qd = NULL, *tst = NULL, *si = NULL;
+    lts_buf resp = LTS_BUF_INIT, tok = LTS_BUF_INIT, m = LTS_BUF_INIT;
+    uint32_t seed = 12345;
+    int passed = 0, inside = 0;
+    size_t t0 = 0, t1 = 0, s0 = 0, s1 = 0;
+    LTS_ASSERT_OK(lts_tsa__req_new(&req, LTS_HASH_SHA256, lts_span_of(digest_of_hello, 32), NULL));
+    int n = i2d_TS_REQ(req, &qd);
+    LTS_ASSERT_OK(lts_tsa_responder_respond(fx.good, lts_span_of(qd, (size_t)n), &resp));
+    const unsigned char *p = resp.p;
+    good = d2i_TS_RESP(NULL, &p, (long)resp.n);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(good);
+    int tn = i2d_TS_TST_INFO(TS_RESP_get_tst_info(good), &tst);
+    int sn = i2d_PKCS7_SIGNER_INFO(
+        sk_PKCS7_SIGNER_INFO_value(PKCS7_get_signer_info(TS_RESP_get_token(good)), 0), &si);
+    CU_ASSERT_FATAL(locate(&resp, tst, tn, &t0, &t1) && locate(&resp, si, sn, &s0, &s1));
+    for (int i = 0; i < 600; i++) {
+        seed = seed * 1103515245u + 12345u;
+        size_t at = (seed >> 8) % resp.n;
+        LTS_ASSERT_OK(lts_buf_set(&m, lts_buf_span(&resp)));
+        m.p[at] ^= (uint8_t)(1u << (seed % 8));
+        lts_status rc = lts_tsa__check_resp(req, lts_buf_span(&m), NULL, &tok);
+        int covered = (at >= t0 && at < t1) || (at >= s0 && at < s1);
+        inside += covered;
+        if (rc == LTS_OK) {
+            passed++;
+            lts_buf_dispose(&tok);
+            if (covered)
+                fprintf(stderr, "\nflip at %zu (TSTInfo %zu-%zu, SignerInfo %zu-%zu) passed\n",
+                        at, t0, t1, s0, s1);
+            CU_ASSERT_FALSE(covered);
+        } else {
+            CU_ASSERT_PTR_NULL(tok.p);
+        }
+    }
+    CU_ASSERT(inside > 50);
+    CU_ASSERT(passed < 600 / 2);
+    TS_RESP_free(good);
+    TS_REQ_free(req);
+    OPENSSL_free(qd);
+    OPENSSL_free(tst);
+    OPENSSL_free(si);
+    lts_buf_dispose(&resp);
+    lts_buf_dispose(&m);
+}
+
 int lts_suite_tsa_client(void)
 {
     static CU_TestInfo tests[] = {
@@ -515,6 +581,7 @@ int lts_suite_tsa_client(void)
         { "tries_urls_in_order", test_tsa_client__tries_urls_in_order },
         { "bad_arguments", test_tsa_client__bad_arguments },
         { "truncated_responses", test_tsa_client__truncated_responses },
+        { "mutated_responses", test_tsa_client__mutated_responses },
         CU_TEST_INFO_NULL,
     };
     fx.silent_fd = -1;

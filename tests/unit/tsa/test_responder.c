@@ -304,6 +304,38 @@ static void test_tsa_responder__out_of_memory(void)
     OPENSSL_free(qd);
 }
 
+/* Deterministic mutation of a good request: every answer is a DER TimeStampResp
+ * (granted or rejected), never an error or a crash. */
+static void test_tsa_responder__mutated_requests(void)
+{
+    uint8_t dg[32] = { 9 };
+    TS_REQ *req = NULL;
+    unsigned char *qd = NULL;
+    lts_buf m = LTS_BUF_INIT, out = LTS_BUF_INIT;
+    uint32_t seed = 777;
+    int rejected = 0;
+    LTS_ASSERT_OK(lts_tsa__req_new(&req, LTS_HASH_SHA256, lts_span_of(dg, 32), NULL));
+    lts_span q = der_of_req(req, &qd);
+    for (int i = 0; i < 400; i++) {
+        seed = seed * 1103515245u + 12345u;
+        LTS_ASSERT_OK(lts_buf_set(&m, q));
+        m.p[(seed >> 8) % m.n] ^= (uint8_t)(1u << (seed % 8));
+        if (i % 7 == 0)
+            m.n = (seed >> 4) % m.n; /* and truncations */
+        LTS_ASSERT_OK(lts_tsa_responder_respond(resp_pinned, lts_buf_span(&m), &out));
+        TS_RESP *r = parse_resp(&out);
+        CU_ASSERT_PTR_NOT_NULL(r);
+        if (r != NULL && status_of(r) == 2)
+            rejected++;
+        TS_RESP_free(r);
+    }
+    CU_ASSERT(rejected > 100);
+    TS_REQ_free(req);
+    OPENSSL_free(qd);
+    lts_buf_dispose(&m);
+    lts_buf_dispose(&out);
+}
+
 int lts_suite_tsa_responder(void)
 {
     static CU_TestInfo tests[] = {
@@ -314,6 +346,7 @@ int lts_suite_tsa_responder(void)
         { "refuses_signer_without_eku", test_tsa_responder__refuses_signer_without_eku },
         { "server_statuses", test_tsa_responder__server_statuses },
         { "out_of_memory", test_tsa_responder__out_of_memory },
+        { "mutated_requests", test_tsa_responder__mutated_requests },
         CU_TEST_INFO_NULL,
     };
     return lts_test_add_suite("tsa_responder", init, clean, tests);
