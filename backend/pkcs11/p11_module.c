@@ -240,8 +240,8 @@ static const char *tries_hint(p11_module *m, CK_SLOT_ID slot)
                "unlock it";
     if (ti.flags & CKF_USER_PIN_FINAL_TRY)
         return "; one try left: the next wrong PIN locks the token";
-    if (ti.flags & CKF_USER_PIN_COUNT_LOW)
-        return "; the token reports few tries left";
+    if (ti.flags & CKF_USER_PIN_COUNT_LOW) /* a wrong PIN since the last good login */
+        return "; the token counts this failed try (it may lock the PIN after more)";
     return "";
 }
 
