@@ -84,17 +84,19 @@ lts_status lts_tsa__check_eku(X509 *x)
     EXTENDED_KEY_USAGE *eku = NULL;
     int crit = 0;
     int idx = X509_get_ext_by_NID(x, NID_ext_key_usage, -1);
-    ENSURE_R(idx >= 0, LTS_E_CRYPTO, LTS_TSA_R_EKU, "TSA certificate has no extendedKeyUsage (RFC 3161 §2.3)");
+    ENSURE_R(idx >= 0, LTS_E_CRYPTO, LTS_TSA_R_EKU,
+             "TSA certificate has no extendedKeyUsage (RFC 3161 §2.3)");
     ENSURE_R(X509_get_ext_by_NID(x, NID_ext_key_usage, idx) < 0, LTS_E_CRYPTO, LTS_TSA_R_EKU,
-               "TSA certificate has two extendedKeyUsage extensions");
+             "TSA certificate has two extendedKeyUsage extensions");
     ENSURE_R(X509_EXTENSION_get_critical(X509_get_ext(x, idx)), LTS_E_CRYPTO, LTS_TSA_R_EKU,
-               "TSA certificate extendedKeyUsage is not critical (RFC 3161 §2.3)");
+             "TSA certificate extendedKeyUsage is not critical (RFC 3161 §2.3)");
     eku = X509_get_ext_d2i(x, NID_ext_key_usage, &crit, NULL);
-    ENSURE_R(eku != NULL, LTS_E_CRYPTO, LTS_TSA_R_EKU, "TSA certificate extendedKeyUsage is malformed");
+    ENSURE_R(eku != NULL, LTS_E_CRYPTO, LTS_TSA_R_EKU,
+             "TSA certificate extendedKeyUsage is malformed");
     ENSURE_R(sk_ASN1_OBJECT_num(eku) == 1 &&
-               OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, 0)) == NID_time_stamp,
-               LTS_E_CRYPTO, LTS_TSA_R_EKU, "TSA certificate extendedKeyUsage is not timeStamping alone "
-                             "(RFC 3161 §2.3)");
+                 OBJ_obj2nid(sk_ASN1_OBJECT_value(eku, 0)) == NID_time_stamp,
+             LTS_E_CRYPTO, LTS_TSA_R_EKU,
+             "TSA certificate extendedKeyUsage is not timeStamping alone (RFC 3161 §2.3)");
 out:
     EXTENDED_KEY_USAGE_free(eku);
     ERR_clear_error();
@@ -115,9 +117,9 @@ static lts_status check_tstinfo(const TS_REQ *creq, TS_RESP *r)
     }
     TS_TST_INFO *tst = TS_RESP_get_tst_info(r);
     ENSURE_R(tst != NULL && TS_RESP_get_token(r) != NULL, LTS_E_INPUT, LTS_TSA_R_MALFORMED,
-               "TSA granted the request but sent no token");
-    ENSURE_R(TS_TST_INFO_get_version(tst) == 1, LTS_E_INPUT, LTS_TSA_R_MALFORMED, "TSTInfo version %ld is not 1",
-               TS_TST_INFO_get_version(tst));
+             "TSA granted the request but sent no token");
+    ENSURE_R(TS_TST_INFO_get_version(tst) == 1, LTS_E_INPUT, LTS_TSA_R_MALFORMED,
+             "TSTInfo version %ld is not 1", TS_TST_INFO_get_version(tst));
 
     const ASN1_INTEGER *want = TS_REQ_get_nonce(req), *got = TS_TST_INFO_get_nonce(tst);
     if (want != NULL && got == NULL)
@@ -159,16 +161,18 @@ static lts_status check_ess(CMS_SignerInfo *si, X509 *signer, STACK_OF(X509) *ce
     ASN1_STRING *s1 = CMS_signed_get0_data_by_OBJ(si, o1, -3, V_ASN1_SEQUENCE);
     ASN1_STRING *s2 = CMS_signed_get0_data_by_OBJ(si, o2, -3, V_ASN1_SEQUENCE);
     ENSURE_R(s1 != NULL || s2 != NULL, LTS_E_CRYPTO, LTS_TSA_R_SIGNATURE,
-               "TSA token has no ESS signing-certificate attribute");
+             "TSA token has no ESS signing-certificate attribute");
     if (s1 != NULL) {
         const unsigned char *p = ASN1_STRING_get0_data(s1);
         ENSURE_R((v1 = d2i_ESS_SIGNING_CERT(NULL, &p, ASN1_STRING_length(s1))) != NULL,
-                   LTS_E_CRYPTO, LTS_TSA_R_SIGNATURE, "TSA token ESS signing-certificate is malformed");
+                 LTS_E_CRYPTO, LTS_TSA_R_SIGNATURE,
+                 "TSA token ESS signing-certificate is malformed");
     }
     if (s2 != NULL) {
         const unsigned char *p = ASN1_STRING_get0_data(s2);
         ENSURE_R((v2 = d2i_ESS_SIGNING_CERT_V2(NULL, &p, ASN1_STRING_length(s2))) != NULL,
-                   LTS_E_CRYPTO, LTS_TSA_R_SIGNATURE, "TSA token ESS signing-certificate-v2 is malformed");
+                 LTS_E_CRYPTO, LTS_TSA_R_SIGNATURE,
+                 "TSA token ESS signing-certificate-v2 is malformed");
     }
     LTS_ALLOC(chain = sk_X509_new_null());
     LTS_ALLOC(sk_X509_push(chain, signer) ? chain : NULL);
@@ -178,7 +182,7 @@ static lts_status check_ess(CMS_SignerInfo *si, X509 *signer, STACK_OF(X509) *ce
             LTS_FAIL(LTS_E_NOMEM, "out of memory");
     }
     ENSURE_R(OSSL_ESS_check_signing_certs(v1, v2, chain, 1) > 0, LTS_E_CRYPTO, LTS_TSA_R_SIGNATURE,
-               "TSA token ESS signing-certificate does not name the signer certificate");
+             "TSA token ESS signing-certificate does not name the signer certificate");
 out:
     ERR_clear_error();
     sk_X509_free(chain); /* borrowed certificates */
@@ -222,7 +226,7 @@ static lts_status check_token(lts_span tok, X509_STORE *trust)
              LTS_E_INPUT, LTS_TSA_R_MALFORMED, "TSA token is not a SignedData over a TSTInfo");
     STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
     ENSURE_R(sk_CMS_SignerInfo_num(sis) == 1, LTS_E_INPUT, LTS_TSA_R_MALFORMED,
-               "TSA token has %d signatures, RFC 3161 §2.4.2 allows one",
+             "TSA token has %d signatures, RFC 3161 §2.4.2 allows one",
                sk_CMS_SignerInfo_num(sis));
     CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, 0);
     certs = CMS_get1_certs(cms);
