@@ -36,22 +36,53 @@ out:
     return rc;
 }
 
-/* Append the unparsed dictionary `d` with `extra` (keys) inserted before its ">>". */
-static lts_status put_dict_plus(lts_pdf *pdf, lts_buf *b, qpdf_oh d, lts_span extra)
+/* Append dictionary `d` with the keys of `skip` left out and `extra` (keys) added. The
+ * objects QPDF holds are never changed (a failed attempt may be retried), so this walks
+ * the keys instead of removing them. */
+static lts_status put_dict_plus(lts_pdf *pdf, lts_buf *b, qpdf_oh d, const char *const *skip,
+                                lts_span extra)
 {
     lts_status rc = LTS_OK;
-    const char *t = qpdf_oh_unparse_resolved(pdf->q, d);
-    size_t n = strlen(t);
+    char **keys = NULL;
+    size_t n = 0, cap = 0;
+
+    LTS_ENSURE(qpdf_oh_is_dictionary(pdf->q, d), LTS_E_INPUT, "%s: expected a dictionary",
+               pdf->path);
+    qpdf_oh_begin_dict_key_iter(pdf->q, d);
+    while (qpdf_oh_dict_more_keys(pdf->q)) {
+        const char *k = qpdf_oh_dict_next_key(pdf->q);
+        int skipped = 0;
+        for (size_t i = 0; skip && skip[i]; i++)
+            skipped |= strcmp(k, skip[i]) == 0;
+        if (skipped)
+            continue;
+        if (n == cap) {
+            char **nk = lts_realloc(keys, (cap ? 2 * cap : 16) * sizeof *nk);
+            LTS_ALLOC(nk);
+            keys = nk;
+            cap = cap ? 2 * cap : 16;
+        }
+        LTS_ALLOC(keys[n] = lts_strdup(k));
+        n++;
+        LTS_ENSURE(n < 100000, LTS_E_INPUT, "%s: dictionary too large", pdf->path);
+    }
+    QERR(pdf, "reading a dictionary");
+    LTS_TRY(lts_buf_append(b, "<< ", 3));
+    for (size_t i = 0; i < n; i++) {
+        const char *t = qpdf_oh_unparse(pdf->q, qpdf_oh_new_name(pdf->q, keys[i]));
+        LTS_TRY(lts_buf_append(b, t, strlen(t)));
+        LTS_TRY(lts_buf_append(b, " ", 1));
+        t = qpdf_oh_unparse(pdf->q, qpdf_oh_get_key(pdf->q, d, keys[i]));
+        LTS_TRY(lts_buf_append(b, t, strlen(t)));
+        LTS_TRY(lts_buf_append(b, " ", 1));
+    }
     QERR(pdf, "unparsing a dictionary");
-    while (n > 0 && (t[n - 1] == ' ' || t[n - 1] == '\n' || t[n - 1] == '\r'))
-        n--;
-    LTS_ENSURE(n >= 4 && memcmp(t, "<<", 2) == 0 && memcmp(t + n - 2, ">>", 2) == 0,
-               LTS_E_INPUT, "%s: expected a dictionary", pdf->path);
-    LTS_TRY(lts_buf_append(b, t, n - 2));
-    LTS_TRY(lts_buf_append(b, " ", 1));
     LTS_TRY(lts_buf_append(b, extra.p, extra.n));
     LTS_TRY(lts_buf_append(b, " >>", 3));
 out:
+    for (size_t i = 0; i < n; i++)
+        lts_free(keys[i]);
+    lts_free(keys);
     return rc;
 }
 
@@ -67,6 +98,10 @@ static int field_name_used(lts_pdf *pdf, qpdf_oh fields, const char *name)
     }
     return 0;
 }
+
+static const char *const skip_annots[] = { "/Annots", NULL };
+static const char *const skip_form[] = { "/Fields", "/SigFlags", NULL };
+static const char *const skip_acroform[] = { "/AcroForm", NULL };
 
 static lts_status write_widget(lts_pdf_update *u, int wnum, const char *name, int sig_num,
                                int pnum, int pgen)
@@ -92,11 +127,9 @@ static lts_status write_page(lts_pdf_update *u, qpdf_oh page, int wnum)
     LTS_TRY(lts_buf_append(&extra, "/Annots [ ", 10));
     LTS_TRY(put_items(pdf, &extra, annots));
     LTS_TRY(lts_pades__putf(&extra, "%d 0 R ]", wnum));
-    qpdf_oh_remove_key(pdf->q, page, "/Annots");
-    QERR(pdf, "page /Annots");
     LTS_TRY(lts_pades__upd_begin(u, qpdf_oh_get_object_id(pdf->q, page),
                                  qpdf_oh_get_generation(pdf->q, page)));
-    LTS_TRY(put_dict_plus(pdf, &u->b, page, lts_buf_span(&extra)));
+    LTS_TRY(put_dict_plus(pdf, &u->b, page, skip_annots, lts_buf_span(&extra)));
     LTS_TRY(lts_pades__upd_end(u));
 out:
     lts_buf_dispose(&extra);
@@ -116,30 +149,23 @@ static lts_status write_form(lts_pdf_update *u, int wnum)
     if (is_dict)
         LTS_TRY(put_items(pdf, &keys, qpdf_oh_get_key(pdf->q, acro, "/Fields")));
     LTS_TRY(lts_pades__putf(&keys, "%d 0 R ] /SigFlags 3", wnum));
-    if (is_dict) {
-        qpdf_oh_remove_key(pdf->q, acro, "/Fields");
-        qpdf_oh_remove_key(pdf->q, acro, "/SigFlags");
-        QERR(pdf, "/AcroForm");
-    }
     if (is_dict && qpdf_oh_is_indirect(pdf->q, acro)) {
         LTS_TRY(lts_pades__upd_begin(u, qpdf_oh_get_object_id(pdf->q, acro),
                                      qpdf_oh_get_generation(pdf->q, acro)));
-        LTS_TRY(put_dict_plus(pdf, &u->b, acro, lts_buf_span(&keys)));
+        LTS_TRY(put_dict_plus(pdf, &u->b, acro, skip_form, lts_buf_span(&keys)));
         LTS_TRY(lts_pades__upd_end(u));
         goto out;
     }
     LTS_TRY(lts_buf_append(&form, "/AcroForm ", 10));
     if (is_dict) {
-        LTS_TRY(put_dict_plus(pdf, &form, acro, lts_buf_span(&keys)));
+        LTS_TRY(put_dict_plus(pdf, &form, acro, skip_form, lts_buf_span(&keys)));
     } else {
         LTS_TRY(lts_buf_append(&form, "<< ", 3));
         LTS_TRY(lts_buf_append(&form, keys.p, keys.n));
         LTS_TRY(lts_buf_append(&form, " >>", 3));
     }
-    qpdf_oh_remove_key(pdf->q, root, "/AcroForm");
-    QERR(pdf, "catalog");
     LTS_TRY(lts_pades__upd_begin(u, pdf->root_num, pdf->root_gen));
-    LTS_TRY(put_dict_plus(pdf, &u->b, root, lts_buf_span(&form)));
+    LTS_TRY(put_dict_plus(pdf, &u->b, root, skip_acroform, lts_buf_span(&form)));
     LTS_TRY(lts_pades__upd_end(u));
 out:
     lts_buf_dispose(&keys);

@@ -282,6 +282,42 @@ static void test_pades_sigs__unsigned_has_none(void)
     lts_pades_free(d);
 }
 
+/* Building the update twice on the same open file gives the same objects: QPDF's copy of
+ * the document is never changed (the retry after a short /Contents estimate relies on it). */
+static void test_pades_sigs__rebuild_is_stable(void)
+{
+    const char *one = lts_test_tmp_file(1, "r1.pdf");
+    lts_pdf pdf;
+    lts_pdf_update u1, u2;
+    lts_pades_layout l1, l2;
+    lts_pades_sign_opts o = LTS_PADES_SIGN_OPTS_INIT;
+    const uint8_t *a1, *a2, *e1;
+
+    memset(&u1, 0, sizeof u1);
+    memset(&u2, 0, sizeof u2);
+    LTS_ASSERT_OK(make_signed(lts_test_src_file(0, "testdata/docs/sample-objstm.pdf"), one, 64));
+    LTS_ASSERT_OK(lts_pades__pdf_open(&pdf, one));
+    LTS_ASSERT_OK(lts_pades__build_sig_update(&u1, &pdf, &o, 64, &l1));
+    LTS_ASSERT_OK(lts_pades__build_sig_update(&u2, &pdf, &o, 64, &l2));
+    CU_ASSERT_EQUAL(u1.b.n, u2.b.n);
+    a1 = memmem(u1.b.p, u1.b.n, "/Annots [", 9);
+    a2 = memmem(u2.b.p, u2.b.n, "/Annots [", 9);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(a2);
+    e1 = memchr(a1, ']', u1.b.n - (size_t)(a1 - u1.b.p));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(e1);
+    CU_ASSERT(memcmp(a1, a2, (size_t)(e1 - a1)) == 0);
+    /* the earlier widget is still listed: two references */
+    CU_ASSERT_PTR_NOT_NULL(memchr(a1 + 9, 'R', (size_t)(e1 - a1 - 9)));
+    CU_ASSERT(memmem(a1, (size_t)(e1 - a1), " R ", 3) != NULL &&
+              memmem((const uint8_t *)memmem(a1, (size_t)(e1 - a1), " R ", 3) + 3,
+                     (size_t)(e1 - a1), " R", 2) != NULL);
+    CU_ASSERT_PTR_NOT_NULL(memmem(u2.b.p, u2.b.n, "/Fields [ ", 10));
+    lts_pades__upd_dispose(&u1);
+    lts_pades__upd_dispose(&u2);
+    lts_pades__pdf_close(&pdf);
+}
+
 int lts_suite_pades_sigs(void)
 {
     static CU_TestInfo tests[] = {
@@ -299,6 +335,7 @@ int lts_suite_pades_sigs(void)
         { "bad_der", test_pades_sigs__bad_der },
         { "truncated", test_pades_sigs__truncated },
         { "unsigned_has_none", test_pades_sigs__unsigned_has_none },
+        { "rebuild_is_stable", test_pades_sigs__rebuild_is_stable },
         CU_TEST_INFO_NULL,
     };
     return lts_test_add_suite("pades_sigs", NULL, NULL, tests);
