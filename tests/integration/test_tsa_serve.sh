@@ -158,6 +158,36 @@ check "and every answer verifies" bash -c \
     "for i in \$(seq 1 16); do openssl ts -verify -in '$W'/c\$i.tsr -queryfile '$W/q.tsq' \
        -CAfile '$PKI/root.pem' -untrusted '$PKI/tsa-chain.pem' 2>&1 | grep -qx 'Verification: OK' || exit 1; done"
 
+# --- our client (lts_tsa_stamp, through ltsig sign --level B-T) against our responder -----------
+# The signature timestamp token is cut out of the CAdES signature with asn1parse offsets and
+# checked by `openssl ts -verify -digest SHA256(signature value) -token_in`.
+cades_token() {
+    "$LTSIG" sign --format cades --level B-T --signer "file:$PKI/signer-rsa.p12" \
+        --passin pass:test1234 --tsa "$URL" --trust "$PKI/root.pem" -o "$W/sig.p7s" \
+        "$W/doc.txt" || return 1
+    local A ts toff thl tl soff shl sl dg
+    A=$(openssl asn1parse -inform DER -in "$W/sig.p7s") || return 1
+    ts=$(awk '/:id-smime-aa-timeStampToken/ { sub(":.*", "", $1); print $1; exit }' <<<"$A")
+    [[ -n "$ts" ]] || { echo "no signature-time-stamp attribute"; return 1; }
+    # the token: the first SEQUENCE after the attribute's OID; the signature: the SignerInfo's
+    # OCTET STRING (depth 5) just before the unsigned attributes
+    read -r toff thl tl < <(awk -v t="$ts" '{ split($1, a, ":"); o = a[1] + 0 }
+        o > t && /cons: SEQUENCE/ { h = $0; sub(/.*hl=/, "", h); split(h, b, " ");
+            l = $0; sub(/.*l= */, "", l); split(l, c, " "); print o, b[1], c[1]; exit }' <<<"$A")
+    read -r soff shl sl < <(awk -v t="$ts" '{ split($1, a, ":"); o = a[1] + 0 }
+        o < t && /d=5 / && /prim: OCTET STRING/ { h = $0; sub(/.*hl=/, "", h); split(h, b, " ");
+            l = $0; sub(/.*l= */, "", l); split(l, c, " "); r = o " " b[1] " " c[1] }
+        END { print r }' <<<"$A")
+    dd if="$W/sig.p7s" of="$W/ctok.der" bs=1 skip="$toff" count=$((thl + tl)) 2>/dev/null
+    dg=$(dd if="$W/sig.p7s" bs=1 skip=$((soff + shl)) count="$sl" 2>/dev/null | sha256sum | cut -d' ' -f1)
+    openssl ts -verify -digest "$dg" -in "$W/ctok.der" -token_in -CAfile "$PKI/root.pem" \
+        -untrusted "$PKI/tsa-chain.pem" 2>&1 | grep -qx 'Verification: OK' || return 1
+    openssl ts -reply -in "$W/ctok.der" -token_in -text 2>/dev/null \
+        | grep -qx 'Policy OID: 1.3.6.1.4.1.99999.1'
+}
+check "CAdES B-T via lts_tsa_stamp: the token verifies with openssl ts -verify -digest -token_in" \
+    cades_token
+
 # --- --policy, --accuracy, --hash; SIGINT -----------------------------------------------------
 check "second instance with --policy 1.3.6.1.4.1.99999.42 --accuracy 2 --hash sha384" \
     start_tsa "$PORT2" "$W/tsa2.log" --policy 1.3.6.1.4.1.99999.42 --accuracy 2 --hash sha384
