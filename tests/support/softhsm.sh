@@ -2,6 +2,8 @@
 # softhsm.sh — make a throw-away SoftHSMv2 token for the tests (PKCS#11 backend, ltsigd).
 #
 #   softhsm.sh create DIR PKIDIR    new token in DIR (wiped first if it was made by this script)
+#   softhsm.sh init DIR             new EMPTY token in DIR (no keys, no certificates; same PINs,
+#                                   same env.sh), e.g. for ltsigd's key generation tests
 #   softhsm.sh destroy DIR          remove DIR (only if it was made by this script)
 #   softhsm.sh module               print the SoftHSMv2 module path
 #
@@ -50,13 +52,11 @@ safe_wipe() {
     fi
 }
 
-create() {
-    local dir=$1 pki=$2 mod token pin sopin p11
+# Sets dir, mod, token, pin, sopin (globals of this script) and writes env.sh.
+init_token() {
+    dir=$1
     command -v softhsm2-util >/dev/null || die "softhsm2-util not found (apt-get install softhsm2)"
-    command -v pkcs11-tool >/dev/null || die "pkcs11-tool not found (apt-get install opensc)"
     mod=$(find_module) || die "libsofthsm2.so not found (apt-get install softhsm2)"
-    [[ -f "$pki/signer-rsa.key" && -f "$pki/inter.key" ]] || die "$pki: not a test PKI (run make-pki.sh)"
-    pki=$(cd "$pki" && pwd -P)
     safe_wipe "$dir"
     mkdir -p "$dir/tokens" "$dir/work"
     dir=$(cd "$dir" && pwd -P)
@@ -75,6 +75,21 @@ library.reset_on_fork = false
 EOF
     export SOFTHSM2_CONF=$dir/softhsm2.conf
     softhsm2-util --init-token --free --label "$token" --so-pin "$sopin" --pin "$pin" >/dev/null
+    cat >"$dir/env.sh" <<EOF
+export SOFTHSM2_CONF='$dir/softhsm2.conf'
+export LTS_P11_MODULE='$mod'
+export LTS_P11_TOKEN='$token'
+export LTS_P11_PIN_FILE='$dir/user.pin'
+export LTS_P11_SO_PIN_FILE='$dir/so.pin'
+EOF
+}
+
+create() {
+    local pki=$2 p11
+    command -v pkcs11-tool >/dev/null || die "pkcs11-tool not found (apt-get install opensc)"
+    [[ -f "$pki/signer-rsa.key" && -f "$pki/inter.key" ]] || die "$pki: not a test PKI (run make-pki.sh)"
+    pki=$(cd "$pki" && pwd -P)
+    init_token "$1"
 
     p11() { pkcs11-tool --module "$mod" --token-label "$token" --login --pin "$pin" "$@" >/dev/null 2>"$dir/work/p11.err" \
         || { cat "$dir/work/p11.err" >&2; die "pkcs11-tool $*: failed"; }; }
@@ -110,20 +125,16 @@ EOF
     rm -f "$dir/work/dummy.key"
     put_cert "$dir/work/gen-ec.pem" gen-ec 20
     cp "$dir/work/gen-ec.pem" "$dir/gen-ec.pem"
-
-    cat >"$dir/env.sh" <<EOF
-export SOFTHSM2_CONF='$dir/softhsm2.conf'
-export LTS_P11_MODULE='$mod'
-export LTS_P11_TOKEN='$token'
-export LTS_P11_PIN_FILE='$dir/user.pin'
-export LTS_P11_SO_PIN_FILE='$dir/so.pin'
-EOF
 }
 
 case "${1:-}" in
 create)
     [[ $# -eq 3 ]] || die "usage: softhsm.sh create DIR PKIDIR"
     create "$2" "$3"
+    ;;
+init)
+    [[ $# -eq 2 ]] || die "usage: softhsm.sh init DIR"
+    init_token "$2"
     ;;
 destroy)
     [[ $# -eq 2 ]] || die "usage: softhsm.sh destroy DIR"
@@ -133,7 +144,7 @@ module)
     find_module || die "libsofthsm2.so not found"
     ;;
 *)
-    echo "usage: softhsm.sh create DIR PKIDIR | destroy DIR | module" >&2
+    echo "usage: softhsm.sh create DIR PKIDIR | init DIR | destroy DIR | module" >&2
     exit 2
     ;;
 esac

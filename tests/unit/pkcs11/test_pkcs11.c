@@ -522,6 +522,49 @@ static void test_pkcs11__failed_sign_leaves_nothing_and_recovers(void)
     lts_signer_close(s);
 }
 
+static int read_counts(const char *path, long *logins, long *opens)
+{
+    FILE *f = fopen(path, "r");
+    int n = f ? fscanf(f, "%ld %ld", logins, opens) : 0;
+    if (f)
+        fclose(f);
+    return n == 2;
+}
+
+static void test_pkcs11__one_login_and_a_bounded_pool(void)
+{
+    char path[1200];
+    long l0 = -1, o0 = -1, l1 = -1, o1 = -1;
+    worker w[4];
+    pthread_t t[4];
+    X509 *cert = pki_cert("signer-rsa.pem");
+    lts_signer *s;
+    snprintf(path, sizeof path, "%s/shim-count", lts_test_tmpdir());
+    remove(path);
+    setenv("LTS_P11_SHIM_COUNT", path, 1);
+    s = open_p11(shim_uri("token=ltsig-test;object=signer-rsa", "&x-sessions=3"), passin, LTS_OK);
+    if (s == NULL)
+        goto out;
+    /* opening: one login, through one (anchor) session */
+    CU_ASSERT_FATAL(read_counts(path, &l0, &o0));
+    CU_ASSERT(l0 >= 1);
+    for (int i = 0; i < 4; i++) {
+        w[i] = (worker){ s, cert, i, 0, 0 };
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&t[i], NULL, work, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        pthread_join(t[i], NULL);
+        CU_ASSERT_EQUAL(w[i].done, 50);
+    }
+    CU_ASSERT_FATAL(read_counts(path, &l1, &o1));
+    CU_ASSERT_EQUAL(l1, l0);                   /* 200 signatures, no further login */
+    CU_ASSERT(o1 - o0 >= 1 && o1 - o0 <= 3);   /* at most x-sessions signing sessions */
+out:
+    lts_signer_close(s);
+    unsetenv("LTS_P11_SHIM_COUNT");
+    X509_free(cert);
+}
+
 /* ---- the leaf certificate choice (changes the suite's token: keep these last) --------- */
 
 static void test_pkcs11__leaf_choice(void)
@@ -593,6 +636,7 @@ int lts_suite_pkcs11(void)
         { "pin_locked_said_clearly", test_pkcs11__pin_locked_said_clearly },
         { "failed_sign_leaves_nothing_and_recovers",
           test_pkcs11__failed_sign_leaves_nothing_and_recovers },
+        { "one_login_and_a_bounded_pool", test_pkcs11__one_login_and_a_bounded_pool },
         { "leaf_choice", test_pkcs11__leaf_choice },
         CU_TEST_INFO_NULL,
     };

@@ -4,15 +4,38 @@
  *   LTS_P11_SHIM_LOGIN=locked|expired   C_Login answers CKR_PIN_LOCKED / CKR_PIN_EXPIRED
  *   LTS_P11_SHIM_SIGN_FAIL=N            the N-th C_Sign from now (1 = the next) answers
  *                                       CKR_DEVICE_ERROR (the operation then ends)
+ *   LTS_P11_SHIM_COUNT=FILE             after each C_Login / C_OpenSession, write
+ *                                       "logins opens" (counts since the module loaded)
  * Built by test_pkcs11.c at run time (cc -shared), never part of the library. */
 #include <p11-kit/pkcs11.h>
 #include <dlfcn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static CK_FUNCTION_LIST shim;
 static CK_FUNCTION_LIST_PTR real;
 static long sign_calls;
+static long n_logins, n_opens;
+
+static void count(void)
+{
+    const char *path = getenv("LTS_P11_SHIM_COUNT");
+    FILE *f = path ? fopen(path, "w") : NULL;
+    if (f) {
+        fprintf(f, "%ld %ld\n", n_logins, n_opens);
+        fclose(f);
+    }
+}
+
+static CK_RV shim_open(CK_SLOT_ID slot, CK_FLAGS fl, CK_VOID_PTR app, CK_NOTIFY cb,
+                       CK_SESSION_HANDLE_PTR h)
+{
+    CK_RV rv = real->C_OpenSession(slot, fl, app, cb, h);
+    __atomic_add_fetch(&n_opens, 1, __ATOMIC_SEQ_CST);
+    count();
+    return rv;
+}
 
 static CK_RV shim_login(CK_SESSION_HANDLE h, CK_USER_TYPE u, CK_UTF8CHAR_PTR pin, CK_ULONG n)
 {
@@ -21,6 +44,8 @@ static CK_RV shim_login(CK_SESSION_HANDLE h, CK_USER_TYPE u, CK_UTF8CHAR_PTR pin
         return CKR_PIN_LOCKED;
     if (m && strcmp(m, "expired") == 0)
         return CKR_PIN_EXPIRED;
+    __atomic_add_fetch(&n_logins, 1, __ATOMIC_SEQ_CST);
+    count();
     return real->C_Login(h, u, pin, n);
 }
 
@@ -52,6 +77,7 @@ CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR out)
         shim = *real;
         shim.C_Login = shim_login;
         shim.C_Sign = shim_sign;
+        shim.C_OpenSession = shim_open;
     }
     *out = &shim;
     return CKR_OK;
