@@ -72,15 +72,25 @@ out:
         goto out;                                                                         \
     } while (0)
 
-static int b64_decode_text(xmlNodePtr n, lts_buf *out)
+/* Base64 text of n into out; *ok = 0 when n is NULL or not base64 (a verdict), a failure
+ * status only when memory ran out. */
+static lts_status b64_text(xmlNodePtr n, lts_buf *out, int *ok)
 {
+    lts_status rc = LTS_OK, st;
     lts_buf t = LTS_BUF_INIT;
-    int ok = n && lts_xades__text(n, &t) == LTS_OK &&
-             lts_b64__decode(out, (const char *)t.p, t.n) == LTS_OK;
-    lts_buf_dispose(&t);
-    if (!ok)
+    *ok = 0;
+    if (n == NULL)
+        goto out;
+    LTS_TRY(lts_xades__text(n, &t));
+    st = lts_b64__decode(out, (const char *)t.p, t.n);
+    if (st == LTS_E_NOMEM)
+        LTS_TRY(st);
+    if (st != LTS_OK)
         lts_error_clear();
-    return ok;
+    *ok = st == LTS_OK;
+out:
+    lts_buf_dispose(&t);
+    return rc;
 }
 
 /* ds:Signature's children: SignedInfo, SignatureValue, KeyInfo?, Object* (XML DSig §4). */
@@ -88,7 +98,7 @@ static lts_status read_structure(checker *c)
 {
     lts_status rc = LTS_OK;
     xmlNodePtr n = lts_xades__first_el(c->sig);
-    lts_buf alg = LTS_BUF_INIT;
+    const char *alg;
     lts_sig_alg sa;
 
     if (!lts_xades__is(n, "SignedInfo", LTS_NS_DS))
@@ -109,20 +119,20 @@ static lts_status read_structure(checker *c)
     }
     n = lts_xades__first_el(c->si);
     if (!lts_xades__is(n, "CanonicalizationMethod", LTS_NS_DS) ||
-        !lts_xades__attr(n, "Algorithm", &alg) || !lts_xades__is_c14n_uri((const char *)alg.p))
+        !lts_xades__is_c14n_uri(lts_xades__attr(n, "Algorithm")))
         FORMAT_FAIL("missing or unsupported ds:CanonicalizationMethod");
     n = lts_xades__next_el(n);
-    if (!lts_xades__is(n, "SignatureMethod", LTS_NS_DS) || !lts_xades__attr(n, "Algorithm", &alg))
+    if (!lts_xades__is(n, "SignatureMethod", LTS_NS_DS) ||
+        (alg = lts_xades__attr(n, "Algorithm")) == NULL)
         FORMAT_FAIL("missing ds:SignatureMethod");
-    if (!lts_xades__sig_from_uri((const char *)alg.p, &sa))
-        FORMAT_FAIL("unsupported SignatureMethod %s", (const char *)alg.p);
+    if (!lts_xades__sig_from_uri(alg, &sa))
+        FORMAT_FAIL("unsupported SignatureMethod %s", alg);
     c->res->hash = sa.hash;
     c->res->scheme = sa.scheme;
     for (n = lts_xades__next_el(n); n; n = lts_xades__next_el(n))
         if (!lts_xades__is(n, "Reference", LTS_NS_DS))
             FORMAT_FAIL("unexpected element %s in ds:SignedInfo", (const char *)n->name);
 out:
-    lts_buf_dispose(&alg);
     return rc;
 }
 
@@ -133,6 +143,7 @@ static lts_status read_certs(checker *c)
     lts_buf der = LTS_BUF_INIT;
     X509 *x = NULL;
     lts_buf *nv;
+    int ok;
 
     if (c->ki == NULL)
         goto out;
@@ -144,7 +155,8 @@ static lts_status read_certs(checker *c)
             if (!lts_xades__is(e, "X509Certificate", LTS_NS_DS))
                 continue;
             der.n = 0;
-            if (!b64_decode_text(e, &der))
+            LTS_TRY(b64_text(e, &der, &ok));
+            if (!ok)
                 FORMAT_FAIL("a ds:X509Certificate is not base64");
             p = der.p;
             x = d2i_X509(NULL, &p, (long)der.n);
@@ -172,8 +184,8 @@ out:
 static lts_status read_qualifying(checker *c)
 {
     lts_status rc = LTS_OK;
-    lts_buf v = LTS_BUF_INIT, sid = LTS_BUF_INIT;
-    const char *level = "XMLDSig";
+    lts_buf v = LTS_BUF_INIT;
+    const char *level = "XMLDSig", *target, *sid;
     xmlNodePtr n, ssp, usp = NULL;
 
     for (xmlNodePtr o = lts_xades__first_el(c->sig); o; o = lts_xades__next_el(o)) {
@@ -190,8 +202,9 @@ static lts_status read_qualifying(checker *c)
     if (c->qp == NULL)
         goto done;
     level = "B-B";
-    if (!lts_xades__attr(c->qp, "Target", &v) || !lts_xades__attr(c->sig, "Id", &sid) ||
-        v.p[0] != '#' || strcmp((const char *)v.p + 1, (const char *)sid.p) != 0)
+    target = lts_xades__attr(c->qp, "Target");
+    sid = lts_xades__attr(c->sig, "Id");
+    if (target == NULL || sid == NULL || target[0] != '#' || strcmp(target + 1, sid) != 0)
         FORMAT_FAIL("xades:QualifyingProperties/@Target does not name this ds:Signature");
     c->sp = lts_xades__child(c->qp, "SignedProperties", LTS_NS_XADES);
     if (c->sp == NULL)
@@ -221,19 +234,20 @@ done:
     LTS_ALLOC(c->res->level = lts_strdup(level));
 out:
     lts_buf_dispose(&v);
-    lts_buf_dispose(&sid);
     return rc;
 }
 
 /* The Id a same-document URI names: "#x" or "#xpointer(id('x'))"; NULL for "" and
  * "#xpointer(/)" (the whole document). */
-static int uri_id(const char *uri, lts_buf *out)
+static lts_status uri_id(const char *uri, lts_buf *out, int *has)
 {
+    lts_status rc = LTS_OK;
     const char *p;
     size_t n;
     out->n = 0;
+    *has = 0;
     if (uri[0] != '#' || strcmp(uri, "#xpointer(/)") == 0)
-        return 0;
+        goto out;
     p = uri + 1;
     n = strlen(p);
     if (strncmp(p, "xpointer(id(", 12) == 0 && n > 16 && strcmp(p + n - 3, "'))") == 0 &&
@@ -241,33 +255,37 @@ static int uri_id(const char *uri, lts_buf *out)
         p += 13;
         n -= 16;
     }
-    return lts_buf_append(out, p, n) == LTS_OK && lts_buf_nul(out) == LTS_OK;
+    LTS_TRY(lts_buf_append(out, p, n));
+    LTS_TRY(lts_buf_nul(out));
+    *has = 1;
+out:
+    return rc;
 }
 
 /* An external reference, checked against the detached content (no transforms). */
 static lts_status check_external(checker *c, xmlNodePtr ref, const char *uri, int *ok)
 {
     lts_status rc = LTS_OK;
-    lts_buf alg = LTS_BUF_INIT, want = LTS_BUF_INIT;
+    lts_buf want = LTS_BUF_INIT;
     xmlNodePtr dm = lts_xades__child(ref, "DigestMethod", LTS_NS_DS);
     uint8_t md[LTS_HASH_MAX];
     size_t mdlen = 0;
     lts_hash h;
+    int b64ok;
 
     *ok = 0;
     if (lts_xades__child(ref, "Transforms", LTS_NS_DS))
         FORMAT_FAIL("transforms on the external reference '%s' are not supported", uri);
-    if (!dm || !lts_xades__attr(dm, "Algorithm", &alg) ||
-        (h = lts_xades__digest_from_uri((const char *)alg.p)) == LTS_HASH_NONE)
+    if ((h = lts_xades__digest_from_uri(lts_xades__attr(dm, "Algorithm"))) == LTS_HASH_NONE)
         FORMAT_FAIL("reference '%s': missing or unsupported DigestMethod", uri);
-    if (!b64_decode_text(lts_xades__child(ref, "DigestValue", LTS_NS_DS), &want))
+    LTS_TRY(b64_text(lts_xades__child(ref, "DigestValue", LTS_NS_DS), &want, &b64ok));
+    if (!b64ok)
         FORMAT_FAIL("reference '%s': DigestValue is not base64", uri);
     LTS_TRY(lts_digest__file(h, c->detached, NULL, 0, md, &mdlen));
     *ok = want.n == mdlen && CRYPTO_memcmp(want.p, md, mdlen) == 0;
     LTS_TRY(note(c->res, "external reference '%s' checked against %s: %s", uri, c->detached,
                  *ok ? "digest matches" : "DIGEST DIFFERS"));
 out:
-    lts_buf_dispose(&alg);
     lts_buf_dispose(&want);
     return rc;
 }
@@ -277,72 +295,73 @@ out:
 static lts_status check_references(checker *c)
 {
     lts_status rc = LTS_OK;
-    lts_buf uri = LTS_BUF_INIT, id = LTS_BUF_INIT, alg = LTS_BUF_INIT;
+    lts_buf id = LTS_BUF_INIT;
+    const char *uri, *alg;
     int sp_covered = 0, n_ext = 0, ok;
 
     for (xmlNodePtr ref = lts_xades__next_el(lts_xades__child(c->si, "SignatureMethod", LTS_NS_DS));
          ref; ref = lts_xades__next_el(ref)) {
         xmlNodePtr ts = lts_xades__child(ref, "Transforms", LTS_NS_DS);
         int external = 0;
-        if (!lts_xades__attr(ref, "URI", &uri)) {
-            uri.n = 0;
-            LTS_TRY(lts_buf_append(&uri, "(no URI)", 9));
-            uri.n = 8;
+        if ((uri = lts_xades__attr(ref, "URI")) == NULL) {
+            uri = "(no URI)";
             external = 1;
-        } else if (uri.n > 0 && uri.p[0] != '#') {
+        } else if (uri[0] != '\0' && uri[0] != '#') {
             external = 1;
         }
         for (xmlNodePtr t = lts_xades__first_el(ts); t; t = lts_xades__next_el(t))
-            if (!lts_xades__attr(t, "Algorithm", &alg) ||
-                !lts_xades__is_transform_uri((const char *)alg.p))
-                FORMAT_FAIL("reference '%s': transform %s is not accepted",
-                            (const char *)uri.p, alg.p ? (const char *)alg.p : "?");
+            if (!lts_xades__is_transform_uri(alg = lts_xades__attr(t, "Algorithm")))
+                FORMAT_FAIL("reference '%s': transform %s is not accepted", uri,
+                            alg ? alg : "?");
         if (external) {
             n_ext++;
             if (c->detached == NULL || n_ext > 1) {
                 c->res->data_found = 0;
                 LTS_TRY(problem(c->res, "the signed data of reference '%s' is not available "
-                                        "(give it with --detached-content)", (const char *)uri.p));
+                                        "(give it with --detached-content)", uri));
                 continue;
             }
-            LTS_TRY(check_external(c, ref, (const char *)uri.p, &ok));
+            LTS_TRY(check_external(c, ref, uri, &ok));
             if (!c->res->format_ok)
                 goto out;
         } else {
-            if (uri_id((const char *)uri.p, &id)) {
+            int has_id;
+            LTS_TRY(uri_id(uri, &id, &has_id));
+            if (has_id) {
                 xmlAttrPtr a;
                 if (lts_xades__ids_has(c->dups, (const char *)id.p))
                     FORMAT_FAIL("the Id '%s' occurs more than once in the document (signature "
                                 "wrapping?)", (const char *)id.p);
                 a = xmlGetID(c->doc, id.p);
                 if (a == NULL)
-                    FORMAT_FAIL("reference '%s': no element has this Id", (const char *)uri.p);
+                    FORMAT_FAIL("reference '%s': no element has this Id", uri);
                 if (c->sp && a->parent == c->sp)
                     sp_covered = 1;
             }
-            if (lts_xades__reference(ref, 0, &ok) != LTS_OK) {
+            if ((rc = lts_xades__reference(ref, 0, &ok)) != LTS_OK) {
                 const char *m = lts_error_last()->message;
+                if (rc == LTS_E_NOMEM)
+                    goto out;
+                rc = LTS_OK;
                 c->res->format_ok = 0;
                 LTS_TRY(problem(c->res, "%s", m));
                 lts_error_clear();
                 goto out;
             }
-            LTS_TRY(note(c->res, "reference '%s': %s", (const char *)uri.p,
+            LTS_TRY(note(c->res, "reference '%s': %s", uri,
                          ok ? "digest matches" : "DIGEST DIFFERS"));
         }
         if (!ok && c->res->refs_ok) {
             c->res->refs_ok = 0;
-            LTS_ALLOC(c->res->bad_ref = lts_strdup((const char *)uri.p));
+            LTS_ALLOC(c->res->bad_ref = lts_strdup(uri));
             LTS_TRY(problem(c->res, "the digest of reference '%s' does not match",
-                            (const char *)uri.p));
+                            uri));
         }
     }
     if (c->sp && !sp_covered)
         FORMAT_FAIL("xades:SignedProperties is not covered by a ds:Reference");
 out:
-    lts_buf_dispose(&uri);
     lts_buf_dispose(&id);
-    lts_buf_dispose(&alg);
     return rc;
 }
 
@@ -352,12 +371,12 @@ out:
 static lts_status find_signer(checker *c)
 {
     lts_status rc = LTS_OK;
-    lts_buf alg = LTS_BUF_INIT, want = LTS_BUF_INIT, isv2 = LTS_BUF_INIT, mine = LTS_BUF_INIT;
+    lts_buf want = LTS_BUF_INIT, isv2 = LTS_BUF_INIT, mine = LTS_BUF_INIT;
     xmlNodePtr ssp, scv, cert = NULL, cd, dm;
     uint8_t md[LTS_HASH_MAX];
     size_t mdlen;
     lts_hash h;
-    int v2 = 1;
+    int v2 = 1, ok;
 
     if (c->sp == NULL) {
         int leaves = 0;
@@ -393,10 +412,10 @@ static lts_status find_signer(checker *c)
         LTS_TRY(problem(c->res, "no xades:SigningCertificateV2/Cert/CertDigest"));
         goto out;
     }
-    if (!lts_xades__attr(dm, "Algorithm", &alg) ||
-        (h = lts_xades__digest_from_uri((const char *)alg.p)) == LTS_HASH_NONE)
+    if ((h = lts_xades__digest_from_uri(lts_xades__attr(dm, "Algorithm"))) == LTS_HASH_NONE)
         FORMAT_FAIL("unsupported CertDigest DigestMethod");
-    if (!b64_decode_text(lts_xades__child(cd, "DigestValue", LTS_NS_DS), &want))
+    LTS_TRY(b64_text(lts_xades__child(cd, "DigestValue", LTS_NS_DS), &want, &ok));
+    if (!ok)
         FORMAT_FAIL("CertDigest/DigestValue is not base64");
     for (int i = 0; i < sk_X509_num(c->certs) && c->signer == NULL; i++) {
         LTS_TRY(lts_xades__cert_digest(sk_X509_value(c->certs, i), h, md, &mdlen));
@@ -409,7 +428,8 @@ static lts_status find_signer(checker *c)
         goto out;
     }
     if (v2 && lts_xades__child(cert, "IssuerSerialV2", LTS_NS_XADES)) {
-        if (!b64_decode_text(lts_xades__child(cert, "IssuerSerialV2", LTS_NS_XADES), &isv2))
+        LTS_TRY(b64_text(lts_xades__child(cert, "IssuerSerialV2", LTS_NS_XADES), &isv2, &ok));
+        if (!ok)
             FORMAT_FAIL("IssuerSerialV2 is not base64");
         LTS_TRY(lts_xades__issuer_serial_v2(c->signer, &mine));
         if (!lts_span_eq(lts_buf_span(&isv2), lts_buf_span(&mine))) {
@@ -421,7 +441,6 @@ static lts_status find_signer(checker *c)
     LTS_TRY(note(c->res, "signing certificate identified by SigningCertificate%s",
                  v2 ? "V2" : " (v1)"));
 out:
-    lts_buf_dispose(&alg);
     lts_buf_dispose(&want);
     lts_buf_dispose(&isv2);
     lts_buf_dispose(&mine);
@@ -497,7 +516,6 @@ out:
 static lts_status check_one(checker *c)
 {
     lts_status rc = LTS_OK;
-    lts_buf v = LTS_BUF_INIT;
     unsigned char *der = NULL;
     int ok = 0, len;
 
@@ -505,8 +523,8 @@ static lts_status check_one(checker *c)
     c->res->refs_ok = 1;
     c->res->data_found = 1;
     LTS_ALLOC(c->certs = sk_X509_new_null());
-    if (lts_xades__attr(c->sig, "Id", &v))
-        LTS_ALLOC(c->res->signature_id = lts_strdup((const char *)v.p));
+    if (lts_xades__attr(c->sig, "Id"))
+        LTS_ALLOC(c->res->signature_id = lts_strdup(lts_xades__attr(c->sig, "Id")));
     LTS_TRY(read_structure(c));
     if (c->res->format_ok)
         LTS_TRY(read_certs(c));
@@ -533,7 +551,6 @@ static lts_status check_one(checker *c)
     }
 out:
     OPENSSL_free(der);
-    lts_buf_dispose(&v);
     sk_X509_pop_free(c->certs, X509_free);
     c->certs = NULL;
     return rc;

@@ -11,15 +11,16 @@ lts_status lts_xades_detect_eprescription(const char *path, lts_xades_sign_opts 
     lts_status rc = LTS_OK;
     xmlDocPtr doc = NULL;
     xmlNodePtr root, n, target = NULL, slot = NULL;
-    lts_buf id = LTS_BUF_INIT;
 
     *found = 0;
     LTS_TRY(lts_xades__parse_file(&doc, path));
     root = xmlDocGetRootElement(doc);
     for (n = root; n; n = lts_xades__next(n, root)) {
-        if (lts_xades__is(n, "PrescriptionDocument", NULL) && target == NULL &&
-            (lts_xades__attr(n, "Id", &id) || lts_xades__attr(n, "id", &id)) &&
-            strcmp((const char *)id.p, "PrescriptionDocument") == 0)
+        const char *id = lts_xades__attr(n, "Id");
+        if (id == NULL)
+            id = lts_xades__attr(n, "id");
+        if (lts_xades__is(n, "PrescriptionDocument", NULL) && target == NULL && id &&
+            strcmp(id, "PrescriptionDocument") == 0)
             target = n;
         else if (lts_xades__is(n, "PrescriptionSign", NULL) && lts_xades__first_el(n) == NULL)
             slot = n;
@@ -34,7 +35,6 @@ lts_status lts_xades_detect_eprescription(const char *path, lts_xades_sign_opts 
     opts->keyinfo_reference = 1;
     *found = 1;
 out:
-    lts_buf_dispose(&id);
     xmlFreeDoc(doc);
     return rc;
 }

@@ -64,8 +64,9 @@ xmlNodePtr lts_xades__first_el(xmlNodePtr parent);
 xmlNodePtr lts_xades__next_el(xmlNodePtr n);
 /** First element child named name in ns, or NULL. */
 xmlNodePtr lts_xades__child(xmlNodePtr parent, const char *name, const char *ns);
-/** The attribute value (a copy in out, NUL-terminated) — 0 when absent. */
-int lts_xades__attr(xmlNodePtr n, const char *name, lts_buf *out);
+/** The value of the no-namespace attribute `name` (borrowed from the tree), NULL when
+ *  absent. */
+const char *lts_xades__attr(xmlNodePtr n, const char *name);
 /** The text content, whitespace kept, into out (NUL-terminated). */
 lts_status lts_xades__text(xmlNodePtr n, lts_buf *out);
 

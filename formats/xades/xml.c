@@ -258,17 +258,19 @@ xmlNodePtr lts_xades__child(xmlNodePtr parent, const char *name, const char *ns)
     return NULL;
 }
 
-int lts_xades__attr(xmlNodePtr n, const char *name, lts_buf *out)
+const char *lts_xades__attr(xmlNodePtr n, const char *name)
 {
-    xmlChar *v = xmlGetNoNsProp(n, (const xmlChar *)name);
-    int ok = 0;
-    out->n = 0;
-    if (v) {
-        ok = lts_buf_append(out, v, strlen((const char *)v)) == LTS_OK &&
-             lts_buf_nul(out) == LTS_OK;
-        xmlFree(v);
-    }
-    return ok;
+    /* Entities are refused by the parser, so an attribute's value is one text node (none
+     * for ""): its content can be lent without copying. */
+    xmlAttrPtr a = n ? xmlHasNsProp(n, (const xmlChar *)name, NULL) : NULL;
+    if (a == NULL || a->type != XML_ATTRIBUTE_NODE)
+        return NULL;
+    if (a->children == NULL)
+        return "";
+    if (a->children->type != XML_TEXT_NODE || a->children->next != NULL ||
+        a->children->content == NULL)
+        return NULL;
+    return (const char *)a->children->content;
 }
 
 lts_status lts_xades__text(xmlNodePtr n, lts_buf *out)
@@ -366,14 +368,12 @@ lts_status lts_xades__c14n(xmlNodePtr method, xmlNodePtr node, lts_buf *out)
     xmlSecTransformCtx ctx;
     int have_ctx = 0;
     xmlSecNodeSetPtr ns = NULL;
-    lts_buf alg = LTS_BUF_INIT;
+    const char *alg = lts_xades__attr(method, "Algorithm");
     lts_xml_quiet q;
 
     lts_xades__quiet_begin(&q);
-    LTS_ENSURE(lts_xades__attr(method, "Algorithm", &alg) &&
-                   lts_xades__is_c14n_uri((const char *)alg.p),
-               LTS_E_UNSUPPORTED, "unsupported canonicalisation method '%s'",
-               alg.p ? (const char *)alg.p : "");
+    LTS_ENSURE(lts_xades__is_c14n_uri(alg), LTS_E_UNSUPPORTED,
+               "unsupported canonicalisation method '%s'", alg ? alg : "");
     LTS_ENSURE(xmlSecTransformCtxInitialize(&ctx) >= 0, LTS_E_NOMEM, "xmlSecTransformCtx");
     have_ctx = 1;
     if (xmlSecTransformCtxNodeRead(&ctx, method, xmlSecTransformUsageC14NMethod) == NULL)
@@ -386,7 +386,6 @@ out:
     xmlSecNodeSetDestroy(ns);
     if (have_ctx)
         xmlSecTransformCtxFinalize(&ctx);
-    lts_buf_dispose(&alg);
     lts_xades__quiet_end(&q);
     return rc;
 }
