@@ -8,7 +8,7 @@
 /* Fault injection state: only ever changed by tests. */
 static long fail_countdown = -1;
 static int fail_sticky;
-static long alloc_count;
+static _Atomic long alloc_count; /* atomic: signers allocate from many threads */
 
 static int should_fail(void)
 {
