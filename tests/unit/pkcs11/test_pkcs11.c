@@ -11,6 +11,7 @@
 #include <ltsig/openssl.h>
 #include "lts_test.h"
 #include "core/digest.h"
+#include "core/mem.h"
 #include "p11_int.h"
 
 #define PIN "ltsig-user-7391" /* the user PIN softhsm.sh sets */
@@ -460,6 +461,56 @@ static void test_pkcs11__two_signers_share_the_login(void)
     lts_signer_close(a);
 }
 
+/* ---- allocation failures: every one gives LTS_E_NOMEM and leaks nothing (ASan) ------- */
+
+static void test_pkcs11__oom_open_and_sign(void)
+{
+    const char *uri = p11uri(0, "token=ltsig-test;object=signer-ec", NULL);
+    int opened = 0;
+    long i;
+    for (i = 0; i < 400 && !opened; i++) {
+        lts_signer *s = NULL;
+        lts_signer_opts o = LTS_SIGNER_OPTS_INIT;
+        lts_status st;
+        o.passin = passin;
+        lts_mem__fail_after(i, 0);
+        st = lts_signer_open(&s, uri, &o);
+        lts_mem__fail_after(-1, 0);
+        if (st == LTS_OK) {
+            opened = 1;
+        } else {
+            if (st != LTS_E_NOMEM)
+                fprintf(stderr, "\nallocation %ld failed: %s: %s\n", i, lts_status_name(st),
+                        lts_error_last()->message);
+            CU_ASSERT_EQUAL(st, LTS_E_NOMEM);
+            CU_ASSERT_PTR_NULL(s);
+        }
+        if (s) {
+            /* and the signing path, on this signer */
+            uint8_t d[32];
+            int signed_ok = 0;
+            memset(d, 7, sizeof d);
+            for (long j = 0; j < 50 && !signed_ok; j++) {
+                lts_buf out = LTS_BUF_INIT;
+                lts_mem__fail_after(j, 0);
+                st = lts_signer_sign(s, (lts_sig_alg){ LTS_SCHEME_ECDSA, LTS_HASH_SHA256 },
+                                     &(lts_span){ d, 32 }, 1, &out);
+                lts_mem__fail_after(-1, 0);
+                if (st == LTS_OK)
+                    signed_ok = 1;
+                else
+                    CU_ASSERT_EQUAL(st, LTS_E_NOMEM);
+                CU_ASSERT(st == LTS_OK ? out.n > 0 : out.n == 0);
+                lts_buf_dispose(&out);
+            }
+            CU_ASSERT(signed_ok);
+        }
+        lts_signer_close(s);
+    }
+    CU_ASSERT(opened);
+    CU_ASSERT(i > 5); /* the loop did go through failures */
+}
+
 /* ---- faults injected by shim/p11shim.c around the real SoftHSM ------------------------- */
 
 static const char *shim_uri(const char *path, const char *query)
@@ -633,6 +684,7 @@ int lts_suite_pkcs11(void)
         { "generated_key_is_not_extractable", test_pkcs11__generated_key_is_not_extractable },
         { "four_threads_fifty_each", test_pkcs11__four_threads_fifty_each },
         { "two_signers_share_the_login", test_pkcs11__two_signers_share_the_login },
+        { "oom_open_and_sign", test_pkcs11__oom_open_and_sign },
         { "pin_locked_said_clearly", test_pkcs11__pin_locked_said_clearly },
         { "failed_sign_leaves_nothing_and_recovers",
           test_pkcs11__failed_sign_leaves_nothing_and_recovers },
