@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <openssl/err.h>
 #include "core/err.h"
 #include "core/io.h"
@@ -238,6 +239,7 @@ lts_status lts_vdata_offline_new(lts_vdata_source **out, const char *dir)
     char **names = NULL, **grown;
     size_t n = 0;
     char path[4096];
+    struct stat st;
     *out = NULL;
     LTS_ENSURE(dir != NULL && dir[0] != '\0', LTS_E_CONFIG, "no validation data folder given");
     LTS_ALLOC(o = lts_calloc(1, sizeof *o));
@@ -262,6 +264,8 @@ lts_status lts_vdata_offline_new(lts_vdata_source **out, const char *dir)
     for (size_t i = 0; i < n; i++) {
         int w = snprintf(path, sizeof path, "%s/%s", dir, names[i]);
         LTS_ENSURE(w > 0 && (size_t)w < sizeof path, LTS_E_INPUT, "%s: path too long", dir);
+        if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+            continue; /* sub-folders, sockets, dangling links: not validation data */
         LTS_TRY(load_file(o, path, names[i]));
     }
     *out = &o->base;

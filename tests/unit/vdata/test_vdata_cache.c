@@ -5,6 +5,7 @@
 #include "vdata_test.h"
 
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include <ltsig/sys/vdata.h>
 
@@ -30,6 +31,10 @@ static lts_status c_ocsp(lts_vdata_source *s, X509 *cert, X509 *issuer, lts_buf 
     pthread_mutex_lock(&c->mu);
     c->n_ocsp++;
     pthread_mutex_unlock(&c->mu);
+    if (getenv("VT_DEBUG")) {
+        char nm[256];
+        fprintf(stderr, "ocsp for %s\n", lts_vdata__name(cert, nm, sizeof nm));
+    }
     return lts_vdata_get_ocsp(c->inner, cert, issuer, out);
 }
 
@@ -73,23 +78,43 @@ typedef struct {
     size_t n_certs, n_ocsps, n_crls;
 } job;
 
+/* Prepared in the main thread: the test helpers' path buffers are not thread-safe. */
+static char trust_path[1024];
+static lts_buf leaf_der[N_LEAVES];
+
+static int prepare(void)
+{
+    snprintf(trust_path, sizeof trust_path, "%s", lts_test_pki_file(0, "root.pem"));
+    for (int i = 0; i < N_LEAVES; i++)
+        if (vt_cert_der(leaves[i], &leaf_der[i]) != LTS_OK)
+            return 1;
+    return 0;
+}
+
+static int unprepare(void)
+{
+    for (int i = 0; i < N_LEAVES; i++)
+        lts_buf_dispose(&leaf_der[i]);
+    return 0;
+}
+
 static void *run_job(void *arg)
 {
     job *j = arg;
-    lts_buf der = LTS_BUF_INIT;
     lts_vdata_bundle b = LTS_VDATA_BUNDLE_INIT;
     lts_vdata_collect_opts o = LTS_VDATA_COLLECT_OPTS_INIT;
-    o.trust_file = lts_test_pki_file(6, "root.pem"); /* the same path in every thread */
-    j->rc = vt_cert_der(j->leaf, &der);
-    if (j->rc == LTS_OK)
-        j->rc = lts_vdata_collect(j->src, lts_buf_span(&der), NULL, 0, &o, &b);
+    const lts_buf *der = NULL;
+    for (int i = 0; i < N_LEAVES; i++)
+        if (strcmp(leaves[i], j->leaf) == 0)
+            der = &leaf_der[i];
+    o.trust_file = trust_path;
+    j->rc = lts_vdata_collect(j->src, lts_buf_span(der), NULL, 0, &o, &b);
     if (j->rc != LTS_OK)
         fprintf(stderr, "\n%s: %s\n", j->leaf, lts_error_last()->message);
     j->n_certs = b.n_certs;
     j->n_ocsps = b.n_ocsps;
     j->n_crls = b.n_crls;
     lts_vdata_bundle_dispose(&b);
-    lts_buf_dispose(&der);
     return NULL;
 }
 
@@ -98,6 +123,9 @@ static void check_counts(counting *c)
     /* issuer: inter once via AIA for all leaves (the root comes from the trust anchors);
      * OCSP: once per distinct leaf (4) + once for inter (no URL: a cached NOTFOUND);
      * CRL: inter.crl once for all leaves + root.crl once for inter. */
+    if (c->n_issuer != 1 || c->n_ocsp != 5 || c->n_crl != 2)
+        fprintf(stderr, "\ninner calls: issuer %d, ocsp %d, crl %d\n", c->n_issuer, c->n_ocsp,
+                c->n_crl);
     CU_ASSERT_EQUAL(c->n_issuer, 1);
     CU_ASSERT_EQUAL(c->n_ocsp, 5);
     CU_ASSERT_EQUAL(c->n_crl, 2);
@@ -190,7 +218,7 @@ int lts_suite_vdata_cache(void)
         { "rejects_bad_inner", test_vdata_cache__rejects_bad_inner },
         CU_TEST_INFO_NULL
     };
-    if (!vt_phase("all") && !vt_phase("online"))
+    if (!vt_phase("all") && !vt_phase("online") && !vt_phase("cache"))
         return 0;
-    return lts_test_add_suite("vdata_cache", NULL, NULL, tests);
+    return lts_test_add_suite("vdata_cache", prepare, unprepare, tests);
 }
