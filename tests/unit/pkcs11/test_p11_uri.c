@@ -171,6 +171,65 @@ static void test_pkcs11_p11_uri__oom(void)
     CU_ASSERT(ok_seen);
 }
 
+/* Deterministic mutation fuzzing: every mutant of valid URIs either parses or is refused
+ * with LTS_E_CONFIG, never anything else; ASan checks the bounds and the frees. */
+static void test_pkcs11_p11_uri__mutations(void)
+{
+    static const char *seeds[] = {
+        "pkcs11:token=ltsig-test;object=signer-rsa;id=%01;type=private"
+        "?module-path=/usr/lib/softhsm/libsofthsm2.so&pin-source=file:/tmp/pin",
+        "pkcs11:slot-id=3;library-version=2.6;serial=0123?x-sessions=4&x-a=b",
+        "pkcs11:object=a%20b%3b%25;manufacturer=M?pin-value=1234",
+    };
+    static const char alphabet[] = "%;?&=#/ abcdefxyz0129-_.~:[]@!$'()*+,|\"\x01\x7f\xff";
+    uint32_t x = 0x2545f491u; /* xorshift32: the same run every time */
+    char buf[256];
+    int ok = 0, refused = 0;
+    for (int iter = 0; iter < 20000; iter++) {
+        const char *seed = seeds[iter % 3];
+        size_t n = strlen(seed);
+        memcpy(buf, seed, n + 1);
+        for (int k = 0; k < 1 + iter % 4; k++) {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            size_t pos = 7 + x % (n - 7);
+            char c = alphabet[(x >> 8) % (sizeof alphabet - 1)];
+            switch ((x >> 16) % 3) {
+            case 0: /* replace */
+                buf[pos] = c;
+                break;
+            case 1: /* insert */
+                if (n + 1 < sizeof buf) {
+                    memmove(buf + pos + 1, buf + pos, n - pos + 1);
+                    buf[pos] = c;
+                    n++;
+                }
+                break;
+            default: /* delete */
+                memmove(buf + pos, buf + pos + 1, n - pos);
+                n--;
+                break;
+            }
+            if (n <= 8)
+                break;
+        }
+        lts_p11_uri u;
+        lts_status st = lts_p11__uri_parse(&u, buf);
+        if (st == LTS_OK) {
+            ok++;
+            lts_p11__uri_free(&u);
+        } else {
+            refused++;
+            if (st != LTS_E_CONFIG)
+                fprintf(stderr, "\n'%s' -> %s\n", buf, lts_status_name(st));
+            CU_ASSERT_EQUAL(st, LTS_E_CONFIG);
+            CU_ASSERT_PTR_NULL(u.token);
+        }
+    }
+    CU_ASSERT(ok > 100 && refused > 100); /* both outcomes were exercised */
+}
+
 int lts_suite_p11_uri(void)
 {
     static CU_TestInfo tests[] = {
@@ -180,6 +239,7 @@ int lts_suite_p11_uri(void)
         { "malformed", test_pkcs11_p11_uri__malformed },
         { "length_limits", test_pkcs11_p11_uri__length_limits },
         { "oom", test_pkcs11_p11_uri__oom },
+        { "mutations", test_pkcs11_p11_uri__mutations },
         CU_TEST_INFO_NULL,
     };
     return lts_test_add_suite("pkcs11_p11_uri", NULL, NULL, tests);
