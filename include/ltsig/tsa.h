@@ -59,6 +59,15 @@ LTS_API LTS_MUST_USE lts_status lts_tsa_stamp(lts_tsa *t, lts_hash h, lts_span d
 
 LTS_API void lts_tsa_close(lts_tsa *t);
 
+struct lts_tsa_responder;
+/** An in-process timestamp provider: requests go straight to responder `r` (borrowed:
+ *  keep it until lts_tsa_close), with the same request building and the same checks as
+ *  lts_tsa_open_http. For ltsigd (its own TSA) and for tests that need no HTTP.
+ *  opts may be NULL; timeout_s and ca_file are ignored. */
+LTS_API LTS_MUST_USE lts_status lts_tsa_open_responder(lts_tsa **out,
+                                                      struct lts_tsa_responder *r,
+                                                      const lts_tsa_opts *opts);
+
 /* ---- How lts_tsa_stamp fails ---------------------------------------------------------
  * lts_error_last()->reason holds one of these (module "tsa") when a TSA answered but the
  * answer was refused; transport failures keep reason 0 with LTS_E_NET / LTS_E_TIMEOUT.

@@ -10,6 +10,7 @@
 #include <microhttpd.h>
 #include <openssl/err.h>
 #include "tsa_fx.h"
+#include <ltsig/sys/tsa.h>
 
 typedef enum {
     M_GOOD, M_HTTP500, M_GARBAGE, M_CTYPE, M_NONCE, M_IMPRINT, M_NOEKU, M_ROGUE, M_BIG,
@@ -566,6 +567,65 @@ static void test_tsa_client__mutated_responses(void)
     lts_buf_dispose(&m);
 }
 
+/* The in-process provider: same request, same checks, no HTTP. */
+static void test_tsa_client__in_process_provider(void)
+{
+    lts_tsa *t = NULL;
+    lts_buf tok = LTS_BUF_INIT;
+    lts_tsa_opts o = LTS_TSA_OPTS_INIT;
+    o.trust_file = lts_test_pki_file(0, "root.pem");
+    LTS_ASSERT_OK(lts_tsa_open_responder(&t, fx.good, &o));
+    LTS_ASSERT_OK(lts_tsa_stamp(t, LTS_HASH_SHA256, lts_span_of(digest_of_hello, 32), &tok));
+    CU_ASSERT(openssl_verifies_token(&tok));
+    lts_buf_dispose(&tok);
+    lts_tsa_close(t);
+    /* a no-EKU responder behind it is refused by the same checks */
+    LTS_ASSERT_OK(lts_tsa_open_responder(&t, fx.bad_eku, NULL));
+    CU_ASSERT_EQUAL(lts_tsa_stamp(t, LTS_HASH_SHA256, lts_span_of(digest_of_hello, 32), &tok),
+                    LTS_E_CRYPTO);
+    CU_ASSERT_EQUAL(lts_error_last()->reason, LTS_TSA_R_EKU);
+    CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "in-process TSA"));
+    CU_ASSERT_PTR_NULL(tok.p);
+    lts_tsa_close(t);
+    CU_ASSERT_EQUAL(lts_tsa_open_responder(&t, NULL, NULL), LTS_E_CONFIG);
+    CU_ASSERT_PTR_NULL(t);
+}
+
+/* A provider with a broken ops table is refused by lts_tsa_setup. */
+static lts_status nop_transact(lts_tsa *t, size_t i, lts_span req, lts_buf *resp)
+{
+    (void)t, (void)i, (void)req, (void)resp;
+    return LTS_OK;
+}
+
+static void nop_close(lts_tsa *t)
+{
+    (void)t; /* the test's lts_tsa lives on the stack */
+}
+
+static void test_tsa_client__provider_setup_checks(void)
+{
+    static const lts_tsa_ops no_close = { LTS_TSA_OPS_VERSION, "x", nop_transact, NULL, NULL };
+    static const lts_tsa_ops future = { LTS_TSA_OPS_VERSION + 1, "x", nop_transact, NULL, NULL };
+    static const lts_tsa_ops fine = { LTS_TSA_OPS_VERSION, "x", nop_transact, NULL, nop_close };
+    lts_tsa t = { &no_close, 1, NULL };
+    CU_ASSERT_EQUAL(lts_tsa_setup(&t, NULL), LTS_E_CONFIG);
+    t.ops = &future;
+    CU_ASSERT_EQUAL(lts_tsa_setup(&t, NULL), LTS_E_CONFIG);
+    t.ops = &fine;
+    t.n_endpoints = 0;
+    CU_ASSERT_EQUAL(lts_tsa_setup(&t, NULL), LTS_E_CONFIG);
+    t.n_endpoints = 1;
+    LTS_ASSERT_OK(lts_tsa_setup(&t, NULL));
+    /* an empty answer from the provider is checked like any other */
+    lts_buf tok = LTS_BUF_INIT;
+    CU_ASSERT_EQUAL(lts_tsa_stamp(&t, LTS_HASH_SHA256, lts_span_of(digest_of_hello, 32), &tok),
+                    LTS_E_INPUT);
+    CU_ASSERT_EQUAL(lts_error_last()->reason, LTS_TSA_R_MALFORMED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "TSA #1"));
+    lts_tsa_close(&t);
+}
+
 int lts_suite_tsa_client(void)
 {
     static CU_TestInfo tests[] = {
@@ -582,6 +642,8 @@ int lts_suite_tsa_client(void)
         { "bad_arguments", test_tsa_client__bad_arguments },
         { "truncated_responses", test_tsa_client__truncated_responses },
         { "mutated_responses", test_tsa_client__mutated_responses },
+        { "in_process_provider", test_tsa_client__in_process_provider },
+        { "provider_setup_checks", test_tsa_client__provider_setup_checks },
         CU_TEST_INFO_NULL,
     };
     fx.silent_fd = -1;
