@@ -114,17 +114,117 @@ out:
     return rc;
 }
 
-static lts_status check_chain(ctx *x, lts_sig_result *s, X509 *cert)
+/* The signer's chain at the validation time; when it is only out of bounds then and a
+ * time-stamp proves the signature existed earlier, at that time (EN 319 102-1 §5.5). */
+static lts_status check_chain(ctx *x, lts_sig_result *s, X509 *cert, int have_poe, lts_time poe)
 {
     lts_status rc = LTS_OK;
-    lts_chain_result cr;
+    lts_chain_result cr, at_poe;
     memset(&cr, 0, sizeof cr);
+    memset(&at_poe, 0, sizeof at_poe);
     LTS_TRY(lts_chain__verify(x->store, cert, x->certs, x->r->validation_time, &cr));
+    if (cr.sub == LTS_SUB_OUT_OF_BOUNDS_NO_POE && have_poe) {
+        LTS_TRY(lts_chain__verify(x->store, cert, x->certs, poe, &at_poe));
+        if (at_poe.indication == LTS_IND_TOTAL_PASSED) {
+            LTS_TRY(lts_report__msg(s, "%s at the validation time, but the chain was valid at "
+                                       "the time-stamp's genTime (proof of existence)",
+                                    cr.detail));
+            goto out;
+        }
+    }
     lower(s, cr.indication, cr.sub);
     LTS_TRY(lts_report__msg(s, "%s%s", cr.detail,
                             x->o->trust ? "" : " (no --trust anchors were given)"));
 out:
     lts_chain_result__dispose(&cr);
+    lts_chain_result__dispose(&at_poe);
+    return rc;
+}
+
+/* The TSA's certificate and chain; *ind / *sub lowered, *msg the chain text. */
+static lts_status check_tsa_chain(ctx *x, lts_cades_ts_check *t, lts_ts_result *tr,
+                                  lts_indication *ind, lts_subindication *sub, char *msg,
+                                  size_t cap)
+{
+    lts_status rc = LTS_OK;
+    STACK_OF(X509) *pool = NULL;
+    X509 *tsa = NULL;
+    lts_chain_result cr;
+    char *name = NULL;
+    size_t n = lts_cades_cert_count(t->token);
+    lts_span *ders = NULL;
+
+    memset(&cr, 0, sizeof cr);
+    LTS_ALLOC(ders = lts_calloc(n ? n : 1, sizeof *ders));
+    for (size_t i = 0; i < n; i++)
+        ders[i] = lts_cades_cert(t->token, i);
+    LTS_TRY(lts_chain__certs_from_der(&pool, ders, n, NULL));
+    for (int i = 0; i < sk_X509_num(x->certs); i++)
+        LTS_ALLOC(sk_X509_push(pool, X509_dup(sk_X509_value(x->certs, i))) > 0 ? pool : NULL);
+    {
+        lts_span d = lts_cades_cert(t->token, (size_t)t->token_check.signer_cert);
+        const unsigned char *p = d.p;
+        LTS_OSSL((tsa = d2i_X509(NULL, &p, (long)d.n)) != NULL, "TSA certificate");
+    }
+    LTS_TRY(name_text(&name, X509_get_subject_name(tsa)));
+    LTS_TRY(lts_report__set_str(&tr->tsa, name));
+    LTS_TRY(lts_chain__verify(x->store, tsa, pool, x->r->validation_time, &cr));
+    lts_report__lower(ind, sub, cr.indication, cr.sub);
+    snprintf(msg, cap, "TSA %s", cr.detail);
+out:
+    lts_free(name);
+    lts_free(ders);
+    X509_free(tsa);
+    sk_X509_pop_free(pool, X509_free);
+    lts_chain_result__dispose(&cr);
+    return rc;
+}
+
+/* Time-stamp k of SignerInfo i: token, imprint, TSA chain. A passed one is a proof of
+ * existence of the signature at its genTime. */
+static lts_status one_ts(ctx *x, lts_sig_result *s, size_t i, size_t k, int *have_poe,
+                         lts_time *poe)
+{
+    lts_status rc = LTS_OK;
+    lts_cades_ts_check t;
+    lts_ts_result *tr = NULL;
+    lts_indication ind = LTS_IND_TOTAL_PASSED;
+    lts_subindication sub = LTS_SUB_NONE;
+    char msg[300] = "";
+    const lts_cades_signer_check *tk = &t.token_check;
+
+    memset(&t, 0, sizeof t);
+    LTS_TRY(lts_cades_check_timestamp(x->c, i, k, &t));
+    LTS_TRY(lts_report__add_ts(s, t.kind, &tr));
+    tr->gen_time = t.gen_time;
+    if (t.token == NULL) {
+        lts_report__lower(&ind, &sub, LTS_IND_TOTAL_FAILED, LTS_SUB_FORMAT_FAILURE);
+    } else {
+        if (t.imprint == LTS_CADES_BAD)
+            lts_report__lower(&ind, &sub, LTS_IND_TOTAL_FAILED, LTS_SUB_HASH_FAILURE);
+        if (tk->message_digest != LTS_CADES_OK)
+            lts_report__lower(&ind, &sub, LTS_IND_TOTAL_FAILED, LTS_SUB_HASH_FAILURE);
+        if (tk->signature == LTS_CADES_BAD)
+            lts_report__lower(&ind, &sub, LTS_IND_TOTAL_FAILED, LTS_SUB_SIG_CRYPTO_FAILURE);
+        if (tk->signer_cert < 0 || tk->signing_cert != LTS_CADES_OK)
+            lts_report__lower(&ind, &sub, LTS_IND_INDETERMINATE,
+                              LTS_SUB_NO_SIGNING_CERTIFICATE_FOUND);
+        if (tk->signer_cert >= 0)
+            LTS_TRY(check_tsa_chain(x, &t, tr, &ind, &sub, msg, sizeof msg));
+    }
+    tr->indication = ind;
+    tr->subindication = sub;
+    if (ind != LTS_IND_TOTAL_PASSED && (t.detail[0] || tk->detail[0]))
+        snprintf(msg, sizeof msg, "%s", t.detail[0] ? t.detail : tk->detail);
+    LTS_TRY(lts_report__set_str(&tr->message, msg[0] ? msg : NULL));
+    LTS_TRY(lts_report__msg(s, "%s: %s%s%s", t.kind, lts_indication_name(ind),
+                            sub ? " / " : "", lts_subindication_name(sub)));
+    if (ind == LTS_IND_TOTAL_PASSED && t.has_gen_time && (!*have_poe || t.gen_time < *poe)) {
+        *have_poe = 1;
+        *poe = t.gen_time;
+    }
+out:
+    lts_cades_ts_check_dispose(&t);
     return rc;
 }
 
@@ -136,6 +236,9 @@ static lts_status one_signer(ctx *x, size_t i)
     lts_cades_signer_check k;
     X509 *cert = NULL;
     int attached = lts_cades_has_content(x->c);
+    int have_poe = 0;
+    lts_time poe = 0;
+    size_t n_ts;
 
     LTS_TRY(lts_report__add_sig(x->r, "CAdES", &s));
     if (!attached)
@@ -147,8 +250,15 @@ static lts_status one_signer(ctx *x, size_t i)
         LTS_TRY(lts_report__set_str(&s->signature_algorithm, lts_scheme_name(k.alg.scheme)));
     s->has_signing_time = k.has_signing_time;
     s->signing_time = k.signing_time;
-    s->best_signature_time = x->r->validation_time; /* B-B: no proof of existence yet */
-    LTS_TRY(lts_report__set_str(&s->level, k.signing_cert_attr ? "B-B" : "CMS"));
+    s->best_signature_time = x->r->validation_time; /* until a time-stamp proves earlier */
+    n_ts = lts_cades_timestamp_count(x->c, i);
+    LTS_TRY(lts_report__set_str(&s->level, !k.signing_cert_attr ? "CMS" : n_ts ? "B-T" : "B-B"));
+    for (size_t t = 0; t < n_ts; t++)
+        LTS_TRY(one_ts(x, s, i, t, &have_poe, &poe));
+    if (have_poe)
+        s->best_signature_time = poe;
+    if (have_poe && k.has_signing_time && k.signing_time > poe + 300)
+        LTS_TRY(lts_report__msg(s, "the claimed signing time is after the time-stamp"));
     if (attached && x->o->detached_content)
         LTS_TRY(lts_report__msg(s, "the content is attached; --detached-content was not used"));
     if (k.signer_cert >= 0) {
@@ -159,7 +269,7 @@ static lts_status one_signer(ctx *x, size_t i)
     }
     LTS_TRY(judge(s, &k, attached, co.detached_path));
     if (cert != NULL)
-        LTS_TRY(check_chain(x, s, cert));
+        LTS_TRY(check_chain(x, s, cert, have_poe, poe));
 out:
     X509_free(cert);
     return rc;

@@ -30,4 +30,11 @@ lts_status lts_cades__si_alg(CMS_SignerInfo *si, lts_sig_alg *out, int *pss_salt
 /** DER SET OF the signed attributes of si, as signed (RFC 5652 §5.4). */
 lts_status lts_cades__signed_attrs_der(CMS_SignerInfo *si, lts_buf *out);
 
+/** Copy der (a ContentInfo with SignedData, definite lengths) appending add[i][0..n_add[i]-1]
+ *  (DER Attributes) to the unsignedAttrs of SignerInfo i; everything else byte for byte. */
+lts_status lts_cades__splice(lts_buf *out, lts_span der, const lts_buf *const *add,
+                             const size_t *n_add, size_t n_signers);
+/** Extend the parsed c as o says into out (DER). */
+lts_status lts_cades__extend_der(lts_buf *out, const lts_cades *c, const lts_cades_extend_opts *o);
+
 #endif

@@ -279,13 +279,43 @@ out:
     return rc;
 }
 
+static int needs_ts(const lts_cades_sign_opts *o)
+{
+    return o->level == LTS_LEVEL_B_T || o->level == LTS_LEVEL_ES_T;
+}
+
+/* B-T / ES-T: the signature-time-stamp is added to what was just signed. */
+static lts_status add_levels(lts_buf *der, const lts_cades_sign_opts *o)
+{
+    lts_status rc = LTS_OK;
+    lts_cades *c = NULL;
+    lts_buf ext = LTS_BUF_INIT;
+    lts_cades_extend_opts eo = LTS_CADES_EXTEND_OPTS_INIT;
+    if (!needs_ts(o))
+        goto out;
+    eo.level = o->level;
+    eo.tsa = o->tsa;
+    eo.vdata = o->vdata;
+    eo.clock = o->clock;
+    LTS_TRY(lts_cades_parse(&c, lts_buf_span(der)));
+    LTS_TRY(lts_cades__extend_der(&ext, c, &eo));
+    LTS_TRY(lts_buf_set(der, lts_buf_span(&ext)));
+out:
+    lts_buf_dispose(&ext);
+    lts_cades_free(c);
+    return rc;
+}
+
 static lts_status check_opts(const lts_cades_sign_opts *o, lts_signer *signer)
 {
     lts_status rc = LTS_OK;
     LTS_ENSURE(o != NULL && o->version >= 1, LTS_E_CONFIG, "CAdES options not initialised");
     LTS_ENSURE(signer != NULL, LTS_E_CONFIG, "no signer");
-    LTS_ENSURE(o->level == 0 || o->level == LTS_LEVEL_B_B, LTS_E_UNSUPPORTED,
-               "CAdES level %s is not supported yet (B-B only)", lts_level_name(o->level));
+    LTS_ENSURE(o->level == 0 || o->level == LTS_LEVEL_B_B || o->level == LTS_LEVEL_B_T ||
+               o->level == LTS_LEVEL_ES_T, LTS_E_UNSUPPORTED,
+               "CAdES level %s is not supported yet (B-B, B-T, ES-T)", lts_level_name(o->level));
+    LTS_ENSURE(!needs_ts(o) || o->tsa != NULL, LTS_E_CONFIG,
+               "level %s needs a timestamp authority", lts_level_name(o->level));
 out:
     return rc;
 }
@@ -321,6 +351,7 @@ static lts_status build(lts_buf *out, lts_signer *signer, lts_sig_alg alg, lts_s
     }
     LTS_TRY(signer_info_der(&si, signer, alg, &sa, lts_buf_span(&sigval)));
     LTS_TRY(content_info_der(&der, signer, alg.hash, content, lts_buf_span(&si)));
+    LTS_TRY(add_levels(&der, o));
     LTS_TRY(lts_buf_set(out, lts_buf_span(&der)));
 out:
     signed_attrs_dispose(&sa);

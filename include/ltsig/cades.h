@@ -111,6 +111,50 @@ LTS_API LTS_MUST_USE lts_status lts_cades_check_signer(const lts_cades *c, size_
                                                       const lts_cades_check_opts *o,
                                                       lts_cades_signer_check *out);
 
+/* ---- Extending (levels above B-B) ---- */
+
+typedef struct {
+    unsigned int version;           /**< LTS_CADES_EXTEND_OPTS_VERSION */
+    lts_level level;                /**< target: B-T or ES-T for now */
+    lts_tsa *tsa;                   /**< needed for B-T / ES-T */
+    struct lts_vdata_source *vdata; /**< needed at B-LT and above (not yet) */
+    const lts_clock *clock;         /**< NULL = system clock */
+} lts_cades_extend_opts;
+#define LTS_CADES_EXTEND_OPTS_VERSION 1
+#define LTS_CADES_EXTEND_OPTS_INIT { LTS_CADES_EXTEND_OPTS_VERSION, 0, NULL, NULL, NULL }
+
+/** Extend a CMS SignedData (DER, definite-length BER or PEM) to o->level: B-T / ES-T add a
+ *  signature-time-stamp (id-aa-signatureTimeStampToken, EN 319 122-1 §5.3) over the
+ *  signature value of each SignerInfo that has none. The signed part, the certificates and
+ *  every other byte are kept as they are; only the enclosing lengths change. out gets DER
+ *  (replacing its content) only on success. LTS_E_CONFIG without a TSA; LTS_E_UNSUPPORTED
+ *  for other levels and for indefinite-length input. */
+LTS_API LTS_MUST_USE lts_status lts_cades_extend(lts_buf *out, lts_span cms,
+                                                const lts_cades_extend_opts *o);
+
+/** One time-stamp token of a SignerInfo, checked as far as the format allows (the TSA chain
+ *  is the validation's business). Dispose with lts_cades_ts_check_dispose. */
+typedef struct {
+    const char *kind;                 /**< "signature-time-stamp" (static string) */
+    lts_cades *token;                 /**< the token (a SignedData over TSTInfo), or NULL
+                                       *   when it could not be parsed; owned */
+    lts_cades_signer_check token_check; /**< the token's own SignerInfo check */
+    lts_cades_verdict imprint;        /**< messageImprint vs. the time-stamped data */
+    int has_gen_time;
+    lts_time gen_time;
+    lts_hash imprint_hash;
+    char detail[256];                 /**< the first problem, one line */
+} lts_cades_ts_check;
+
+/** The number of time-stamp tokens in the unsigned attributes of SignerInfo i (0 when i is
+ *  out of range). */
+LTS_API size_t lts_cades_timestamp_count(const lts_cades *c, size_t i);
+/** Check time-stamp k of SignerInfo i. LTS_E_NOTFOUND for bad indexes; a broken token is a
+ *  verdict (token NULL, imprint BAD, detail set). */
+LTS_API LTS_MUST_USE lts_status lts_cades_check_timestamp(const lts_cades *c, size_t i, size_t k,
+                                                         lts_cades_ts_check *out);
+LTS_API void lts_cades_ts_check_dispose(lts_cades_ts_check *t);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,0 +1,143 @@
+#!/bin/bash
+# CAdES B-T / ES-T (issue 3): signing with a signature-time-stamp, `ltsig extend` of other
+# tools' B-B, checked by `openssl cms -verify` and `openssl ts -verify` on the embedded
+# token, and by `ltsig verify` (level, time-stamp indication, best signature time).
+# The TSA: the suite's one on LTS_TEST_TSA_PORT when it answers, else `ltsig tsa-serve`
+# started here on a port of the cades range (18200-18219).
+# Env: LTSIG, LTS_TEST_PKI; optional LTS_TEST_TSA_PORT, TMPDIR.
+set -u
+: "${LTSIG:?}" "${LTS_TEST_PKI:?}"
+P=$LTS_TEST_PKI
+W=$(mktemp -d "${TMPDIR:-/tmp}/lts-cades-bt.XXXXXX")
+TSA_PID=
+cleanup() {
+    [ -n "$TSA_PID" ] && kill "$TSA_PID" 2>/dev/null && wait "$TSA_PID" 2>/dev/null
+    rm -rf "$W"
+}
+trap cleanup EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+ko() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+check() {
+    local d=$1; shift
+    if "$@" >"$W/check.out" 2>&1; then ok; else ko "$d"; sed 's/^/    /' "$W/check.out" >&2; fi
+}
+json() {
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
+}
+
+# --- a TSA ---------------------------------------------------------------------------------
+tsa_answers() { # URL: a real RFC 3161 answer to a SHA-256 query
+    openssl ts -query -data "$P/root.pem" -sha256 -cert -out "$W/q.tsq" 2>/dev/null &&
+        curl -s -m 5 -H 'Content-Type: application/timestamp-query' --data-binary @"$W/q.tsq" \
+            -o "$W/q.tsr" "$1" && openssl ts -reply -in "$W/q.tsr" -text >/dev/null 2>&1
+}
+TSA_URL=
+if [ -n "${LTS_TEST_TSA_PORT:-}" ] && tsa_answers "http://127.0.0.1:$LTS_TEST_TSA_PORT/"; then
+    TSA_URL="http://127.0.0.1:$LTS_TEST_TSA_PORT/"
+elif "$LTSIG" tsa-serve --help >/dev/null 2>&1; then
+    for port in 18201 18202 18203; do
+        "$LTSIG" tsa-serve --signer "file:$P/tsa.p12" --passin pass:test1234 --port "$port" \
+            >"$W/tsa.log" 2>&1 &
+        TSA_PID=$!
+        for _ in $(seq 50); do
+            tsa_answers "http://127.0.0.1:$port/" && { TSA_URL="http://127.0.0.1:$port/"; break; }
+            kill -0 "$TSA_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        [ -n "$TSA_URL" ] && break
+        kill "$TSA_PID" 2>/dev/null; wait "$TSA_PID" 2>/dev/null; TSA_PID=
+    done
+fi
+if [ -z "$TSA_URL" ]; then
+    echo "no TSA (LTS_TEST_TSA_PORT service or ltsig tsa-serve): B-T tests skipped"
+    echo "0 passed, 0 failed"
+    exit 0
+fi
+
+# openssl ts -verify of the (first) signature-time-stamp token of a CMS file
+ts_verify() { # FILE
+    python3 - "$1" "$W/token.der" "$W/sigval.bin" <<'PY' || return 1
+import subprocess, sys
+f, tok, sv = sys.argv[1:4]
+out = subprocess.run(["openssl", "asn1parse", "-inform", "DER", "-in", f],
+                     capture_output=True, text=True, check=True).stdout.splitlines()
+import re
+def parse(line):
+    m = re.match(r"\s*(\d+):d=\s*\d+\s+hl=\s*(\d+)\s+l=\s*(\d+)(.*)", line)
+    if not m:
+        return None
+    return int(m.group(1)), int(m.group(2)), int(m.group(3)), m.group(4)
+data = open(f, "rb").read()
+rows = [r for r in (parse(l) for l in out) if r]
+ts = next(i for i, r in enumerate(rows) if "id-smime-aa-timeStampToken" in r[3])
+off, hl, l, _ = rows[ts + 2]            # OBJECT, SET, the token SEQUENCE
+open(tok, "wb").write(data[off:off + hl + l])
+sig = [r for r in rows[:ts] if "OCTET STRING" in r[3] and r[2] >= 64][-1]
+open(sv, "wb").write(data[sig[0] + sig[1]:sig[0] + sig[1] + sig[2]])
+PY
+    openssl ts -verify -token_in -in "$W/token.der" -data "$W/sigval.bin" -CAfile "$P/root.pem"
+}
+
+printf 'time-stamped content\n' >"$W/doc.txt"
+
+# --- 1. sign at B-T --------------------------------------------------------------------------
+for key in rsa ec; do
+    "$LTSIG" sign --format cades --level B-T --tsa "$TSA_URL" --signer "file:$P/signer-$key.p12" \
+        --passin pass:test1234 -o "$W/bt-$key.p7m" "$W/doc.txt" 2>"$W/err"
+    check "sign B-T $key" test $? -eq 0
+    check "openssl cms -verify B-T $key" openssl cms -verify -binary -inform DER -in "$W/bt-$key.p7m" \
+        -CAfile "$P/root.pem" -purpose any -out /dev/null
+    check "openssl ts -verify on the token ($key)" ts_verify "$W/bt-$key.p7m"
+    "$LTSIG" verify --trust "$P/root.pem" --report json "$W/bt-$key.p7m" >"$W/bt.json" 2>"$W/err"
+    check "verify B-T $key: exit 0" test $? -eq 0
+    check "verify B-T $key: report" json "$W/bt.json" 'r["signatures"][0]["level"]=="B-T" and r["signatures"][0]["indication"]=="TOTAL_PASSED" and len(r["signatures"][0]["timestamps"])==1 and r["signatures"][0]["timestamps"][0]["indication"]=="TOTAL_PASSED" and r["signatures"][0]["best_signature_time"]==r["signatures"][0]["timestamps"][0]["gen_time"] and "TSA" in (r["signatures"][0]["timestamps"][0]["tsa"] or "")'
+done
+"$LTSIG" sign --format cades --level ES-T --tsa "$TSA_URL" --signer "file:$P/signer-ec384.p12" \
+    --passin pass:test1234 --hash sha512 --detached -o "$W/est.p7s" "$W/doc.txt"
+check "sign ES-T detached: exit 0" test $? -eq 0
+check "openssl cms -verify ES-T detached" openssl cms -verify -binary -inform DER -in "$W/est.p7s" \
+    -content "$W/doc.txt" -CAfile "$P/root.pem" -purpose any -out /dev/null
+check "openssl ts -verify ES-T token" ts_verify "$W/est.p7s"
+
+# --- 2. extend another tool's B-B -------------------------------------------------------------
+if "$LTSIG" extend --help >/dev/null 2>&1; then
+    openssl cms -sign -cades -binary -in "$W/doc.txt" -signer "$P/signer-rsa.pem" \
+        -inkey "$P/signer-rsa.key" -certfile "$P/chain.pem" -outform DER -out "$W/bb.p7s"
+    cp "$W/bb.p7s" "$W/bb.orig"
+    "$LTSIG" extend --level B-T --tsa "$TSA_URL" -o "$W/ext.p7s" "$W/bb.p7s" 2>"$W/err"
+    check "extend: exit 0" test $? -eq 0
+    check "extend: input unchanged" cmp "$W/bb.p7s" "$W/bb.orig"
+    check "extend: openssl cms -verify" openssl cms -verify -binary -inform DER -in "$W/ext.p7s" \
+        -content "$W/doc.txt" -CAfile "$P/root.pem" -purpose any -out /dev/null
+    check "extend: openssl ts -verify" ts_verify "$W/ext.p7s"
+    # the signed attributes and the signature value are the same bytes
+    openssl cms -cmsout -print -inform DER -in "$W/bb.p7s" | sed -n '/signedAttrs/,/unsignedAttrs/p' >"$W/a.txt"
+    openssl cms -cmsout -print -inform DER -in "$W/ext.p7s" | sed -n '/signedAttrs/,/unsignedAttrs/p' >"$W/b.txt"
+    check "extend: signed part unchanged" cmp "$W/a.txt" "$W/b.txt"
+    "$LTSIG" verify --trust "$P/root.pem" --detached-content "$W/doc.txt" --report json "$W/ext.p7s" >"$W/ext.json"
+    check "extend: verify exit 0" test $? -eq 0
+    check "extend: level B-T" json "$W/ext.json" 'r["signatures"][0]["level"]=="B-T" and r["signatures"][0]["timestamps"][0]["indication"]=="TOTAL_PASSED"'
+    # a second extend adds nothing
+    "$LTSIG" extend --level ES-T --tsa "$TSA_URL" -o "$W/ext2.p7s" "$W/ext.p7s"
+    check "extend again: same bytes" cmp "$W/ext.p7s" "$W/ext2.p7s"
+    # failures leave nothing behind
+    mkdir "$W/out"
+    "$LTSIG" extend --level B-T --tsa http://127.0.0.1:18219/ --timeout 3 -o "$W/out/x.p7s" "$W/bb.p7s" 2>"$W/err"
+    r=$?
+    check "extend, TSA down: exit >= 3" test "$r" -ge 3
+    check "extend, TSA down: one-line error" test "$(wc -l <"$W/err")" -eq 1
+    check "extend, TSA down: no output" test -z "$(ls -A "$W/out")"
+    printf '%%PDF-1.4\n' >"$W/x.pdf"
+    "$LTSIG" extend --level B-T --tsa "$TSA_URL" -o "$W/out/x.p7s" "$W/x.pdf" 2>"$W/err"
+    check "extend a PDF: exit >= 3" test $? -ge 3
+    "$LTSIG" extend --level B-T -o "$W/out/x.p7s" "$W/bb.p7s" 2>"$W/err"
+    check "extend without --tsa: usage error" test $? -eq 3
+    check "nothing written" test -z "$(ls -A "$W/out")"
+else
+    echo "ltsig has no extend command yet: extend tests skipped"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
