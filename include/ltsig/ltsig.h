@@ -15,4 +15,6 @@
 #include "pades.h"
 #include "xades.h"
 
+#include "vdata.h"
+
 #endif
