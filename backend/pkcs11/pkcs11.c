@@ -477,6 +477,18 @@ static lts_status find_key(p11_signer *p, const lts_p11_uri *u)
                (unsigned long)p->ktype);
     LTS_ENSURE(can_sign == CK_TRUE, LTS_E_CONFIG, "%s may not sign (CKA_SIGN is false)",
                p->what);
+    {
+        /* A key that wants the PIN again before every signature would need the PIN kept in
+         * memory, which we refuse to do: say so now rather than fail at the first C_Sign.
+         * (Tokens older than v2.20 do not know the attribute: then it is not set.) */
+        CK_BBOOL always = CK_FALSE;
+        CK_ATTRIBUTE a = { CKA_ALWAYS_AUTHENTICATE, &always, sizeof always };
+        if (p->f->C_GetAttributeValue(p->anchor, p->key, &a, 1) != CKR_OK)
+            always = CK_FALSE;
+        LTS_ENSURE(always != CK_TRUE, LTS_E_UNSUPPORTED,
+                   "%s needs the PIN for every signature (CKA_ALWAYS_AUTHENTICATE); this signer "
+                   "logs in once and does not keep the PIN", p->what);
+    }
 out:
     if (active)
         p->f->C_FindObjectsFinal(p->anchor);

@@ -643,7 +643,10 @@ static void test_pkcs11__leaf_choice(void)
              "openssl x509 -in renewed.pem -outform DER -out renewed.der;"
              "p11 --write-object renewed.der --type cert --id 01 --label signer-rsa-renewed;"
              /* a key with no certificate at all */
-             "p11 --keypairgen --key-type EC:prime256v1 --id 30 --label nocert --usage-sign",
+             "p11 --keypairgen --key-type EC:prime256v1 --id 30 --label nocert --usage-sign;"
+             /* a key that wants the PIN for each use (a certificate is not even needed) */
+             "p11 --keypairgen --key-type EC:prime256v1 --id 31 --label always-auth "
+             "--usage-sign --always-auth",
              tokdir, tokdir, module, PIN, pki, pki, pki, pki, pki, pki);
     CU_ASSERT_EQUAL_FATAL(run(cmd), 0);
 
@@ -667,6 +670,9 @@ static void test_pkcs11__leaf_choice(void)
     open_p11(p11uri(0, "token=ltsig-test;object=nocert", NULL), passin, LTS_E_NOTFOUND);
     CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "no certificate"));
     CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "nocert"));
+
+    open_p11(p11uri(0, "token=ltsig-test;object=always-auth", NULL), passin, LTS_E_UNSUPPORTED);
+    CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "CKA_ALWAYS_AUTHENTICATE"));
 }
 
 int lts_suite_pkcs11(void)
