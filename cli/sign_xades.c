@@ -1,5 +1,6 @@
 /* ltsig sign --format xades: enveloped (default), --enveloping, --detached, and the
- * e-prescription layout (recognised from the document) for the enveloped form. */
+ * e-prescription layout (recognised from the document) for the enveloped form; B-B, and
+ * B-T / ES-T with --tsa. */
 #include <stdio.h>
 #include "cli.h"
 #include "core/io.h"
@@ -7,16 +8,27 @@
 int cli_sign_xades(const cli_sign_args *a, lts_signer *signer)
 {
     lts_xades_sign_opts o = LTS_XADES_SIGN_OPTS_INIT;
+    lts_tsa_opts to = LTS_TSA_OPTS_INIT;
+    lts_tsa *tsa = NULL;
     lts_buf out = LTS_BUF_INIT;
     int ret = CLI_OK, found = 0;
 
     if (a->detached && a->enveloping)
         return cli_usage_error("sign", "--detached and --enveloping exclude each other");
-    if (a->level != LTS_LEVEL_B_B)
-        return cli_usage_error("sign", "XAdES level %s is not supported yet (B-B only)",
+    if (a->level != LTS_LEVEL_B_B && a->level != LTS_LEVEL_B_T && a->level != LTS_LEVEL_ES_T)
+        return cli_usage_error("sign", "XAdES level %s is not supported yet (B-B, B-T, ES-T)",
                                lts_level_name(a->level));
     o.level = a->level;
     o.hash = a->hash;
+    if (a->n_tsa > 0) {
+        to.timeout_s = a->timeout_s;
+        to.trust_file = a->trust;
+        if (lts_tsa_open_http(&tsa, a->tsa_urls, a->n_tsa, &to) != LTS_OK) {
+            ret = cli_fail("cannot use the timestamp authority");
+            goto out;
+        }
+        o.tsa = tsa;
+    }
     if (a->detached) {
         o.packaging = LTS_XADES_DETACHED;
     } else if (a->enveloping) {
@@ -35,6 +47,7 @@ int cli_sign_xades(const cli_sign_args *a, lts_signer *signer)
     if (lts_io__write_atomic(a->out, lts_buf_span(&out), 0) != LTS_OK)
         ret = cli_fail(NULL);
 out:
+    lts_tsa_close(tsa);
     lts_buf_dispose(&out);
     return ret;
 }

@@ -70,6 +70,68 @@ static void judge(lts_sig_result *s, const lts_xades_check *k)
         lower(s, LTS_IND_INDETERMINATE, LTS_SUB_NO_SIGNING_CERTIFICATE_FOUND);
 }
 
+/* SignatureTimeStamp t: token, imprint, TSA chain. A passed one is a proof of existence
+ * of the signature at its genTime (*poe, the earliest). */
+static lts_status one_ts(lts_report *r, X509_STORE *store, lts_sig_result *s,
+                         const lts_xades_ts_check *t, const lts_xades_check *k, int *have_poe,
+                         lts_time *poe)
+{
+    lts_status rc = LTS_OK;
+    lts_ts_result *tr = NULL;
+    lts_indication ind = LTS_IND_TOTAL_PASSED;
+    lts_subindication sub = LTS_SUB_NONE;
+    STACK_OF(X509) *pool = NULL;
+    X509 *tsa = NULL;
+    lts_span *ders = NULL;
+    lts_chain_result cr;
+    char *name = NULL;
+    char msg[320] = "";
+
+    memset(&cr, 0, sizeof cr);
+    LTS_TRY(lts_report__add_ts(s, "signature-time-stamp", &tr));
+    tr->gen_time = t->gen_time;
+    if (!t->imprint_ok)
+        lts_report__lower(&ind, &sub, LTS_IND_TOTAL_FAILED, LTS_SUB_HASH_FAILURE);
+    if (!t->token_ok)
+        lts_report__lower(&ind, &sub, LTS_IND_TOTAL_FAILED, LTS_SUB_SIG_CRYPTO_FAILURE);
+    if (t->tsa_cert.n > 0) {
+        const unsigned char *p = t->tsa_cert.p;
+        size_t n = t->n_certs + k->n_certs;
+        LTS_OSSL((tsa = d2i_X509(NULL, &p, (long)t->tsa_cert.n)) != NULL, "TSA certificate");
+        LTS_TRY(name_text(&name, X509_get_subject_name(tsa)));
+        LTS_TRY(lts_report__set_str(&tr->tsa, name));
+        LTS_ALLOC(ders = lts_calloc(n ? n : 1, sizeof *ders));
+        for (size_t i = 0; i < t->n_certs; i++)
+            ders[i] = lts_buf_span(&t->certs[i]);
+        for (size_t i = 0; i < k->n_certs; i++)
+            ders[t->n_certs + i] = lts_buf_span(&k->certs[i]);
+        LTS_TRY(lts_chain__certs_from_der(&pool, ders, n, NULL));
+        LTS_TRY(lts_chain__verify(store, tsa, pool, r->validation_time, &cr));
+        lts_report__lower(&ind, &sub, cr.indication, cr.sub);
+        snprintf(msg, sizeof msg, "TSA %s", cr.detail);
+    } else {
+        lts_report__lower(&ind, &sub, LTS_IND_INDETERMINATE, LTS_SUB_NO_SIGNING_CERTIFICATE_FOUND);
+    }
+    tr->indication = ind;
+    tr->subindication = sub;
+    if (ind != LTS_IND_TOTAL_PASSED && t->problem)
+        snprintf(msg, sizeof msg, "%s", t->problem);
+    LTS_TRY(lts_report__set_str(&tr->message, msg[0] ? msg : NULL));
+    LTS_TRY(lts_report__msg(s, "signature-time-stamp: %s%s%s", lts_indication_name(ind),
+                            sub ? " / " : "", lts_subindication_name(sub)));
+    if (ind == LTS_IND_TOTAL_PASSED && t->has_gen_time && (!*have_poe || t->gen_time < *poe)) {
+        *have_poe = 1;
+        *poe = t->gen_time;
+    }
+out:
+    lts_chain_result__dispose(&cr);
+    lts_free(name);
+    lts_free(ders);
+    X509_free(tsa);
+    sk_X509_pop_free(pool, X509_free);
+    return rc;
+}
+
 static lts_status one_signature(const lts_validate_opts *o, lts_report *r, X509_STORE *store,
                                 const lts_xades_check *k)
 {
@@ -108,6 +170,14 @@ static lts_status one_signature(const lts_validate_opts *o, lts_report *r, X509_
         lower(s, cr.indication, cr.sub);
         LTS_TRY(lts_report__msg(s, "%s%s", cr.detail,
                                 o->trust ? "" : " (no --trust anchors were given)"));
+    }
+    {
+        int have_poe = 0;
+        lts_time poe = 0;
+        for (size_t i = 0; i < k->n_timestamps; i++)
+            LTS_TRY(one_ts(r, store, s, &k->timestamps[i], k, &have_poe, &poe));
+        if (have_poe)
+            s->best_signature_time = poe;
     }
     if (k->problem && s->indication != LTS_IND_TOTAL_PASSED)
         LTS_TRY(lts_report__msg(s, "first problem: %s", k->problem));

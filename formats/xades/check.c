@@ -230,6 +230,8 @@ static lts_status read_qualifying(checker *c)
             lts_xades__child(usp, "ArchiveTimeStamp", LTS_NS_XADES))
             level = "B-LTA";
     }
+    if (usp)
+        LTS_TRY(lts_xades__check_sig_timestamps(usp, c->sv, c->res));
 done:
     LTS_ALLOC(c->res->level = lts_strdup(level));
 out:
@@ -572,6 +574,7 @@ void lts_xades_checks_free(lts_xades_check *c, size_t n)
         for (size_t j = 0; j < c[i].n_notes; j++)
             lts_free(c[i].notes[j]);
         lts_free(c[i].notes);
+        lts_xades__ts_checks_free(c[i].timestamps, c[i].n_timestamps);
     }
     lts_free(c);
 }

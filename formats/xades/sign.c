@@ -390,8 +390,13 @@ lts_status lts_xades_sign_file(lts_buf *out, lts_signer *signer, const char *pat
         opts = &def;
     LTS_ENSURE(opts->version >= 1, LTS_E_CONFIG, "XAdES signing options not initialised");
     LTS_TRY(lts_xades__init());
-    LTS_ENSURE(opts->level == 0 || opts->level == LTS_LEVEL_B_B, LTS_E_UNSUPPORTED,
-               "XAdES level %s is not built yet (B-B only)", lts_level_name(opts->level));
+    LTS_ENSURE(opts->level == 0 || opts->level == LTS_LEVEL_B_B || opts->level == LTS_LEVEL_B_T ||
+                   opts->level == LTS_LEVEL_ES_T,
+               LTS_E_UNSUPPORTED, "XAdES level %s is not built yet (B-B, B-T, ES-T)",
+               lts_level_name(opts->level));
+    LTS_ENSURE(opts->tsa != NULL || opts->level == 0 || opts->level == LTS_LEVEL_B_B,
+               LTS_E_CONFIG, "XAdES level %s needs a timestamp authority",
+               lts_level_name(opts->level));
     LTS_TRY(lts_signer_default_alg(signer, opts->hash ? opts->hash : LTS_HASH_SHA256, &alg));
     LTS_ENSURE(alg.scheme == LTS_SCHEME_RSA_PKCS1 || alg.scheme == LTS_SCHEME_ECDSA,
                LTS_E_UNSUPPORTED, "XAdES: signature scheme %s is not supported",
@@ -419,6 +424,10 @@ lts_status lts_xades_sign_file(lts_buf *out, lts_signer *signer, const char *pat
         LTS_TRY(lts_xades__reference(b.ki_ref, 1, &ok));
     LTS_TRY(lts_xades__reference(b.sp_ref, 1, &ok));
     LTS_TRY(sign_signed_info(&b, signer, alg, cert));
+    if (opts->level == LTS_LEVEL_B_T || opts->level == LTS_LEVEL_ES_T) {
+        snprintf(b.buf, sizeof b.buf, "%s-SignatureTimeStamp", b.sid);
+        LTS_TRY(lts_xades__add_sig_timestamp(b.qp, b.ds, b.xa, b.sv, opts->tsa, alg.hash, b.buf));
+    }
 
     xmlDocDumpMemoryEnc(b.doc, &mem, &memlen, "UTF-8");
     LTS_ENSURE(mem != NULL && memlen > 0, LTS_E_NOMEM, "cannot serialise the signed XML");

@@ -97,4 +97,14 @@ lts_status lts_xades__issuer_serial_v2(X509 *cert, lts_buf *out);
 /** Digest of the DER of cert. */
 lts_status lts_xades__cert_digest(X509 *cert, lts_hash h, uint8_t *out, size_t *outlen);
 
+/* --- timestamp.c ------------------------------------------------------------------------ */
+
+/** Add xades:UnsignedProperties/UnsignedSignatureProperties/SignatureTimeStamp (Id `id`)
+ *  to qp, time-stamping C14N(sv) with exclusive C14N and hash h. */
+lts_status lts_xades__add_sig_timestamp(xmlNodePtr qp, xmlNsPtr ds, xmlNsPtr xa, xmlNodePtr sv,
+                                        lts_tsa *tsa, lts_hash h, const char *id);
+/** Check every SignatureTimeStamp child of usp against sv into res->timestamps. */
+lts_status lts_xades__check_sig_timestamps(xmlNodePtr usp, xmlNodePtr sv, lts_xades_check *res);
+void lts_xades__ts_checks_free(lts_xades_ts_check *t, size_t n);
+
 #endif

@@ -48,7 +48,9 @@ typedef struct {
                                         content, application/octet-stream otherwise */
     const char *detached_uri;      /**< DETACHED: URI to write; NULL = the file's base name */
     int keyinfo_reference;         /**< 1: also sign ds:KeyInfo (a Reference to its Id) */
-    lts_tsa *tsa;                  /**< needed above B-B */
+    lts_tsa *tsa;                  /**< needed above B-B: B-T / ES-T add a
+                                        xades:SignatureTimeStamp over the exclusively
+                                        canonicalised ds:SignatureValue */
     struct lts_vdata_source *vdata;/**< needed at B-LT and above */
     const lts_clock *clock;        /**< NULL = system clock (SigningTime) */
 } lts_xades_sign_opts;
@@ -75,6 +77,19 @@ LTS_API LTS_MUST_USE lts_status lts_xades_detect_eprescription(const char *path,
                                                               lts_xades_sign_opts *opts,
                                                               int *found);
 
+/** One xades:SignatureTimeStamp, checked as far as the format allows (the TSA chain is the
+ *  validation's business). */
+typedef struct {
+    int has_gen_time;
+    lts_time gen_time;       /**< TSTInfo genTime */
+    int imprint_ok;          /**< messageImprint = digest of the canonicalised ds:SignatureValue */
+    int token_ok;            /**< the token's CMS signature, message digest and ESS binding */
+    lts_buf tsa_cert;        /**< DER of the TSA certificate (empty when not found) */
+    lts_buf *certs;          /**< every certificate the token carries (DER) */
+    size_t n_certs;
+    char *problem;           /**< the first problem, or NULL */
+} lts_xades_ts_check;
+
 /** What was found and checked in one ds:Signature (read-only for callers). */
 typedef struct {
     char *signature_id;      /**< ds:Signature/@Id, or NULL */
@@ -96,6 +111,8 @@ typedef struct {
     lts_scheme scheme;       /**< scheme of the SignatureMethod */
     char **notes;            /**< what was checked, one line each */
     size_t n_notes;
+    lts_xades_ts_check *timestamps; /**< the SignatureTimeStamps (B-T and above) */
+    size_t n_timestamps;
 } lts_xades_check;
 
 /** Check every ds:Signature of the XML file at `path`: structure, signing certificate
