@@ -91,8 +91,9 @@ static void test_cades_extend__sign_bt(void)
     CU_ASSERT(t.has_gen_time && t.gen_time > lts_clock_now(NULL) - 600 &&
               t.gen_time <= lts_clock_now(NULL) + 5);
     CU_ASSERT_EQUAL(ts_verify_with_openssl(c, &t), 0);
-    CU_ASSERT_EQUAL(lts_cades_check_timestamp(c, 0, 1, &t), LTS_E_NOTFOUND);
     lts_cades_ts_check_dispose(&t);
+    CU_ASSERT_EQUAL(lts_cades_check_timestamp(c, 0, 1, &t), LTS_E_NOTFOUND);
+    CU_ASSERT_PTR_NULL(t.token);
     const char *sig = ct_write(0, "bt.p7m", lts_buf_span(&out));
     CU_ASSERT_EQUAL(ct_sh("openssl cms -verify -binary -inform DER -in '%s' -CAfile '%s' "
                           "-purpose any -out /dev/null 2>/dev/null", sig,
