@@ -39,8 +39,8 @@ out:
 /* Append dictionary `d` with the keys of `skip` left out and `extra` (keys) added. The
  * objects QPDF holds are never changed (a failed attempt may be retried), so this walks
  * the keys instead of removing them. */
-static lts_status put_dict_plus(lts_pdf *pdf, lts_buf *b, qpdf_oh d, const char *const *skip,
-                                lts_span extra)
+lts_status lts_pades__put_dict_plus(lts_pdf *pdf, lts_buf *b, qpdf_oh d,
+                                    const char *const *skip, lts_span extra)
 {
     lts_status rc = LTS_OK;
     char **keys = NULL;
@@ -129,7 +129,7 @@ static lts_status write_page(lts_pdf_update *u, qpdf_oh page, int wnum)
     LTS_TRY(lts_pades__putf(&extra, "%d 0 R ]", wnum));
     LTS_TRY(lts_pades__upd_begin(u, qpdf_oh_get_object_id(pdf->q, page),
                                  qpdf_oh_get_generation(pdf->q, page)));
-    LTS_TRY(put_dict_plus(pdf, &u->b, page, skip_annots, lts_buf_span(&extra)));
+    LTS_TRY(lts_pades__put_dict_plus(pdf, &u->b, page, skip_annots, lts_buf_span(&extra)));
     LTS_TRY(lts_pades__upd_end(u));
 out:
     lts_buf_dispose(&extra);
@@ -152,20 +152,20 @@ static lts_status write_form(lts_pdf_update *u, int wnum)
     if (is_dict && qpdf_oh_is_indirect(pdf->q, acro)) {
         LTS_TRY(lts_pades__upd_begin(u, qpdf_oh_get_object_id(pdf->q, acro),
                                      qpdf_oh_get_generation(pdf->q, acro)));
-        LTS_TRY(put_dict_plus(pdf, &u->b, acro, skip_form, lts_buf_span(&keys)));
+        LTS_TRY(lts_pades__put_dict_plus(pdf, &u->b, acro, skip_form, lts_buf_span(&keys)));
         LTS_TRY(lts_pades__upd_end(u));
         goto out;
     }
     LTS_TRY(lts_buf_append(&form, "/AcroForm ", 10));
     if (is_dict) {
-        LTS_TRY(put_dict_plus(pdf, &form, acro, skip_form, lts_buf_span(&keys)));
+        LTS_TRY(lts_pades__put_dict_plus(pdf, &form, acro, skip_form, lts_buf_span(&keys)));
     } else {
         LTS_TRY(lts_buf_append(&form, "<< ", 3));
         LTS_TRY(lts_buf_append(&form, keys.p, keys.n));
         LTS_TRY(lts_buf_append(&form, " >>", 3));
     }
     LTS_TRY(lts_pades__upd_begin(u, pdf->root_num, pdf->root_gen));
-    LTS_TRY(put_dict_plus(pdf, &u->b, root, skip_acroform, lts_buf_span(&form)));
+    LTS_TRY(lts_pades__put_dict_plus(pdf, &u->b, root, skip_acroform, lts_buf_span(&form)));
     LTS_TRY(lts_pades__upd_end(u));
 out:
     lts_buf_dispose(&keys);
@@ -174,7 +174,7 @@ out:
 }
 
 lts_status lts_pades__add_sig_field(lts_pdf_update *u, int page_ix, const char *name,
-                                    int sig_num)
+                                    const char *prefix, int sig_num)
 {
     lts_status rc = LTS_OK;
     lts_pdf *pdf = u->pdf;
@@ -199,7 +199,7 @@ lts_status lts_pades__add_sig_field(lts_pdf_update *u, int page_ix, const char *
     fields = qpdf_oh_get_key_if_dict(pdf->q, acro, "/Fields");
     if (name == NULL) {
         for (int k = 1; k < 10000; k++) {
-            snprintf(auto_name, sizeof auto_name, "Signature%d", k);
+            snprintf(auto_name, sizeof auto_name, "%s%d", prefix, k);
             if (!field_name_used(pdf, fields, auto_name))
                 break;
         }
@@ -214,6 +214,18 @@ lts_status lts_pades__add_sig_field(lts_pdf_update *u, int page_ix, const char *
     LTS_TRY(write_widget(u, wnum, name, sig_num, pnum, pgen));
     LTS_TRY(write_page(u, page, wnum));
     LTS_TRY(write_form(u, wnum));
+out:
+    return rc;
+}
+
+lts_status lts_pades__rewrite_catalog(lts_pdf_update *u, const char *const *skip,
+                                      lts_span extra)
+{
+    lts_status rc = LTS_OK;
+    lts_pdf *pdf = u->pdf;
+    LTS_TRY(lts_pades__upd_begin(u, pdf->root_num, pdf->root_gen));
+    LTS_TRY(lts_pades__put_dict_plus(pdf, &u->b, qpdf_get_root(pdf->q), skip, extra));
+    LTS_TRY(lts_pades__upd_end(u));
 out:
     return rc;
 }

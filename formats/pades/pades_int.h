@@ -7,6 +7,7 @@
 #include <qpdf/qpdf-c.h>
 #include <ltsig/pades.h>
 #include "core/digest.h"
+#include "core/io.h"
 
 /** What the writer needs to know about the file it appends to. */
 typedef struct {
@@ -47,8 +48,8 @@ typedef struct {
 typedef struct {
     lts_pdf *pdf;
     lts_buf b;              /* the update bytes, appended after the original file */
-    lts_pdf_xent ents[64];
-    size_t n_ents;
+    lts_pdf_xent *ents;
+    size_t n_ents, cap_ents;
     long long next_num;
 } lts_pdf_update;
 
@@ -75,7 +76,26 @@ lts_status lts_pades__putf(lts_buf *b, const char *fmt, ...) LTS_PRINTF(2, 3);
 /** Add a signature field + invisible widget (one merged object, /V sig_num 0 R) on
  *  page `page`: writes the widget, the page with its /Annots extended, and the catalog
  *  or the /AcroForm with /Fields extended and /SigFlags 3. name NULL = "SignatureN". */
-lts_status lts_pades__add_sig_field(lts_pdf_update *u, int page, const char *name, int sig_num);
+lts_status lts_pades__add_sig_field(lts_pdf_update *u, int page, const char *name,
+                                    const char *prefix, int sig_num);
+/** Rewrite the catalog without the keys of skip (NULL-terminated "/Key" list) and with
+ *  `extra` added. */
+lts_status lts_pades__rewrite_catalog(lts_pdf_update *u, const char *const *skip,
+                                      lts_span extra);
+/** Append dictionary d (any QPDF dictionary) without the keys of skip, plus extra. */
+lts_status lts_pades__put_dict_plus(lts_pdf *pdf, lts_buf *b, qpdf_oh d,
+                                    const char *const *skip, lts_span extra);
+
+/* ---- what sigs.c found, for the DSS ---- */
+/** The open file behind a doc (borrowed). */
+lts_pdf *lts_pades__doc_pdf(lts_pades_doc *d);
+/** The /Contents bytes of signature i as written, padding included (for /VRI keys). */
+lts_span lts_pades__sig_raw_contents(const lts_pades_doc *d, size_t i);
+/** Add a DSS revision (EN 319 142-1 §5.4.2) with the certificates, OCSP responses and CRLs
+ *  that validate every signature and document time-stamp of in_path. */
+lts_status lts_pades__dss_stage(const char *in_path, const char *out_path,
+                                struct lts_vdata_source *vdata, const char *trust_file,
+                                const lts_clock *clock, lts_afile *res);
 
 /* ---- the signature revision ---- */
 
@@ -85,11 +105,44 @@ typedef struct {
     size_t hex_n;        /* hex digits reserved */
 } lts_pades_layout;
 
+/** Bytes reserved for a time-stamp token (with the TSA chain) before measuring. */
+#define LTS_PADES_TS_RESERVE ((size_t)16384)
+
+/** Makes the /Contents value from the /ByteRange digest: a CMS or a time-stamp token. */
+typedef lts_status (*lts_pades_fill_fn)(void *ctx, lts_hash h, lts_span digest, lts_buf *out);
+
+/** One revision holding a signature or a document time-stamp. */
+typedef struct {
+    int doc_ts;                 /* 1: /Type /DocTimeStamp /SubFilter /ETSI.RFC3161 */
+    lts_hash hash;              /* of the /ByteRange digest */
+    const lts_clock *clock;     /* /M of a signature */
+    const char *field_name;     /* NULL = SignatureN / DocTimeStampN */
+    int page;
+    const char *reason, *location;
+    size_t reserve;             /* bytes first reserved for the value */
+    lts_pades_fill_fn fill;
+    void *fill_ctx;
+} lts_pades_stage;
+
 /** Build the whole signature revision (signature dictionary with a /Contents
  *  placeholder of hex_n zero digits, field, widget, page, form, xref, trailer). */
 lts_status lts_pades__build_sig_update(lts_pdf_update *u, lts_pdf *pdf,
-                                      const lts_pades_sign_opts *o, size_t hex_n,
+                                      const lts_pades_stage *o, size_t hex_n,
                                       lts_pades_layout *lay);
+/** Write pdf + a signature revision to a temporary file beside out_path (retrying once
+ *  with the measured size when the value did not fit). *res gets the uncommitted file:
+ *  the caller commits it or reads res->tmp, then aborts it. */
+lts_status lts_pades__sig_stage(lts_pdf *pdf, const char *out_path, const lts_pades_stage *st,
+                               lts_afile *res);
+/** Copy the original bytes to af in blocks. */
+lts_status lts_pades__copy_original(lts_pdf *pdf, lts_afile *af);
+/** From the PDF at in_path (already signed), add what `level` needs after B-B: a document
+ *  time-stamp for B-T; + DSS for B-LT; + DSS and a document time-stamp for B-LTA. *res gets
+ *  the uncommitted final file. */
+lts_status lts_pades__extend_stages(const char *in_path, const char *out_path, lts_level level,
+                                   lts_hash hash, lts_tsa *tsa, struct lts_vdata_source *vdata,
+                                   const char *trust_file, const lts_clock *clock,
+                                   lts_afile *res);
 /** Fill the /ByteRange of a built update: rg[2] gets the two ranges (absolute). */
 lts_status lts_pades__set_byte_range(lts_pdf_update *u, const lts_pades_layout *lay,
                                     lts_range *rg);

@@ -29,14 +29,20 @@ out:
     return rc;
 }
 
-static lts_status write_sig_dict(lts_pdf_update *u, int num, const lts_pades_sign_opts *o,
+static lts_status write_sig_dict(lts_pdf_update *u, int num, const lts_pades_stage *o,
                                  size_t hex_n, lts_pades_layout *lay)
 {
     lts_status rc = LTS_OK;
     LTS_TRY(lts_pades__upd_begin(u, num, 0));
-    LTS_TRY(lts_pades__putf(&u->b, "<< /Type /Sig /Filter /Adobe.PPKLite "
-                                   "/SubFilter /ETSI.CAdES.detached "));
-    LTS_TRY(put_m(&u->b, lts_clock_now(o->clock)));
+    if (o->doc_ts) {
+        /* ISO 32000-2 §12.8.5: the time is the token's genTime; no /M */
+        LTS_TRY(lts_pades__putf(&u->b, "<< /Type /DocTimeStamp /Filter /Adobe.PPKLite "
+                                       "/SubFilter /ETSI.RFC3161"));
+    } else {
+        LTS_TRY(lts_pades__putf(&u->b, "<< /Type /Sig /Filter /Adobe.PPKLite "
+                                       "/SubFilter /ETSI.CAdES.detached "));
+        LTS_TRY(put_m(&u->b, lts_clock_now(o->clock)));
+    }
     if (o->reason) {
         LTS_TRY(lts_pades__putf(&u->b, " /Reason "));
         LTS_TRY(lts_pades__put_string(&u->b, o->reason));
@@ -66,7 +72,7 @@ out:
 }
 
 lts_status lts_pades__build_sig_update(lts_pdf_update *u, lts_pdf *pdf,
-                                      const lts_pades_sign_opts *o, size_t hex_n,
+                                      const lts_pades_stage *o, size_t hex_n,
                                       lts_pades_layout *lay)
 {
     lts_status rc = LTS_OK;
@@ -77,7 +83,8 @@ lts_status lts_pades__build_sig_update(lts_pdf_update *u, lts_pdf *pdf,
     LTS_TRY(lts_pades__upd_init(u, pdf));
     sig_num = lts_pades__upd_new_num(u);
     LTS_TRY(write_sig_dict(u, sig_num, o, hex_n, lay));
-    LTS_TRY(lts_pades__add_sig_field(u, o->page, o->field_name, sig_num));
+    LTS_TRY(lts_pades__add_sig_field(u, o->page, o->field_name,
+                                     o->doc_ts ? "DocTimeStamp" : "Signature", sig_num));
     LTS_TRY(lts_pades__upd_finish(u, id1, sizeof id1));
 out:
     return rc;
@@ -101,24 +108,6 @@ out:
     return rc;
 }
 
-/* Copy the original bytes to the output in blocks. */
-static lts_status copy_original(lts_pdf *pdf, lts_afile *af)
-{
-    lts_status rc = LTS_OK;
-    uint8_t *block = NULL;
-    uint64_t off = 0;
-    LTS_ALLOC(block = lts_malloc(LTS_IO_BLOCK));
-    while (off < pdf->size) {
-        size_t chunk = pdf->size - off < LTS_IO_BLOCK ? (size_t)(pdf->size - off) : LTS_IO_BLOCK;
-        LTS_TRY(lts_io__pread_full(pdf->fd, block, chunk, off, pdf->path));
-        LTS_TRY(lts_io__afile_write(af, block, chunk));
-        off += chunk;
-    }
-out:
-    lts_free(block);
-    return rc;
-}
-
 static lts_status pwrite_full(lts_afile *af, const void *p, size_t n, uint64_t off)
 {
     lts_status rc = LTS_OK;
@@ -136,7 +125,8 @@ out:
 
 /* Bytes to reserve for the CMS: the chain, a signature value, the signed attributes, and
  * a timestamp token when one is asked for; never a small fixed default. */
-static lts_status estimate(lts_signer *signer, const lts_pades_sign_opts *o, size_t *out)
+static lts_status estimate(lts_signer *signer, const lts_pades_sign_opts *o, int cms_ts,
+                           size_t *out)
 {
     lts_status rc = LTS_OK;
     lts_buf *ders = NULL;
@@ -149,25 +139,25 @@ static lts_status estimate(lts_signer *signer, const lts_pades_sign_opts *o, siz
     for (size_t i = 0; i < n; i++)
         sum += ders[i].n;
     sum += 1024 /* signature value */ + 2048 /* attributes, structure */ + 2048 /* margin */;
-    if (o->level != LTS_LEVEL_B_B)
-        sum += 16384; /* signature-time-stamp token with the TSA chain */
+    if (cms_ts)
+        sum += LTS_PADES_TS_RESERVE; /* signature-time-stamp token with the TSA chain */
     *out = sum;
 out:
     lts_signer_chain_free(ders, n);
     return rc;
 }
 
-/* One attempt with `reserve` bytes for the CMS. *need gets the CMS size when it did not fit
- * (the attempt is then abandoned and nothing is written). */
-static lts_status attempt(lts_pdf *pdf, lts_signer *signer, const char *out_path,
-                          const lts_pades_sign_opts *o, size_t reserve, size_t *need)
+/* One attempt with `reserve` bytes for /Contents. *need gets the value's size when it did
+ * not fit (the attempt is then abandoned and nothing is kept). On success *res holds the
+ * complete, uncommitted output. */
+static lts_status attempt(lts_pdf *pdf, const char *out_path, const lts_pades_stage *st,
+                          size_t reserve, size_t *need, lts_afile *res)
 {
     lts_status rc = LTS_OK;
     lts_pdf_update u;
     lts_afile af = LTS_AFILE_INIT;
     lts_pades_layout lay;
-    lts_buf cms = LTS_BUF_INIT, hex = LTS_BUF_INIT;
-    lts_cades_sign_opts co = LTS_CADES_SIGN_OPTS_INIT;
+    lts_buf val = LTS_BUF_INIT, hex = LTS_BUF_INIT;
     lts_range rg[2];
     uint8_t dg[LTS_HASH_MAX];
     size_t dg_n = 0;
@@ -175,36 +165,66 @@ static lts_status attempt(lts_pdf *pdf, lts_signer *signer, const char *out_path
     memset(&u, 0, sizeof u);
     memset(&lay, 0, sizeof lay);
     *need = 0;
-    LTS_TRY(lts_pades__build_sig_update(&u, pdf, o, 2 * reserve, &lay));
+    LTS_TRY(lts_pades__build_sig_update(&u, pdf, st, 2 * reserve, &lay));
     LTS_TRY(lts_pades__set_byte_range(&u, &lay, rg));
 
     LTS_TRY(lts_io__afile_open(&af, out_path, 0));
-    LTS_TRY(copy_original(pdf, &af));
+    LTS_TRY(lts_pades__copy_original(pdf, &af));
     LTS_TRY(lts_io__afile_write(&af, u.b.p, u.b.n));
-    LTS_TRY(lts_digest__file(o->hash, af.tmp, rg, 2, dg, &dg_n));
-
-    co.level = o->level == LTS_LEVEL_B_B ? LTS_LEVEL_B_B : LTS_LEVEL_B_T;
-    co.hash = o->hash;
-    co.scheme = o->scheme;
-    co.detached = 1;
-    co.no_signing_time = 1;
-    co.tsa = o->tsa;
-    co.clock = o->clock;
-    LTS_TRY(lts_cades_sign_digest(&cms, signer, lts_span_of(dg, dg_n), &co));
-    if (cms.n > reserve) {
-        *need = cms.n;
+    LTS_TRY(lts_digest__file(st->hash, af.tmp, rg, 2, dg, &dg_n));
+    LTS_TRY(st->fill(st->fill_ctx, st->hash, lts_span_of(dg, dg_n), &val));
+    if (val.n > reserve) {
+        *need = val.n;
         goto out;
     }
-    LTS_TRY(lts_pades__put_hexstr(&hex, cms.p, cms.n));
+    LTS_TRY(lts_pades__put_hexstr(&hex, val.p, val.n));
     /* "<hex>": write the digits only, the zeros of the placeholder stay as padding */
     LTS_TRY(pwrite_full(&af, hex.p + 1, hex.n - 2, pdf->size + lay.contents_pos + 1));
-    LTS_TRY(lts_io__afile_commit(&af));
+    *res = af;
+    af.fd = -1;
+    af.tmp = NULL;
+    af.path = NULL;
 out:
     lts_io__afile_abort(&af);
     lts_pades__upd_dispose(&u);
-    lts_buf_dispose(&cms);
+    lts_buf_dispose(&val);
     lts_buf_dispose(&hex);
     return rc;
+}
+
+lts_status lts_pades__sig_stage(lts_pdf *pdf, const char *out_path, const lts_pades_stage *st,
+                               lts_afile *res)
+{
+    lts_status rc = LTS_OK;
+    size_t need = 0;
+    LTS_TRY(attempt(pdf, out_path, st, st->reserve, &need, res));
+    if (need > 0) {
+        /* the estimate was short: once more with the measured size */
+        LTS_TRY(attempt(pdf, out_path, st, need + 2048, &need, res));
+        LTS_ENSURE(need == 0, LTS_E_INTERNAL, "the /Contents value grew from one try to the next");
+    }
+out:
+    return rc;
+}
+
+typedef struct {
+    lts_signer *signer;
+    const lts_pades_sign_opts *o;
+    int cms_ts;
+} sig_fill_ctx;
+
+static lts_status sig_fill(void *ctx, lts_hash h, lts_span digest, lts_buf *out)
+{
+    sig_fill_ctx *c = ctx;
+    lts_cades_sign_opts co = LTS_CADES_SIGN_OPTS_INIT;
+    co.level = c->cms_ts ? LTS_LEVEL_B_T : LTS_LEVEL_B_B;
+    co.hash = h;
+    co.scheme = c->o->scheme;
+    co.detached = 1;
+    co.no_signing_time = 1;
+    co.tsa = c->cms_ts ? c->o->tsa : NULL;
+    co.clock = c->o->clock;
+    return lts_cades_sign_digest(out, c->signer, digest, &co);
 }
 
 lts_status lts_pades_sign(lts_signer *signer, const char *in_path, const char *out_path,
@@ -213,9 +233,12 @@ lts_status lts_pades_sign(lts_signer *signer, const char *in_path, const char *o
     lts_status rc = LTS_OK;
     lts_pdf pdf;
     lts_pades_sign_opts o;
-    size_t reserve = 0, need = 0;
+    lts_pades_stage st;
+    lts_afile bb = LTS_AFILE_INIT, fin = LTS_AFILE_INIT;
+    sig_fill_ctx fc;
 
     memset(&pdf, 0, sizeof pdf);
+    memset(&st, 0, sizeof st);
     pdf.fd = -1;
     LTS_ENSURE(signer && in_path && out_path && opts, LTS_E_CONFIG, "missing argument");
     LTS_ENSURE(opts->version >= 1, LTS_E_CONFIG, "PAdES options not initialised");
@@ -225,22 +248,37 @@ lts_status lts_pades_sign(lts_signer *signer, const char *in_path, const char *o
     if (o.hash == LTS_HASH_NONE)
         o.hash = LTS_HASH_SHA256;
     LTS_ENSURE(o.hash != LTS_HASH_SHA1, LTS_E_UNSUPPORTED, "SHA-1 is not used to sign");
-    LTS_ENSURE(o.level == LTS_LEVEL_B_B || o.level == LTS_LEVEL_B_T || o.level == LTS_LEVEL_ES_T,
-               LTS_E_UNSUPPORTED, "PAdES level %s is not built yet", lts_level_name(o.level));
+    LTS_ENSURE(o.level != LTS_LEVEL_ES_XL, LTS_E_UNSUPPORTED,
+               "ES-XL is a CAdES/XAdES level; PAdES uses B-LT or ES-A");
     LTS_ENSURE(o.level == LTS_LEVEL_B_B || o.tsa != NULL, LTS_E_CONFIG,
                "PAdES level %s needs a timestamp authority", lts_level_name(o.level));
     LTS_ENSURE(strcmp(in_path, out_path) != 0, LTS_E_CONFIG,
                "%s: the output must not be the input", in_path);
     LTS_TRY(lts_pades__pdf_open(&pdf, in_path));
-    LTS_TRY(estimate(signer, &o, &reserve));
-    LTS_TRY(attempt(&pdf, signer, out_path, &o, reserve, &need));
-    if (need > 0) {
-        /* the estimate was short: once more with the measured size */
-        reserve = need + 2048;
-        LTS_TRY(attempt(&pdf, signer, out_path, &o, reserve, &need));
-        LTS_ENSURE(need == 0, LTS_E_INTERNAL, "the CMS grew from one signature to the next");
+    fc.signer = signer;
+    fc.o = &o;
+    fc.cms_ts = 0; /* B-T comes from a document time-stamp (EN 319 142-1 §6.3) */
+    st.hash = o.hash;
+    st.clock = o.clock;
+    st.field_name = o.field_name;
+    st.page = o.page;
+    st.reason = o.reason;
+    st.location = o.location;
+    st.fill = sig_fill;
+    st.fill_ctx = &fc;
+    LTS_TRY(estimate(signer, &o, fc.cms_ts, &st.reserve));
+    LTS_TRY(lts_pades__sig_stage(&pdf, out_path, &st, &bb));
+    lts_pades__pdf_close(&pdf);
+    if (o.level == LTS_LEVEL_B_B) {
+        LTS_TRY(lts_io__afile_commit(&bb));
+        goto out;
     }
+    LTS_TRY(lts_pades__extend_stages(bb.tmp, out_path, o.level, o.hash, o.tsa, o.vdata,
+                                     o.trust_file, o.clock, &fin));
+    LTS_TRY(lts_io__afile_commit(&fin));
 out:
+    lts_io__afile_abort(&fin);
+    lts_io__afile_abort(&bb);
     lts_pades__pdf_close(&pdf);
     return rc;
 }

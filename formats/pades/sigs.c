@@ -383,3 +383,13 @@ lts_status lts_pades_digest(const char *path, const lts_pades_sig *sig, lts_hash
 out:
     return rc;
 }
+
+lts_pdf *lts_pades__doc_pdf(lts_pades_doc *d)
+{
+    return &d->pdf;
+}
+
+lts_span lts_pades__sig_raw_contents(const lts_pades_doc *d, size_t i)
+{
+    return i < d->n_sigs ? lts_buf_span(&d->sigs[i].contents) : lts_span_of(NULL, 0);
+}

@@ -86,7 +86,28 @@ out:
 void lts_pades__upd_dispose(lts_pdf_update *u)
 {
     lts_buf_dispose(&u->b);
-    u->n_ents = 0;
+    lts_free(u->ents);
+    u->ents = NULL;
+    u->n_ents = u->cap_ents = 0;
+}
+
+static lts_status add_ent(lts_pdf_update *u, int num, int gen, uint64_t off)
+{
+    lts_status rc = LTS_OK;
+    if (u->n_ents == u->cap_ents) {
+        size_t nc = u->cap_ents ? 2 * u->cap_ents : 16;
+        lts_pdf_xent *ne;
+        LTS_ENSURE(nc < 1000000, LTS_E_INPUT, "too many objects in one incremental update");
+        LTS_ALLOC(ne = lts_realloc(u->ents, nc * sizeof *ne));
+        u->ents = ne;
+        u->cap_ents = nc;
+    }
+    u->ents[u->n_ents].num = num;
+    u->ents[u->n_ents].gen = gen;
+    u->ents[u->n_ents].off = off;
+    u->n_ents++;
+out:
+    return rc;
 }
 
 int lts_pades__upd_new_num(lts_pdf_update *u)
@@ -97,16 +118,11 @@ int lts_pades__upd_new_num(lts_pdf_update *u)
 lts_status lts_pades__upd_begin(lts_pdf_update *u, int num, int gen)
 {
     lts_status rc = LTS_OK;
-    LTS_ENSURE(u->n_ents < sizeof u->ents / sizeof u->ents[0], LTS_E_INTERNAL,
-               "too many objects in one incremental update");
     LTS_ENSURE(num > 0 && gen >= 0 && gen <= 65535, LTS_E_INPUT, "bad object number %d %d",
                num, gen);
     for (size_t i = 0; i < u->n_ents; i++)
         LTS_ENSURE(u->ents[i].num != num, LTS_E_INTERNAL, "object %d written twice", num);
-    u->ents[u->n_ents].num = num;
-    u->ents[u->n_ents].gen = gen;
-    u->ents[u->n_ents].off = u->pdf->size + u->b.n;
-    u->n_ents++;
+    LTS_TRY(add_ent(u, num, gen, u->pdf->size + u->b.n));
     LTS_TRY(lts_pades__putf(&u->b, "%d %d obj\n", num, gen));
 out:
     return rc;
@@ -198,12 +214,7 @@ static lts_status finish_stream(lts_pdf_update *u, const uint8_t *id1, size_t id
     size_t i = 0, j, body_n;
 
     /* the xref stream lists itself */
-    LTS_ENSURE(u->n_ents < sizeof u->ents / sizeof u->ents[0], LTS_E_INTERNAL,
-               "too many objects in one incremental update");
-    u->ents[u->n_ents].num = xnum;
-    u->ents[u->n_ents].gen = 0;
-    u->ents[u->n_ents].off = xref_off;
-    u->n_ents++;
+    LTS_TRY(add_ent(u, xnum, 0, xref_off));
     w = xref_off > 0xffffffffULL ? 8 : 4;
     body_n = u->n_ents * (size_t)(1 + w + 2);
     LTS_TRY(lts_pades__putf(&u->b, "%d 0 obj\n<< /Type /XRef ", xnum));
@@ -239,5 +250,22 @@ lts_status lts_pades__upd_finish(lts_pdf_update *u, const uint8_t *id1, size_t i
     else
         LTS_TRY(finish_table(u, id1, id1_n));
 out:
+    return rc;
+}
+
+lts_status lts_pades__copy_original(lts_pdf *pdf, lts_afile *af)
+{
+    lts_status rc = LTS_OK;
+    uint8_t *block = NULL;
+    uint64_t off = 0;
+    LTS_ALLOC(block = lts_malloc(LTS_IO_BLOCK));
+    while (off < pdf->size) {
+        size_t chunk = pdf->size - off < LTS_IO_BLOCK ? (size_t)(pdf->size - off) : LTS_IO_BLOCK;
+        LTS_TRY(lts_io__pread_full(pdf->fd, block, chunk, off, pdf->path));
+        LTS_TRY(lts_io__afile_write(af, block, chunk));
+        off += chunk;
+    }
+out:
+    lts_free(block);
     return rc;
 }

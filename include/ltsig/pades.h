@@ -34,21 +34,50 @@ typedef struct {
     size_t contents_max;        /**< bytes reserved for the CMS; 0 = estimated from the chain */
     const char *reason;         /**< optional /Reason (ASCII) */
     const char *location;       /**< optional /Location (ASCII) */
+    const char *trust_file;     /**< anchors for collecting validation data (B-LT and up) */
 } lts_pades_sign_opts;
 #define LTS_PADES_SIGN_OPTS_VERSION 1
 #define LTS_PADES_SIGN_OPTS_INIT                                                          \
-    { LTS_PADES_SIGN_OPTS_VERSION, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL }
+    { LTS_PADES_SIGN_OPTS_VERSION, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
 
 /** Sign the PDF at in_path into out_path: an incremental update adding an invisible
  *  signature field (widget /Rect [0 0 0 0] on opts->page) whose value is a signature
  *  dictionary /SubFilter /ETSI.CAdES.detached over the /ByteRange of the new revision
  *  (EN 319 142-1 §5.1). The CMS comes from lts_cades_sign_digest() without
- *  signing-time. out_path is written atomically (temp file, fsync, rename) and not at
+ *  signing-time. Above B-B the revisions of lts_pades_extend() follow (B-T: a document
+ *  time-stamp, EN 319 142-1 §6.3; B-LT: + DSS; B-LTA / ES-A: + DSS + document
+ *  time-stamp). out_path is written atomically (temp file, fsync, rename) and not at
  *  all on failure; in_path is only read. Encrypted PDFs are refused (LTS_E_UNSUPPORTED),
  *  damaged ones too (LTS_E_INPUT). Thread-safe on distinct files. */
 LTS_API LTS_MUST_USE lts_status lts_pades_sign(lts_signer *signer, const char *in_path,
                                               const char *out_path,
                                               const lts_pades_sign_opts *opts);
+
+typedef struct {
+    unsigned int version;       /**< LTS_PADES_EXTEND_OPTS_VERSION */
+    lts_level level;            /**< B-T / ES-T, B-LT, B-LTA / ES-A */
+    lts_hash hash;              /**< of the document time-stamp imprint; 0 = SHA-256 */
+    lts_tsa *tsa;               /**< needed for B-T and B-LTA */
+    struct lts_vdata_source *vdata; /**< needed for B-LT and B-LTA */
+    const char *trust_file;     /**< trust anchors for lts_vdata_collect(); optional */
+    const lts_clock *clock;     /**< NULL = system clock */
+} lts_pades_extend_opts;
+#define LTS_PADES_EXTEND_OPTS_VERSION 1
+#define LTS_PADES_EXTEND_OPTS_INIT { LTS_PADES_EXTEND_OPTS_VERSION, 0, 0, NULL, NULL, NULL, NULL }
+
+/** Extend the signed PDF at in_path into out_path with incremental updates, never
+ *  changing a signed byte:
+ *   B-T / ES-T   a document time-stamp (/Type /DocTimeStamp /SubFilter /ETSI.RFC3161,
+ *                ISO 32000-2 §12.8.5) over the whole file;
+ *   B-LT         a DSS (/Certs /OCSPs /CRLs streams and /VRI per signature, EN 319 142-1
+ *                §5.4) with what validates every signature and time-stamp, after a
+ *                document time-stamp when the file has none;
+ *   B-LTA / ES-A as B-LT, then a document time-stamp over it (renewal: run it again
+ *                before the last time-stamp's certificate or algorithm expires).
+ *  LTS_E_CONFIG when the tsa or vdata the level needs is missing; LTS_E_NOTFOUND when the
+ *  PDF has no signature. Atomic output as lts_pades_sign(). */
+LTS_API LTS_MUST_USE lts_status lts_pades_extend(const char *in_path, const char *out_path,
+                                                const lts_pades_extend_opts *opts);
 
 /* ---- Reading the signatures of a PDF (used by validation, `ltsig info`) ---- */
 

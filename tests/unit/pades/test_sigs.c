@@ -16,12 +16,14 @@ static lts_status make_signed(const char *src, const char *dst, size_t hex_n)
     lts_pdf pdf;
     lts_pdf_update u;
     lts_pades_layout lay;
-    lts_pades_sign_opts o = LTS_PADES_SIGN_OPTS_INIT;
+    lts_pades_stage o;
     lts_buf all = LTS_BUF_INIT;
     lts_range rg[2];
     static const char hx[] = "0123456789ABCDEF";
 
     memset(&u, 0, sizeof u);
+    memset(&o, 0, sizeof o);
+    o.hash = LTS_HASH_SHA256;
     rc = lts_pades__pdf_open(&pdf, src);
     if (rc != LTS_OK)
         return rc;
@@ -290,9 +292,10 @@ static void test_pades_sigs__rebuild_is_stable(void)
     lts_pdf pdf;
     lts_pdf_update u1, u2;
     lts_pades_layout l1, l2;
-    lts_pades_sign_opts o = LTS_PADES_SIGN_OPTS_INIT;
+    lts_pades_stage o;
     const uint8_t *a1, *a2, *e1;
 
+    memset(&o, 0, sizeof o);
     memset(&u1, 0, sizeof u1);
     memset(&u2, 0, sizeof u2);
     LTS_ASSERT_OK(make_signed(lts_test_src_file(0, "testdata/docs/sample-objstm.pdf"), one, 64));
