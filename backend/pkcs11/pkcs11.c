@@ -176,6 +176,25 @@ static CK_RSA_PKCS_MGF_TYPE ck_mgf(lts_hash h)
     }
 }
 
+/* The status for a failed C_SignInit/C_Sign: the login lost (another part of the process
+ * logged out, or the token was reset) is an authentication matter; a mechanism the token or
+ * the key refuses is unsupported; the rest is a crypto failure. */
+static lts_status sign_code(CK_RV rv)
+{
+    switch (rv) {
+    case CKR_USER_NOT_LOGGED_IN:
+    case CKR_PIN_EXPIRED:
+        return LTS_E_AUTH;
+    case CKR_MECHANISM_INVALID:
+    case CKR_MECHANISM_PARAM_INVALID:
+    case CKR_KEY_FUNCTION_NOT_PERMITTED:
+    case CKR_KEY_TYPE_INCONSISTENT:
+        return LTS_E_UNSUPPORTED;
+    default:
+        return LTS_E_CRYPTO;
+    }
+}
+
 /* Sign one digest on session h. *dirty is set when the session may hold an active
  * operation (it must then be closed rather than reused). */
 static lts_status sign_one(p11_signer *p, CK_SESSION_HANDLE h, lts_sig_alg alg, lts_span dg,
@@ -188,6 +207,7 @@ static lts_status sign_one(p11_signer *p, CK_SESSION_HANDLE h, lts_sig_alg alg, 
     CK_MECHANISM mech = { CKM_RSA_PKCS, NULL, 0 };
     lts_span data = dg;
     CK_ULONG siglen = 0;
+    CK_RV rv;
 
     switch (alg.scheme) {
     case LTS_SCHEME_RSA_PKCS1:
@@ -210,16 +230,17 @@ static lts_status sign_one(p11_signer *p, CK_SESSION_HANDLE h, lts_sig_alg alg, 
     default:
         LTS_FAIL(LTS_E_UNSUPPORTED, "signature scheme %d is not supported", (int)alg.scheme);
     }
-    CK_TRY(p->f->C_SignInit(h, &mech, p->key), LTS_E_CRYPTO, "%s: C_SignInit (%s) failed",
-           p->what, lts_scheme_name(alg.scheme));
+    rv = p->f->C_SignInit(h, &mech, p->key);
+    CK_TRY(rv, sign_code(rv), "%s: C_SignInit (%s) failed", p->what,
+           lts_scheme_name(alg.scheme));
     *dirty = 1;
-    CK_TRY(p->f->C_Sign(h, (CK_BYTE_PTR)data.p, data.n, NULL, &siglen), LTS_E_CRYPTO,
-           "%s: C_Sign (length) failed", p->what);
+    rv = p->f->C_Sign(h, (CK_BYTE_PTR)data.p, data.n, NULL, &siglen);
+    CK_TRY(rv, sign_code(rv), "%s: C_Sign (length) failed", p->what);
     LTS_ENSURE(siglen > 0 && siglen <= MAX_SIG_LEN, LTS_E_CRYPTO,
                "%s: the token announces a %lu-byte signature", p->what, (unsigned long)siglen);
     LTS_TRY(lts_buf_reserve(&raw, siglen));
-    CK_TRY(p->f->C_Sign(h, (CK_BYTE_PTR)data.p, data.n, raw.p, &siglen), LTS_E_CRYPTO,
-           "%s: C_Sign failed", p->what);
+    rv = p->f->C_Sign(h, (CK_BYTE_PTR)data.p, data.n, raw.p, &siglen);
+    CK_TRY(rv, sign_code(rv), "%s: C_Sign failed", p->what);
     *dirty = 0; /* C_Sign returned a value: the operation is over */
     raw.n = siglen;
     if (alg.scheme == LTS_SCHEME_ECDSA)

@@ -573,6 +573,38 @@ static void test_pkcs11__failed_sign_leaves_nothing_and_recovers(void)
     lts_signer_close(s);
 }
 
+static void test_pkcs11__sign_errors_mapped(void)
+{
+    static const struct {
+        const char *rv;
+        lts_status want;
+        const char *name;
+    } cases[] = {
+        { "0x101", LTS_E_AUTH, "CKR_USER_NOT_LOGGED_IN" },
+        { "0x70", LTS_E_UNSUPPORTED, "CKR_MECHANISM_INVALID" },
+        { "0x68", LTS_E_UNSUPPORTED, "CKR_KEY_FUNCTION_NOT_PERMITTED" },
+        { "0x30", LTS_E_CRYPTO, "CKR_DEVICE_ERROR" },
+        { "0x80001234", LTS_E_CRYPTO, "CKR_0x80001234" },
+    };
+    uint8_t d[32] = { 1 };
+    lts_signer *s = open_p11(shim_uri("token=ltsig-test;object=signer-ec", NULL), passin, LTS_OK);
+    if (!s)
+        return;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        lts_buf out = LTS_BUF_INIT;
+        setenv("LTS_P11_SHIM_SIGNINIT_RV", cases[i].rv, 1);
+        CU_ASSERT_EQUAL(lts_signer_sign(s, (lts_sig_alg){ LTS_SCHEME_ECDSA, LTS_HASH_SHA256 },
+                                        &(lts_span){ d, 32 }, 1, &out),
+                        cases[i].want);
+        CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, cases[i].name));
+        CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "signer-ec"));
+        CU_ASSERT_EQUAL(out.n, 0);
+    }
+    unsetenv("LTS_P11_SHIM_SIGNINIT_RV");
+    sign_batch(s, "signer-ec.pem", (lts_sig_alg){ LTS_SCHEME_ECDSA, LTS_HASH_SHA256 }, 2);
+    lts_signer_close(s);
+}
+
 static int read_counts(const char *path, long *logins, long *opens)
 {
     FILE *f = fopen(path, "r");
@@ -694,6 +726,7 @@ int lts_suite_pkcs11(void)
         { "pin_locked_said_clearly", test_pkcs11__pin_locked_said_clearly },
         { "failed_sign_leaves_nothing_and_recovers",
           test_pkcs11__failed_sign_leaves_nothing_and_recovers },
+        { "sign_errors_mapped", test_pkcs11__sign_errors_mapped },
         { "one_login_and_a_bounded_pool", test_pkcs11__one_login_and_a_bounded_pool },
         { "leaf_choice", test_pkcs11__leaf_choice },
         CU_TEST_INFO_NULL,

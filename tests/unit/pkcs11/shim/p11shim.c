@@ -4,6 +4,7 @@
  *   LTS_P11_SHIM_LOGIN=locked|expired   C_Login answers CKR_PIN_LOCKED / CKR_PIN_EXPIRED
  *   LTS_P11_SHIM_SIGN_FAIL=N            the N-th C_Sign from now (1 = the next) answers
  *                                       CKR_DEVICE_ERROR (the operation then ends)
+ *   LTS_P11_SHIM_SIGNINIT_RV=HEX        C_SignInit answers that CK_RV (e.g. 0x101)
  *   LTS_P11_SHIM_COUNT=FILE             after each C_Login / C_OpenSession, write
  *                                       "logins opens" (counts since the module loaded)
  * Built by test_pkcs11.c at run time (cc -shared), never part of the library. */
@@ -63,6 +64,14 @@ static CK_RV shim_sign(CK_SESSION_HANDLE h, CK_BYTE_PTR d, CK_ULONG dn, CK_BYTE_
     return real->C_Sign(h, d, dn, sig, sn);
 }
 
+static CK_RV shim_sign_init(CK_SESSION_HANDLE h, CK_MECHANISM_PTR m, CK_OBJECT_HANDLE k)
+{
+    const char *v = getenv("LTS_P11_SHIM_SIGNINIT_RV");
+    if (v)
+        return (CK_RV)strtoul(v, NULL, 16);
+    return real->C_SignInit(h, m, k);
+}
+
 CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR out)
 {
     if (real == NULL) {
@@ -78,6 +87,7 @@ CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR out)
         shim.C_Login = shim_login;
         shim.C_Sign = shim_sign;
         shim.C_OpenSession = shim_open;
+        shim.C_SignInit = shim_sign_init;
     }
     *out = &shim;
     return CKR_OK;
