@@ -20,6 +20,7 @@ typedef struct entry {
     int kind;
     unsigned char key[32];
     int done;
+    int stale;         /* a failure for lack of memory: answered once, then forgotten */
     lts_status rc;     /* the answer: a status ... */
     int reason;
     char module[32];
@@ -119,6 +120,7 @@ static void fill(cache_src *c, entry *e, X509 *cert, X509 *issuer)
     }
     e->data = data;
     e->x = x;
+    e->stale = rc == LTS_E_NOMEM;
     e->done = 1;
     pthread_cond_broadcast(&c->cv);
     pthread_mutex_unlock(&c->mu);
@@ -134,7 +136,7 @@ static lts_status ask(cache_src *c, int kind, X509 *cert, X509 *issuer, lts_buf 
     LTS_TRY(key_of(kind, cert, issuer, key));
     pthread_mutex_lock(&c->mu);
     for (e = c->entries; e != NULL; e = e->next)
-        if (e->kind == kind && memcmp(e->key, key, sizeof key) == 0)
+        if (e->kind == kind && !e->stale && memcmp(e->key, key, sizeof key) == 0)
             break;
     if (e == NULL) {
         e = lts_calloc(1, sizeof *e);

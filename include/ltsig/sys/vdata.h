@@ -6,8 +6,9 @@
  * optional method means "this source has none of that". New methods are only ever
  * appended, with a version bump (cf. sys/signer.h, SQLite's sqlite3_vfs).
  *
- * Methods may be called from several threads at once: a source must be thread-safe, or
- * be wrapped by lts_vdata_cached_new() (which serialises nothing globally, see vdata.h).
+ * Methods may be called from several threads at once (ltsig renew --jobs N): a source must
+ * be thread-safe. lts_vdata_cached_new() does not make its inner source thread-safe: it
+ * asks each item once, but different items concurrently.
  * What methods return need not be checked by the source: lts_vdata_collect() checks every
  * OCSP response and CRL (the built-in online source checks them too, for its nonce). */
 #ifndef LTSIG_SYS_VDATA_H

@@ -4,6 +4,7 @@
  * online phase saved (env LTS_VDATA_DIR) and save again under LTS_VDATA_RESAVE_DIR for the
  * script to compare. Negative cases: missing folder, unparsable file, empty folder. */
 #include "vdata_test.h"
+#include "core/mem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -182,6 +183,57 @@ static void test_vdata_offline__empty_folder(void)
     lts_vdata_free(off);
 }
 
+/* Every allocation of the library failing in turn (core/mem.c fault injection): offline
+ * source, cache, collect, save; each run ends in LTS_OK or LTS_E_NOMEM, leaks show under
+ * ASan. Uses the folder answers_like_online saved. */
+static void test_vdata_offline__oom_loop(void)
+{
+    char dir[1024], out[1024];
+    lts_buf der = LTS_BUF_INIT;
+    lts_vdata_collect_opts o;
+    long i;
+    int done = 0;
+    snprintf(dir, sizeof dir, "%s", lts_test_tmp_file(0, "vdata-saved"));
+    snprintf(out, sizeof out, "%s", lts_test_tmp_file(0, "vdata-oom"));
+    vt_collect_opts(&o);
+    LTS_ASSERT_OK(vt_cert_der("signer-revoked.pem", &der));
+    for (i = 0; i < 3000 && !done; i++) {
+        lts_vdata_source *off = NULL, *cache = NULL;
+        lts_vdata_bundle b = LTS_VDATA_BUNDLE_INIT;
+        lts_revocation_info ri;
+        lts_mem__fail_after(i, 0);
+        lts_status st = lts_vdata_offline_new(&off, dir);
+        if (st == LTS_OK) {
+            st = lts_vdata_cached_new(&cache, off);
+            off = NULL; /* the cache owns it, even on failure */
+        }
+        if (st == LTS_OK)
+            st = lts_vdata_collect(cache, lts_buf_span(&der), NULL, 0, &o, &b);
+        if (st == LTS_OK)
+            st = lts_vdata_bundle_save(&b, out);
+        if (st == LTS_OK)
+            st = lts_vdata_bundle_status(&b, 0, lts_clock_now(NULL), &ri);
+        lts_mem__fail_after(-1, 0);
+        if (st != LTS_OK && st != LTS_E_NOMEM)
+            fprintf(stderr, "\nallocation %ld: %s: %s\n", i, lts_status_name(st),
+                    lts_error_last()->message);
+        CU_ASSERT(st == LTS_OK || st == LTS_E_NOMEM);
+        if (st == LTS_OK) {
+            CU_ASSERT_EQUAL(ri.status, LTS_CERT_REVOKED);
+            CU_ASSERT_EQUAL(b.n_ocsps, 1);
+            done = 1;
+        } else {
+            CU_ASSERT_PTR_NULL(b.certs);
+        }
+        lts_vdata_bundle_dispose(&b);
+        lts_vdata_free(cache);
+        lts_vdata_free(off);
+    }
+    CU_ASSERT(done);
+    CU_ASSERT(i > 20); /* the loop did inject failures */
+    lts_buf_dispose(&der);
+}
+
 int lts_suite_vdata_offline(void)
 {
     static CU_TestInfo all[] = {
@@ -190,6 +242,7 @@ int lts_suite_vdata_offline(void)
         { "bad_file_named", test_vdata_offline__bad_file_named },
         { "certs_only_folder", test_vdata_offline__certs_only_folder },
         { "empty_folder", test_vdata_offline__empty_folder },
+        { "oom_loop", test_vdata_offline__oom_loop },
         CU_TEST_INFO_NULL
     };
     static CU_TestInfo offline[] = {
