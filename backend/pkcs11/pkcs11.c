@@ -1,14 +1,27 @@
 /* The pkcs11: signer backend: a private key on a token, reached through any PKCS#11 module
- * (dlopen + C_GetFunctionList), selected by an RFC 7512 URI (p11_uri.c):
+ * (dlopen + C_GetFunctionList), selected by an RFC 7512 URI (grammar in p11_uri.c):
  *
  *   pkcs11:token=LABEL;object=LABEL;id=%01;type=private?module-path=/lib.so&pin-source=file:/f
  *
- * The module comes from module-path=, else env LTS_PKCS11_MODULE, else
- * LTS_P11_DEFAULT_MODULE. The PIN comes from opts->passin or from pin-source= (never both,
- * never pin-value=); it is wiped as soon as C_Login returned. One login per signer; signing
- * uses a pool of sessions (a batch takes one session), so concurrent callers do not queue on
- * one session and nobody logs in per signature. The token only ever sees digests:
- * CKM_RSA_PKCS over a DigestInfo we encode, CKM_RSA_PKCS_PSS, CKM_ECDSA. */
+ * Selection. The token: the one initialised token whose token/manufacturer/serial/model,
+ * slot-id/slot-description/slot-manufacturer match (library-* must match the module's
+ * C_GetInfo). The key: the one CKO_PRIVATE_KEY with the given CKA_LABEL (object=) and/or
+ * CKA_ID (id=); none is LTS_E_NOTFOUND naming it, several is LTS_E_CONFIG. The certificate:
+ * a CKO_CERTIFICATE with the key's CKA_ID (else its CKA_LABEL) whose public key fits the key
+ * (RSA modulus, EC curve), the latest-issued if several; then its issuers found on the token,
+ * leaf first. Keys that want the PIN for each use (CKA_ALWAYS_AUTHENTICATE) are refused.
+ *
+ * Module and PIN. The module comes from module-path=, else env LTS_PKCS11_MODULE, else
+ * LTS_P11_DEFAULT_MODULE (module-name= is refused: give a path). The PIN comes from
+ * opts->passin or from pin-source= (never both, never pin-value=); it is wiped as soon as
+ * C_Login returned, and no message ever holds it.
+ *
+ * Sessions. One login per signer (shared with the other signers of the process on the same
+ * token, see p11_mod.h); signing uses a pool of up to x-sessions= (default
+ * LTS_P11_DEFAULT_SESSIONS) sessions, a batch taking one, so concurrent callers do not queue
+ * on one session and nobody logs in per signature. The token only ever sees digests:
+ * CKM_RSA_PKCS over a DigestInfo we encode, CKM_RSA_PKCS_PSS (MGF1 with the same hash, salt
+ * = hash length), CKM_ECDSA (r||s turned into DER). */
 #define LTS_MODULE "signer-pkcs11"
 #include "p11_int.h"
 #include "p11_mod.h"
