@@ -25,6 +25,8 @@ static const char post_server[] =
     "    def do_POST(self):\n"
     "        self.rfile.read(int(self.headers.get('Content-Length', 0)))\n"
     "        body = bytes([0x30, 3, 10, 1, 3]) if self.path == '/trylater' else b'<html>garbage</html>'\n"
+    "        if self.path == '/replay':\n"
+    "            body = open(sys.argv[2] + '/replay.ocsp', 'rb').read()\n"
     "        self.send_response(200)\n"
     "        self.send_header('Content-Type', 'application/ocsp-response')\n"
     "        self.send_header('Content-Length', str(len(body)))\n"
@@ -65,6 +67,21 @@ static int make_www(void)
     bad |= system(cmd) != 0;
     snprintf(f, sizeof f, "%s/post.py", www);
     bad |= write_file(f, post_server, sizeof post_server - 1);
+    /* a genuine response from the real responder, with its nonce, to be replayed */
+    {
+        char **urls = NULL;
+        lts_buf resp = LTS_BUF_INIT;
+        if (lts_vdata__urls(rsa, NID_ad_OCSP, &urls, NULL) != LTS_OK || urls[0] == NULL
+            || lts_vdata__fetch_ocsp(urls[0], rsa, inter, LTS_VDATA_NONCE_SEND, 10, NULL,
+                                     lts_clock_now(NULL), &resp) != LTS_OK) {
+            fprintf(stderr, "vdata_faults: no response to replay: %s\n", lts_error_last()->message);
+            bad = 1;
+        }
+        snprintf(f, sizeof f, "%s/replay.ocsp", www);
+        bad |= write_file(f, resp.p, resp.n);
+        lts_buf_dispose(&resp);
+        lts_vdata__urls_free(urls);
+    }
     return bad;
 }
 
@@ -86,7 +103,7 @@ static int init(void)
     post_port = vt_free_port();
     snprintf(port2, sizeof port2, "%d", post_port);
     snprintf(py, sizeof py, "%s/post.py", www);
-    char *post_argv[] = { "python3", py, port2, NULL };
+    char *post_argv[] = { "python3", py, port2, www, NULL };
     post_pid = vt_spawn(post_argv, NULL);
     /* signer-rsa is issued by inter but has no id-kp-OCSPSigning: not an authorised responder */
     unauth_port = vt_free_port();
@@ -354,6 +371,27 @@ static void test_vdata_faults__nonce_required(void)
     CU_ASSERT_EQUAL(lts_vdata_online_new(&s, &o), LTS_E_CONFIG);
 }
 
+static void test_vdata_faults__replayed_response(void)
+{
+    /* a genuine response, replayed: signature and responder fine, but not our nonce */
+    char url[80];
+    lts_vdata_online_opts o = LTS_VDATA_ONLINE_OPTS_INIT;
+    lts_vdata_source *s = NULL;
+    lts_buf out = LTS_BUF_INIT;
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/replay", post_port);
+    CU_ASSERT_EQUAL(ocsp_from(url, 5, NULL), LTS_E_CRYPTO);
+    CU_ASSERT_EQUAL(lts_error_last()->reason, LTS_VDATA_R_NONCE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, "nonce"));
+    /* without a nonce of ours, the same response is acceptable (fresh enough) */
+    o.ocsp_url = url;
+    o.nonce = LTS_VDATA_NONCE_OFF;
+    LTS_ASSERT_OK(lts_vdata_online_new(&s, &o));
+    LTS_ASSERT_OK(lts_vdata_get_ocsp(s, rsa, inter, &out));
+    CU_ASSERT(out.n > 0);
+    lts_buf_dispose(&out);
+    lts_vdata_free(s);
+}
+
 int lts_suite_vdata_faults(void)
 {
     static CU_TestInfo tests[] = {
@@ -368,6 +406,7 @@ int lts_suite_vdata_faults(void)
         { "ca_issuers_forms", test_vdata_faults__ca_issuers_forms },
         { "stale_response", test_vdata_faults__stale_response },
         { "nonce_required", test_vdata_faults__nonce_required },
+        { "replayed_response", test_vdata_faults__replayed_response },
         CU_TEST_INFO_NULL
     };
     if (!vt_phase("all") && !vt_phase("online"))
