@@ -42,7 +42,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) LTS_PRINTF(2, 3);
 
 int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
-int cmd_info(int argc, char **argv);
+int cmd_extend(int argc, char **argv);
+int cmd_tsa_serve(int argc, char **argv);
 
 /* One signing function per format, each in its own file (sign_<format>.c). They write
  * a->out atomically, and nothing at all on failure. */

@@ -8,15 +8,18 @@
 #include "core/io.h"
 
 static const char help[] =
-    "usage: ltsig extend --level B-T|ES-T [--tsa URL]... [--trust FILE]\n"
-    "                    [--timeout SECONDS] [--offline] -o OUT IN\n"
+    "usage: ltsig extend --level B-T|ES-T|B-LT [--tsa URL]... [--trust FILE]\n"
+    "                    [--timeout SECONDS] [--offline] [--vdata DIR] -o OUT IN\n"
     "\n"
     "Add to the signatures of IN what the level needs and write the result to OUT.\n"
     "What was signed is kept byte for byte. CAdES (.p7s/.p7m) only for now.\n"
     "\n"
     "  --level L     B-T or ES-T: a signature time-stamp on every signature without one\n"
     "  --tsa URL     RFC 3161 timestamp authority (repeat for failover)\n"
-    "  --trust FILE  trust anchors (PEM) the TSA certificate must chain to\n"
+    "                B-LT: also the certificates, CRLs and OCSP responses that validate\n"
+    "                the signer and the time-stamps (from AIA/CDP/OCSP URLs, or --vdata)\n"
+    "  --trust FILE  trust anchors (PEM) the TSA and the collected paths must chain to\n"
+    "  --vdata DIR   take validation data from DIR (offline) instead of the network\n"
     "  --timeout S   per network call (default 30)\n"
     "\n"
     "example:\n"
@@ -36,7 +39,7 @@ static const struct option longopts[] = {
     { NULL, 0, NULL, 0 },
 };
 
-int cmd_extend(int argc, char **argv); /* declared in cli.h by the lead */
+
 
 int cmd_extend(int argc, char **argv)
 {
@@ -45,6 +48,10 @@ int cmd_extend(int argc, char **argv)
     const char *urls[8], *level = NULL, *out = NULL, *in;
     size_t n_tsa = 0;
     lts_tsa *tsa = NULL;
+    lts_vdata_source *vdata = NULL;
+    lts_vdata_online_opts vo = LTS_VDATA_ONLINE_OPTS_INIT;
+    const char *vdata_dir = NULL;
+    int offline = 0;
     lts_buf data = LTS_BUF_INIT, res = LTS_BUF_INIT;
     lts_format fmt = LTS_FORMAT_UNKNOWN;
     int c, ret = CLI_OK;
@@ -66,8 +73,8 @@ int cmd_extend(int argc, char **argv)
                 return cli_usage_error("extend", "--timeout takes 1 to 3600 seconds");
             break;
         }
-        case O_OFFLINE: break; /* a time-stamp needs its TSA; nothing else goes online yet */
-        case O_VDATA: break;
+        case O_OFFLINE: offline = 1; break;
+        case O_VDATA: vdata_dir = optarg; break;
         case 'o': out = optarg; break;
         case 'h':
         case O_HELP: fputs(help, stdout); return CLI_OK;
@@ -106,6 +113,26 @@ int cmd_extend(int argc, char **argv)
         }
         eo.tsa = tsa;
     }
+    if (eo.level == LTS_LEVEL_B_LT) {
+        if (vdata_dir) {
+            if (lts_vdata_offline_new(&vdata, vdata_dir) != LTS_OK) {
+                ret = cli_fail("cannot use the validation data folder");
+                goto out;
+            }
+        } else if (offline) {
+            ret = cli_usage_error("extend", "level B-LT with --offline needs --vdata DIR");
+            goto out;
+        } else {
+            vo.timeout_s = to.timeout_s;
+            vo.trust_file = to.trust_file;
+            if (lts_vdata_online_new(&vdata, &vo) != LTS_OK) {
+                ret = cli_fail("cannot collect validation data");
+                goto out;
+            }
+        }
+        eo.vdata = vdata;
+        eo.trust_file = to.trust_file;
+    }
     if (lts_cades_extend(&res, lts_buf_span(&data), &eo) != LTS_OK) {
         ret = cli_fail(in);
         goto out;
@@ -113,6 +140,7 @@ int cmd_extend(int argc, char **argv)
     if (lts_io__write_atomic(out, lts_buf_span(&res), 0) != LTS_OK)
         ret = cli_fail(NULL);
 out:
+    lts_vdata_free(vdata);
     lts_tsa_close(tsa);
     lts_buf_dispose(&data);
     lts_buf_dispose(&res);

@@ -8,7 +8,7 @@
 #include <string.h>
 #include "cli.h"
 
-int cmd_tsa_serve(int argc, char **argv); /* declared in cli.h by the lead */
+
 
 static const char help[] =
     "usage: ltsig tsa-serve --signer URI [--passin env:VAR|file:PATH|pass:TEXT]\n"

@@ -11,7 +11,9 @@ typedef struct {
 
 static const command commands[] = {
     { "sign", cmd_sign, "sign a file (CAdES, XAdES or PAdES) at a chosen level" },
+    { "extend", cmd_extend, "raise a signature to a higher level (B-T, B-LT, B-LTA, ES-*)" },
     { "verify", cmd_verify, "validate the signatures of a file and print a report" },
+    { "tsa-serve", cmd_tsa_serve, "run an RFC 3161 timestamp authority over HTTP" },
 };
 
 static void usage(FILE *f)
