@@ -211,7 +211,8 @@ out:
 
 /* The CMS side of the token: one SignerInfo, its certificate present with the right EKU,
  * the signature, the ESS binding, and the chain when asked. */
-static lts_status check_token(lts_span tok, X509_STORE *trust)
+static lts_status check_token(lts_span tok, const ASN1_GENERALIZEDTIME *gen_time,
+                              X509_STORE *trust)
 {
     lts_status rc = LTS_OK;
     CMS_ContentInfo *cms = NULL;
@@ -227,7 +228,7 @@ static lts_status check_token(lts_span tok, X509_STORE *trust)
     STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(cms);
     ENSURE_R(sk_CMS_SignerInfo_num(sis) == 1, LTS_E_INPUT, LTS_TSA_R_MALFORMED,
              "TSA token has %d signatures, RFC 3161 §2.4.2 allows one",
-               sk_CMS_SignerInfo_num(sis));
+             sk_CMS_SignerInfo_num(sis));
     CMS_SignerInfo *si = sk_CMS_SignerInfo_value(sis, 0);
     certs = CMS_get1_certs(cms);
     for (int i = 0; certs && i < sk_X509_num(certs) && signer == NULL; i++)
@@ -237,6 +238,11 @@ static lts_status check_token(lts_span tok, X509_STORE *trust)
         LTS_FAIL_R(LTS_E_CRYPTO, LTS_TSA_R_NO_CERT,
                    "TSA token does not carry the TSA certificate (certReq was true)");
     LTS_TRY(lts_tsa__check_eku(signer));
+    if (ASN1_TIME_compare(X509_get0_notBefore(signer), gen_time) > 0 ||
+        ASN1_TIME_compare(gen_time, X509_get0_notAfter(signer)) > 0)
+        LTS_FAIL_R(LTS_E_CRYPTO, LTS_TSA_R_CERT_TIME,
+                   "TSA token genTime %.20s is outside the TSA certificate's validity",
+                   (const char *)ASN1_STRING_get0_data(gen_time));
     if (CMS_verify(cms, certs, NULL, NULL, NULL,
                    CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY | CMS_NOINTERN) != 1) {
         rc = lts_err__ossl(LTS_E_CRYPTO, LTS_MODULE, "TSA token signature does not verify");
@@ -273,7 +279,7 @@ lts_status lts_tsa__check_resp(const TS_REQ *req, lts_span resp, X509_STORE *tru
     if (rc != LTS_OK)
         LTS_FAIL_R(LTS_E_INPUT, LTS_TSA_R_MALFORMED, "TSA response: %s",
                    lts_error_last()->message);
-    LTS_TRY(check_token(tok, trust));
+    LTS_TRY(check_token(tok, TS_TST_INFO_get_time(TS_RESP_get_tst_info(r)), trust));
     LTS_TRY(lts_buf_set(token, tok));
 out:
     if (rc != LTS_OK)

@@ -49,8 +49,9 @@ LTS_API LTS_MUST_USE lts_status lts_tsa_open_http(lts_tsa **out, const char *con
  *  TimeStampToken, a CMS ContentInfo holding a SignedData over a TSTInfo, byte for byte as
  *  the TSA sent it, already checked: HTTP 200 and content type, status granted (or
  *  grantedWithMods), nonce, imprint (algorithm and digest), policy, the TSA certificate
- *  present with the sole critical timeStamping EKU (RFC 3161 §2.3), the signature and its
- *  ESS signing-certificate(-v2) binding, and the chain when trust_file was given. On
+ *  present with the sole critical timeStamping EKU (RFC 3161 §2.3) and valid at genTime,
+ *  the signature and its ESS signing-certificate(-v2) binding, and the chain when
+ *  trust_file was given. On
  *  failure token is empty and lts_error_last() says what each URL did (see the reasons
  *  below). Responses are capped at LTS_TSA_MAX_RESPONSE bytes; each URL gets
  *  opts->timeout_s seconds. */
@@ -89,7 +90,8 @@ enum {
     LTS_TSA_R_EKU,              /**< the TSA certificate lacks the sole critical timeStamping EKU */
     LTS_TSA_R_SIGNATURE,        /**< the token signature or its ESS signing-certificate fails */
     LTS_TSA_R_UNTRUSTED,        /**< the TSA chain does not verify to opts->trust_file */
-    LTS_TSA_R_TOO_LARGE         /**< the response passed LTS_TSA_MAX_RESPONSE */
+    LTS_TSA_R_TOO_LARGE,        /**< the response passed LTS_TSA_MAX_RESPONSE */
+    LTS_TSA_R_CERT_TIME         /**< genTime is outside the TSA certificate's validity */
 };
 
 /** The largest TimeStampResp accepted by the client, in bytes. */

@@ -626,6 +626,36 @@ static void test_tsa_client__provider_setup_checks(void)
     lts_tsa_close(&t);
 }
 
+/* A TSA whose clock is outside its certificate's validity: refused. */
+static lts_time fx_2010(const lts_clock *c)
+{
+    (void)c;
+    return (lts_time)1262304000; /* 2010-01-01 */
+}
+
+static void test_tsa_client__gentime_outside_cert_validity(void)
+{
+    static lts_clock late = { LTS_CLOCK_VERSION, fx_pinned_now, NULL };  /* 2030 */
+    static lts_clock early = { LTS_CLOCK_VERSION, fx_2010, NULL };
+    const lts_clock *clocks[2] = { &late, &early };
+    for (int k = 0; k < 2; k++) {
+        lts_tsa_responder *r = NULL;
+        lts_tsa *t = NULL;
+        lts_buf tok = LTS_BUF_INIT;
+        lts_tsa_responder_opts ro = LTS_TSA_RESPONDER_OPTS_INIT;
+        ro.clock = clocks[k];
+        LTS_ASSERT_OK(lts_tsa_responder_new(&r, fx.tsa, &ro));
+        LTS_ASSERT_OK(lts_tsa_open_responder(&t, r, NULL));
+        CU_ASSERT_EQUAL(lts_tsa_stamp(t, LTS_HASH_SHA256, lts_span_of(digest_of_hello, 32),
+                                      &tok), LTS_E_CRYPTO);
+        CU_ASSERT_EQUAL(lts_error_last()->reason, LTS_TSA_R_CERT_TIME);
+        CU_ASSERT_PTR_NOT_NULL(strstr(lts_error_last()->message, k ? "20100101" : "20300102"));
+        CU_ASSERT_PTR_NULL(tok.p);
+        lts_tsa_close(t);
+        lts_tsa_responder_free(r);
+    }
+}
+
 int lts_suite_tsa_client(void)
 {
     static CU_TestInfo tests[] = {
@@ -644,6 +674,7 @@ int lts_suite_tsa_client(void)
         { "mutated_responses", test_tsa_client__mutated_responses },
         { "in_process_provider", test_tsa_client__in_process_provider },
         { "provider_setup_checks", test_tsa_client__provider_setup_checks },
+        { "gentime_outside_cert_validity", test_tsa_client__gentime_outside_cert_validity },
         CU_TEST_INFO_NULL,
     };
     fx.silent_fd = -1;
