@@ -10,10 +10,23 @@
 #include <time.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
+#include <openssl/ts.h>
 #include <ltsig/cades.h>
 #include <ltsig/pades.h>
+#include "core/digest.h"
 #include "core/err.h"
 #include "core/mem.h"
+
+/* The outcome of one document time-stamp (ISO 32000-2 §12.8.5), computed once. */
+typedef struct {
+    const lts_pades_sig *ps;
+    lts_indication ind;
+    lts_subindication sub;
+    int has_gen_time;
+    lts_time gen_time;
+    char *tsa;          /* subject of the TSA certificate (owned) */
+    char msg[320];
+} docts;
 
 typedef struct {
     const char *path;
@@ -21,7 +34,8 @@ typedef struct {
     lts_report *r;
     const lts_pades_doc *doc;
     X509_STORE *store;
-    size_t n_revisions_after; /* unused; kept for the messages */
+    docts *ts;
+    size_t n_ts;
 } ctx;
 
 static void lower(lts_sig_result *s, lts_indication i, lts_subindication sub)
@@ -159,17 +173,243 @@ static lts_status coverage_msg(ctx *x, lts_sig_result *s, const lts_pades_sig *p
                            (unsigned long long)(size - ps->revision_end));
 }
 
-static lts_status check_chain(ctx *x, lts_sig_result *s, X509 *cert, STACK_OF(X509) *certs)
+static lts_status check_chain(ctx *x, lts_sig_result *s, X509 *cert, STACK_OF(X509) *certs,
+                              int have_poe, lts_time poe)
 {
     lts_status rc = LTS_OK;
-    lts_chain_result cr;
+    lts_chain_result cr, at_poe;
     memset(&cr, 0, sizeof cr);
+    memset(&at_poe, 0, sizeof at_poe);
     LTS_TRY(lts_chain__verify(x->store, cert, certs, x->r->validation_time, &cr));
+    if (cr.sub == LTS_SUB_OUT_OF_BOUNDS_NO_POE && have_poe) {
+        LTS_TRY(lts_chain__verify(x->store, cert, certs, poe, &at_poe));
+        if (at_poe.indication == LTS_IND_TOTAL_PASSED) {
+            LTS_TRY(lts_report__msg(s, "%s at the validation time, but the chain was valid at "
+                                       "the time-stamp's genTime (proof of existence)",
+                                    cr.detail));
+            goto out;
+        }
+    }
     lower(s, cr.indication, cr.sub);
     LTS_TRY(lts_report__msg(s, "%s%s", cr.detail,
                             x->o->trust ? "" : " (no --trust anchors were given)"));
 out:
     lts_chain_result__dispose(&cr);
+    lts_chain_result__dispose(&at_poe);
+    return rc;
+}
+
+/* The chain of a TSA certificate (DER), pool = the token's certificates. */
+static lts_status tsa_chain(ctx *x, lts_span der, const lts_cades *token, char **name,
+                            lts_indication *ind, lts_subindication *sub, char *msg, size_t cap)
+{
+    lts_status rc = LTS_OK;
+    STACK_OF(X509) *pool = NULL;
+    X509 *tsa = NULL;
+    lts_chain_result cr;
+    size_t n = lts_cades_cert_count(token);
+    lts_span *ders = NULL;
+    const unsigned char *p = der.p;
+
+    memset(&cr, 0, sizeof cr);
+    LTS_ALLOC(ders = lts_calloc(n ? n : 1, sizeof *ders));
+    for (size_t i = 0; i < n; i++)
+        ders[i] = lts_cades_cert(token, i);
+    LTS_TRY(lts_chain__certs_from_der(&pool, ders, n, NULL));
+    LTS_OSSL((tsa = d2i_X509(NULL, &p, (long)der.n)) != NULL, "TSA certificate");
+    LTS_TRY(name_text(name, X509_get_subject_name(tsa)));
+    LTS_TRY(lts_chain__verify(x->store, tsa, pool, x->r->validation_time, &cr));
+    lts_report__lower(ind, sub, cr.indication, cr.sub);
+    snprintf(msg, cap, "TSA %s", cr.detail);
+out:
+    lts_free(ders);
+    X509_free(tsa);
+    sk_X509_pop_free(pool, X509_free);
+    lts_chain_result__dispose(&cr);
+    return rc;
+}
+
+/* The TSTInfo of a token: imprint algorithm and value, genTime. 0 when unreadable. */
+static int tst_info(lts_span token, lts_hash *h, uint8_t *md, size_t *md_n, lts_time *gen)
+{
+    const unsigned char *p = token.p;
+    PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)token.n);
+    TS_TST_INFO *tst = p7 ? PKCS7_to_TS_TST_INFO(p7) : NULL;
+    int ok = 0;
+    if (tst != NULL) {
+        TS_MSG_IMPRINT *mi = TS_TST_INFO_get_msg_imprint(tst);
+        X509_ALGOR *alg = TS_MSG_IMPRINT_get_algo(mi);
+        ASN1_OCTET_STRING *v = TS_MSG_IMPRINT_get_msg(mi);
+        const ASN1_GENERALIZEDTIME *t = TS_TST_INFO_get_time(tst);
+        struct tm tm;
+        *h = lts_hash__from_nid(OBJ_obj2nid(alg->algorithm));
+        if (v && ASN1_STRING_length(v) > 0 && ASN1_STRING_length(v) <= LTS_HASH_MAX && t &&
+            ASN1_TIME_to_tm(t, &tm) == 1) {
+            *md_n = (size_t)ASN1_STRING_length(v);
+            memcpy(md, ASN1_STRING_get0_data(v), *md_n);
+            *gen = (lts_time)timegm(&tm);
+            ok = 1;
+        }
+    }
+    TS_TST_INFO_free(tst);
+    PKCS7_free(p7);
+    ERR_clear_error();
+    return ok;
+}
+
+/* Check one document time-stamp: /ByteRange, token, imprint over the /ByteRange, TSA chain. */
+static lts_status check_doc_ts(ctx *x, docts *t)
+{
+    lts_status rc = LTS_OK;
+    const lts_pades_sig *ps = t->ps;
+    lts_cades *c = NULL;
+    lts_cades_signer_check k;
+    uint8_t md[LTS_HASH_MAX], dg[LTS_HASH_MAX];
+    size_t md_n = 0, dg_n = 0;
+    lts_hash h = LTS_HASH_NONE;
+
+    t->ind = LTS_IND_TOTAL_PASSED;
+    t->sub = LTS_SUB_NONE;
+    if (!ps->byte_range_ok) {
+        lts_report__lower(&t->ind, &t->sub, LTS_IND_TOTAL_FAILED, LTS_SUB_FORMAT_FAILURE);
+        snprintf(t->msg, sizeof t->msg, "%s", ps->problem ? ps->problem : "bad /ByteRange");
+        goto out;
+    }
+    if (lts_cades_parse(&c, ps->contents) != LTS_OK ||
+        !tst_info(ps->contents, &h, md, &md_n, &t->gen_time)) {
+        lts_error_clear();
+        lts_report__lower(&t->ind, &t->sub, LTS_IND_TOTAL_FAILED, LTS_SUB_FORMAT_FAILURE);
+        snprintf(t->msg, sizeof t->msg, "/Contents is not an RFC 3161 time-stamp token");
+        goto out;
+    }
+    t->has_gen_time = 1;
+    LTS_TRY(lts_cades_check_signer(c, 0, NULL, &k));
+    if (k.message_digest != LTS_CADES_OK)
+        lts_report__lower(&t->ind, &t->sub, LTS_IND_TOTAL_FAILED, LTS_SUB_HASH_FAILURE);
+    if (k.signature == LTS_CADES_BAD)
+        lts_report__lower(&t->ind, &t->sub, LTS_IND_TOTAL_FAILED, LTS_SUB_SIG_CRYPTO_FAILURE);
+    if (h == LTS_HASH_NONE) {
+        lts_report__lower(&t->ind, &t->sub, LTS_IND_INDETERMINATE,
+                          LTS_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE);
+        snprintf(t->msg, sizeof t->msg, "imprint algorithm not supported");
+        goto out;
+    }
+    LTS_TRY(lts_pades_digest(x->path, ps, h, dg, &dg_n));
+    if (dg_n != md_n || memcmp(dg, md, md_n) != 0) {
+        lts_report__lower(&t->ind, &t->sub, LTS_IND_TOTAL_FAILED, LTS_SUB_HASH_FAILURE);
+        snprintf(t->msg, sizeof t->msg, "the messageImprint does not match the /ByteRange "
+                                        "(the time-stamped bytes were changed)");
+        goto out;
+    }
+    if (k.signer_cert < 0 || k.signing_cert != LTS_CADES_OK) {
+        lts_report__lower(&t->ind, &t->sub, LTS_IND_INDETERMINATE,
+                          LTS_SUB_NO_SIGNING_CERTIFICATE_FOUND);
+        snprintf(t->msg, sizeof t->msg, "%s", k.detail[0] ? k.detail : "no TSA certificate");
+        goto out;
+    }
+    LTS_TRY(tsa_chain(x, lts_cades_cert(c, (size_t)k.signer_cert), c, &t->tsa, &t->ind,
+                      &t->sub, t->msg, sizeof t->msg));
+    if (t->ind != LTS_IND_TOTAL_PASSED && k.detail[0])
+        snprintf(t->msg, sizeof t->msg, "%s", k.detail);
+out:
+    lts_cades_free(c);
+    return rc;
+}
+
+/* A signature-time-stamp inside the CMS (EN 319 122-1 §5.3). */
+static lts_status cms_ts(ctx *x, lts_sig_result *s, const lts_cades *c, size_t k, int *have_poe,
+                         lts_time *poe, int *n_passed)
+{
+    lts_status rc = LTS_OK;
+    lts_cades_ts_check t;
+    lts_ts_result *tr = NULL;
+    lts_indication ind = LTS_IND_TOTAL_PASSED;
+    lts_subindication sub = LTS_SUB_NONE;
+    const lts_cades_signer_check *tk = &t.token_check;
+    char msg[320] = "";
+    char *name = NULL;
+
+    memset(&t, 0, sizeof t);
+    LTS_TRY(lts_cades_check_timestamp(c, 0, k, &t));
+    LTS_TRY(lts_report__add_ts(s, t.kind, &tr));
+    tr->gen_time = t.gen_time;
+    if (t.token == NULL) {
+        lts_report__lower(&ind, &sub, LTS_IND_TOTAL_FAILED, LTS_SUB_FORMAT_FAILURE);
+    } else {
+        if (t.imprint == LTS_CADES_BAD || tk->message_digest != LTS_CADES_OK)
+            lts_report__lower(&ind, &sub, LTS_IND_TOTAL_FAILED, LTS_SUB_HASH_FAILURE);
+        if (tk->signature == LTS_CADES_BAD)
+            lts_report__lower(&ind, &sub, LTS_IND_TOTAL_FAILED, LTS_SUB_SIG_CRYPTO_FAILURE);
+        if (tk->signer_cert < 0 || tk->signing_cert != LTS_CADES_OK)
+            lts_report__lower(&ind, &sub, LTS_IND_INDETERMINATE,
+                              LTS_SUB_NO_SIGNING_CERTIFICATE_FOUND);
+        if (tk->signer_cert >= 0) {
+            LTS_TRY(tsa_chain(x, lts_cades_cert(t.token, (size_t)tk->signer_cert), t.token,
+                              &name, &ind, &sub, msg, sizeof msg));
+            LTS_TRY(lts_report__set_str(&tr->tsa, name));
+        }
+    }
+    tr->indication = ind;
+    tr->subindication = sub;
+    if (ind != LTS_IND_TOTAL_PASSED && (t.detail[0] || tk->detail[0]))
+        snprintf(msg, sizeof msg, "%s", t.detail[0] ? t.detail : tk->detail);
+    LTS_TRY(lts_report__set_str(&tr->message, msg[0] ? msg : NULL));
+    LTS_TRY(lts_report__msg(s, "%s: %s%s%s", t.kind, lts_indication_name(ind),
+                            sub ? " / " : "", lts_subindication_name(sub)));
+    if (ind == LTS_IND_TOTAL_PASSED && t.has_gen_time) {
+        (*n_passed)++;
+        if (!*have_poe || t.gen_time < *poe) {
+            *have_poe = 1;
+            *poe = t.gen_time;
+        }
+    }
+out:
+    lts_free(name);
+    lts_cades_ts_check_dispose(&t);
+    return rc;
+}
+
+/* The document time-stamps added after the signature: proofs of existence for it. Sets the
+ * level from what passed (EN 319 142-1 §6: B-T, B-LT, B-LTA). */
+static lts_status doc_timestamps(ctx *x, lts_sig_result *s, const lts_pades_sig *ps,
+                                 int *have_poe, lts_time *poe, int n_passed)
+{
+    lts_status rc = LTS_OK;
+    uint64_t dss_off = 0;
+    int dss = lts_pades_has_dss(x->doc, &dss_off), lta = 0, n_doc = 0;
+
+    for (size_t i = 0; i < x->n_ts; i++) {
+        docts *t = &x->ts[i];
+        lts_ts_result *tr = NULL;
+        if (!t->ps->byte_range_ok || t->ps->revision_end <= ps->revision_end)
+            continue; /* not after this signature */
+        LTS_TRY(lts_report__add_ts(s, "document-time-stamp", &tr));
+        tr->gen_time = t->gen_time;
+        tr->indication = t->ind;
+        tr->subindication = t->sub;
+        LTS_TRY(lts_report__set_str(&tr->tsa, t->tsa));
+        LTS_TRY(lts_report__set_str(&tr->message, t->msg[0] ? t->msg : NULL));
+        LTS_TRY(lts_report__msg(s, "document-time-stamp %s: %s%s%s",
+                                t->ps->field_name ? t->ps->field_name : "", lts_indication_name(t->ind),
+                                t->sub ? " / " : "", lts_subindication_name(t->sub)));
+        if (t->ind != LTS_IND_TOTAL_PASSED)
+            continue;
+        n_passed++;
+        n_doc++;
+        if (dss && ((dss_off > 0 && (uint64_t)t->ps->byte_range[1] > dss_off) ||
+                    (dss_off == 0 && n_doc >= 2)))
+            lta = 1;
+        if (t->has_gen_time && (!*have_poe || t->gen_time < *poe)) {
+            *have_poe = 1;
+            *poe = t->gen_time;
+        }
+    }
+    if (n_passed > 0)
+        LTS_TRY(lts_report__set_str(&s->level, lta ? "B-LTA" : dss ? "B-LT" : "B-T"));
+    if (dss)
+        LTS_TRY(lts_report__msg(s, "the document has a DSS (validation data)%s",
+                                lta ? " covered by a document time-stamp" : ""));
+out:
     return rc;
 }
 
@@ -185,6 +425,8 @@ static lts_status check_cms(ctx *x, lts_sig_result *s, const lts_pades_sig *ps)
     X509 *cert = NULL;
     uint8_t dg[LTS_HASH_MAX];
     size_t dg_n = 0, n;
+    int have_poe = 0, n_passed = 0;
+    lts_time poe = 0;
 
     if (lts_cades_parse(&c, ps->contents) != LTS_OK) {
         lower(s, LTS_IND_TOTAL_FAILED, LTS_SUB_FORMAT_FAILURE);
@@ -229,13 +471,18 @@ static lts_status check_cms(ctx *x, lts_sig_result *s, const lts_pades_sig *ps)
         LTS_TRY(fill_signer(s, cert));
     }
     LTS_TRY(judge(s, &k));
+    for (size_t t = 0; t < lts_cades_timestamp_count(c, 0); t++)
+        LTS_TRY(cms_ts(x, s, c, t, &have_poe, &poe, &n_passed));
+    LTS_TRY(doc_timestamps(x, s, ps, &have_poe, &poe, n_passed));
+    if (have_poe)
+        s->best_signature_time = poe;
     if (cert != NULL) {
         n = lts_cades_cert_count(c);
         LTS_ALLOC(ders = lts_calloc(n ? n : 1, sizeof *ders));
         for (size_t i = 0; i < n; i++)
             ders[i] = lts_cades_cert(c, i);
         LTS_TRY(lts_chain__certs_from_der(&certs, ders, n, NULL));
-        LTS_TRY(check_chain(x, s, cert, certs));
+        LTS_TRY(check_chain(x, s, cert, certs, have_poe, poe));
     }
 out:
     sk_X509_pop_free(certs, X509_free);
@@ -250,6 +497,10 @@ static lts_status one_sig(ctx *x, size_t i)
     lts_status rc = LTS_OK;
     const lts_pades_sig *ps = lts_pades_sig_get(x->doc, i);
     lts_sig_result *s = NULL;
+
+    if (ps->kind == LTS_PADES_DOC_TIMESTAMP)
+        goto out; /* reported with the signatures it covers */
+    {
     int etsi = ps->subfilter && strcmp(ps->subfilter, "ETSI.CAdES.detached") == 0;
     int adbe = ps->subfilter && strcmp(ps->subfilter, "adbe.pkcs7.detached") == 0;
 
@@ -262,12 +513,6 @@ static lts_status one_sig(ctx *x, size_t i)
         s->has_signing_time = 1;
     LTS_TRY(lts_report__msg(s, "signature field %s, /SubFilter /%s", ps->field_name ? ps->field_name : "(unnamed)",
                             ps->subfilter ? ps->subfilter : "(none)"));
-    if (ps->kind == LTS_PADES_DOC_TIMESTAMP) {
-        lower(s, LTS_IND_INDETERMINATE, LTS_SUB_FORMAT_FAILURE);
-        LTS_TRY(lts_report__set_str(&s->level, "DocTimeStamp"));
-        LTS_TRY(lts_report__msg(s, "document timestamps are not validated yet"));
-        goto out;
-    }
     if (!etsi && !adbe) {
         lower(s, LTS_IND_INDETERMINATE, LTS_SUB_FORMAT_FAILURE);
         LTS_TRY(lts_report__msg(s, "format: /SubFilter /%s is not supported",
@@ -281,6 +526,7 @@ static lts_status one_sig(ctx *x, size_t i)
     }
     LTS_TRY(coverage_msg(x, s, ps));
     LTS_TRY(check_cms(x, s, ps));
+    }
 out:
     return rc;
 }
@@ -301,9 +547,21 @@ lts_status lts_validation__pades(const char *path, const lts_validate_opts *o, l
     x.o = o;
     x.r = r;
     x.doc = doc;
+    LTS_ALLOC(x.ts = lts_calloc(lts_pades_sig_count(doc), sizeof *x.ts));
+    for (size_t i = 0; i < lts_pades_sig_count(doc); i++) {
+        if (lts_pades_sig_get(doc, i)->kind != LTS_PADES_DOC_TIMESTAMP)
+            continue;
+        x.ts[x.n_ts].ps = lts_pades_sig_get(doc, i);
+        LTS_TRY(check_doc_ts(&x, &x.ts[x.n_ts++]));
+    }
+    LTS_ENSURE(x.n_ts < lts_pades_sig_count(doc), LTS_E_NOTFOUND,
+               "%s: the PDF has document time-stamps but no signature", path);
     for (size_t i = 0; i < lts_pades_sig_count(doc); i++)
         LTS_TRY(one_sig(&x, i));
 out:
+    for (size_t i = 0; i < x.n_ts; i++)
+        lts_free(x.ts[i].tsa);
+    lts_free(x.ts);
     X509_STORE_free(x.store);
     lts_pades_free(doc);
     return rc;

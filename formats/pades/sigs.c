@@ -26,6 +26,8 @@ typedef struct {
 
 struct lts_pades_doc {
     lts_pdf pdf;
+    int has_dss;
+    uint64_t dss_off;       /* where the DSS object starts; 0 when unknown */
     sig_ent *sigs;
     size_t n_sigs, cap;
     size_t fields_seen;
@@ -298,6 +300,39 @@ out:
     return rc;
 }
 
+/* The offset of the last "num gen obj" header in the file (0 when not found, e.g. when the
+ * object sits in an object stream), read backwards in blocks. */
+static lts_status find_obj_header(lts_pdf *pdf, int num, int gen, uint64_t *out)
+{
+    lts_status rc = LTS_OK;
+    char pat[48], *blk = NULL;
+    size_t pn, ov, bs = LTS_IO_BLOCK;
+    uint64_t end = pdf->size;
+
+    *out = 0;
+    pn = (size_t)snprintf(pat, sizeof pat, "%d %d obj", num, gen);
+    ov = pn + 1;
+    LTS_ALLOC(blk = lts_malloc(bs + ov));
+    while (end > 0) {
+        uint64_t start = end > bs ? end - bs : 0;
+        size_t n = (size_t)(end - start) + (end < pdf->size ? ov : 0);
+        if (start + n > pdf->size)
+            n = (size_t)(pdf->size - start);
+        LTS_TRY(lts_io__pread_full(pdf->fd, blk, n, start, pdf->path));
+        for (size_t i = n >= pn ? n - pn + 1 : 0; i-- > 0;) {
+            if (memcmp(blk + i, pat, pn) == 0 &&
+                ((i == 0 && start == 0) || (i > 0 && is_ws((unsigned char)blk[i - 1])))) {
+                *out = start + i;
+                goto out;
+            }
+        }
+        end = start;
+    }
+out:
+    lts_free(blk);
+    return rc;
+}
+
 static int sig_cmp(const void *a, const void *b)
 {
     const sig_ent *x = a, *y = b;
@@ -324,6 +359,15 @@ lts_status lts_pades_open(lts_pades_doc **out, const char *path)
     n = qpdf_oh_is_array(d->pdf.q, fields) ? qpdf_oh_get_array_n_items(d->pdf.q, fields) : 0;
     for (int i = 0; i < n; i++)
         LTS_TRY(visit(d, qpdf_oh_get_array_item(d->pdf.q, fields, i), 0, 0));
+    {
+        qpdf_oh dss = qpdf_oh_get_key(d->pdf.q, root, "/DSS");
+        if (qpdf_oh_is_dictionary(d->pdf.q, dss)) {
+            d->has_dss = 1;
+            if (qpdf_oh_is_indirect(d->pdf.q, dss))
+                LTS_TRY(find_obj_header(&d->pdf, qpdf_oh_get_object_id(d->pdf.q, dss),
+                                        qpdf_oh_get_generation(d->pdf.q, dss), &d->dss_off));
+        }
+    }
     if (lts_pades__qpdf_failed(&d->pdf, eb, sizeof eb))
         LTS_FAIL(LTS_E_INPUT, "%s: damaged PDF: %s", path, eb);
     if (d->n_sigs > 1)
@@ -392,4 +436,11 @@ lts_pdf *lts_pades__doc_pdf(lts_pades_doc *d)
 lts_span lts_pades__sig_raw_contents(const lts_pades_doc *d, size_t i)
 {
     return i < d->n_sigs ? lts_buf_span(&d->sigs[i].contents) : lts_span_of(NULL, 0);
+}
+
+int lts_pades_has_dss(const lts_pades_doc *doc, uint64_t *offset)
+{
+    if (offset)
+        *offset = doc ? doc->dss_off : 0;
+    return doc ? doc->has_dss : 0;
 }

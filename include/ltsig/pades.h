@@ -114,6 +114,9 @@ LTS_API size_t lts_pades_sig_count(const lts_pades_doc *doc);
 LTS_API const lts_pades_sig *lts_pades_sig_get(const lts_pades_doc *doc, size_t i);
 /** Size of the file when it was opened. */
 LTS_API uint64_t lts_pades_file_size(const lts_pades_doc *doc);
+/** 1 when the catalog has a /DSS; *offset (optional) gets where the DSS dictionary object
+ *  starts in the file, 0 when that is not known (e.g. inside an object stream). */
+LTS_API int lts_pades_has_dss(const lts_pades_doc *doc, uint64_t *offset);
 /** NULL is a no-op. */
 LTS_API void lts_pades_free(lts_pades_doc *doc);
 
