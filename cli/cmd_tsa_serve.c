@@ -13,7 +13,7 @@
 static const char help[] =
     "usage: ltsig tsa-serve --signer URI [--passin env:VAR|file:PATH|pass:TEXT]\n"
     "                       [--policy OID] [--hash sha256|sha384|sha512] [--accuracy SECONDS]\n"
-    "                       [--threads N] [--bind ADDRESS] --port N\n"
+    "                       [--threads N] [--bind ADDRESS] [--timeout SECONDS] --port N\n"
     "\n"
     "Serve RFC 3161 timestamps: POST application/timestamp-query to any path of\n"
     "http://ADDRESS:N/ and get an application/timestamp-reply. Tokens are signed by the\n"
@@ -29,6 +29,7 @@ static const char help[] =
     "  --threads N       worker threads (default 4)\n"
     "  --bind ADDRESS    IPv4 address to listen on (default 127.0.0.1: loopback only)\n"
     "  --port N          TCP port (1-65535)\n"
+    "  --timeout S       network calls of a csc: signer (default 30)\n"
     "\n"
     "example:\n"
     "  ltsig tsa-serve --signer file:tsa.p12 --passin env:TSA_PASS --port 8318\n"
@@ -37,7 +38,7 @@ static const char help[] =
     "       -o r.tsr http://127.0.0.1:8318/\n";
 
 enum { O_SIGNER = 256, O_PASSIN, O_POLICY, O_HASH, O_ACCURACY, O_THREADS, O_BIND, O_PORT,
-       O_HELP };
+       O_TIMEOUT, O_HELP };
 
 static const struct option longopts[] = {
     { "signer", required_argument, NULL, O_SIGNER },
@@ -48,6 +49,7 @@ static const struct option longopts[] = {
     { "threads", required_argument, NULL, O_THREADS },
     { "bind", required_argument, NULL, O_BIND },
     { "port", required_argument, NULL, O_PORT },
+    { "timeout", required_argument, NULL, O_TIMEOUT },
     { "help", no_argument, NULL, O_HELP },
     { NULL, 0, NULL, 0 },
 };
@@ -137,6 +139,11 @@ int cmd_tsa_serve(int argc, char **argv)
         case O_PORT:
             if ((port = number(optarg, 1, 65535)) < 0)
                 return cli_usage_error("tsa-serve", "--port takes 1 to 65535");
+            break;
+        case O_TIMEOUT:
+            if ((v = number(optarg, 1, 3600)) < 0)
+                return cli_usage_error("tsa-serve", "--timeout takes 1 to 3600 seconds");
+            so.timeout_s = v;
             break;
         case O_HELP: fputs(help, stdout); return CLI_OK;
         default: return cli_usage_error("tsa-serve", "unknown option");
