@@ -143,8 +143,10 @@ static lts_status load(p11_module **out, CK_FUNCTION_LIST_PTR *fl, const char *p
     rv = getfl(&f);
     if (rv != CKR_OK)
         LTS_TRY(ck_fail(LTS_E_CONFIG, rv, "C_GetFunctionList", path));
-    LTS_ENSURE(f != NULL && f->version.major == 2, LTS_E_UNSUPPORTED,
-               "PKCS#11 module %s: unsupported Cryptoki version %u.%u (2.x needed)", path,
+    /* 3.x modules hand out the 2.40 table here (their 3.0 one comes from C_GetInterface);
+     * its 2.x members, all we call, have the same layout either way. */
+    LTS_ENSURE(f != NULL && (f->version.major == 2 || f->version.major == 3), LTS_E_UNSUPPORTED,
+               "PKCS#11 module %s: unsupported Cryptoki version %u.%u (2.x or 3.x needed)", path,
                f ? f->version.major : 0, f ? f->version.minor : 0);
     memset(&args, 0, sizeof args);
     args.flags = CKF_OS_LOCKING_OK;
