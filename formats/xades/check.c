@@ -223,12 +223,14 @@ static lts_status read_qualifying(checker *c)
     usp = n ? lts_xades__child(n, "UnsignedSignatureProperties", LTS_NS_XADES) : NULL;
     if (usp && lts_xades__child(usp, "SignatureTimeStamp", LTS_NS_XADES)) {
         level = "B-T";
+        int refs = lts_xades__child(usp, "CompleteCertificateRefs", LTS_NS_XADES) &&
+                   lts_xades__child(usp, "CompleteRevocationRefs", LTS_NS_XADES);
         if (lts_xades__child(usp, "CertificateValues", LTS_NS_XADES) &&
             lts_xades__child(usp, "RevocationValues", LTS_NS_XADES))
-            level = "B-LT";
+            level = refs ? "ES-XL" : "B-LT";
         if (lts_xades__child(usp, "ArchiveTimeStamp", LTS_NS_XADES141) ||
             lts_xades__child(usp, "ArchiveTimeStamp", LTS_NS_XADES))
-            level = "B-LTA";
+            level = refs ? "ES-A" : "B-LTA";
     }
     if (usp)
         LTS_TRY(lts_xades__check_sig_timestamps(usp, c->sv, c->res));

@@ -107,4 +107,13 @@ lts_status lts_xades__add_sig_timestamp(xmlNodePtr qp, xmlNsPtr ds, xmlNsPtr xa,
 lts_status lts_xades__check_sig_timestamps(xmlNodePtr usp, xmlNodePtr sv, lts_xades_check *res);
 void lts_xades__ts_checks_free(lts_xades_ts_check *t, size_t n);
 
+/* --- ltv.c ------------------------------------------------------------------------------ */
+
+/** Collect validation data for the signer's chain and each SignatureTimeStamp's TSA chain
+ *  and add xades:CertificateValues + xades:RevocationValues (and before them, when
+ *  with_refs, xades:CompleteCertificateRefs + xades:CompleteRevocationRefs: ES-XL). */
+lts_status lts_xades__add_ltv(xmlNodePtr qp, xmlNsPtr ds, xmlNsPtr xa,
+                              struct lts_vdata_source *src, const char *trust,
+                              const lts_clock *clock, STACK_OF(X509) *chain, int with_refs);
+
 #endif

@@ -51,13 +51,17 @@ typedef struct {
     lts_tsa *tsa;                  /**< needed above B-B: B-T / ES-T add a
                                         xades:SignatureTimeStamp over the exclusively
                                         canonicalised ds:SignatureValue */
-    struct lts_vdata_source *vdata;/**< needed at B-LT and above */
+    struct lts_vdata_source *vdata;/**< needed at B-LT / ES-XL: xades:CertificateValues and
+                                        xades:RevocationValues for the signer's and the
+                                        TSAs' chains (ES-XL also adds the Complete*Refs) */
     const lts_clock *clock;        /**< NULL = system clock (SigningTime) */
+    const char *trust_file;        /**< trust anchors (PEM) ending the collected chains;
+                                        NULL = the vdata source's own */
 } lts_xades_sign_opts;
 #define LTS_XADES_SIGN_OPTS_VERSION 1
 #define LTS_XADES_SIGN_OPTS_INIT                                                          \
     { LTS_XADES_SIGN_OPTS_VERSION, 0, 0, LTS_XADES_ENVELOPED, NULL, NULL, NULL, NULL,      \
-      NULL, 0, NULL, NULL, NULL }
+      NULL, 0, NULL, NULL, NULL, NULL }
 
 /** Sign the file at `path` and append the signed XML document (UTF-8) to out.
  *  ENVELOPED and INTERNAL need `path` to be XML; DETACHED streams it. On failure out is
