@@ -208,6 +208,39 @@ check "SIGINT stops it cleanly (exit 0, 'stopping' logged)" bash -c \
     "test $st -eq 0 -a $code -eq 0 && grep -q 'SIGINT, stopping' '$W/tsa2.log'"
 PIDS=("${PIDS[0]}")
 
+# --- any lts_signer: the TSA key on a SoftHSMv2 token (pkcs11:) -------------------------------
+p11_tsa() {
+    bash "$LTS_SRC_DIR/tests/support/softhsm.sh" create "$W/hsm" "$PKI" >/dev/null || return 1
+    # shellcheck source=/dev/null
+    . "$W/hsm/env.sh"
+    local pin
+    pin=$(cat "$LTS_P11_PIN_FILE")
+    softhsm2-util --import "$PKI/tsa.key" --token "$LTS_P11_TOKEN" --label tsa --id 30 \
+        --pin "$pin" >/dev/null || return 1
+    openssl x509 -in "$PKI/tsa.pem" -outform DER -out "$W/tsa.der"
+    pkcs11-tool --module "$LTS_P11_MODULE" --token-label "$LTS_P11_TOKEN" --login --pin "$pin" \
+        --write-object "$W/tsa.der" --type cert --label tsa --id 30 >/dev/null 2>&1 || return 1
+    "$LTSIG" tsa-serve --signer "pkcs11:token=$LTS_P11_TOKEN;object=tsa?module-path=$LTS_P11_MODULE" \
+        --passin "file:$LTS_P11_PIN_FILE" --port "$PORT2" >"$W/tsa-p11.log" 2>&1 &
+    local pid=$! i rc=1
+    for ((i = 0; i < 50; i++)); do
+        curl -s -o /dev/null -m 1 "http://127.0.0.1:$PORT2/" && break
+        sleep 0.1
+    done
+    post "$W/q.tsq" "$W/rp11.tsr" "http://127.0.0.1:$PORT2/" >/dev/null
+    openssl ts -verify -in "$W/rp11.tsr" -queryfile "$W/q.tsq" -CAfile "$PKI/root.pem" \
+        -untrusted "$PKI/tsa-chain.pem" 2>&1 | grep -qx 'Verification: OK' && rc=0
+    kill -TERM "$pid"
+    wait "$pid" || rc=1
+    return $rc
+}
+LTS_SRC_DIR=${LTS_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
+if command -v softhsm2-util >/dev/null && command -v pkcs11-tool >/dev/null; then
+    check "pkcs11: signer (SoftHSMv2): the token verifies with openssl ts -verify" p11_tsa
+else
+    ko "softhsm2-util / pkcs11-tool missing (apt-get install softhsm2 opensc)"
+fi
+
 # --- bad command lines -------------------------------------------------------------------------
 run_bad() { # EXPECTED-EXIT NEEDLE ARGS...
     local want=$1 needle=$2 got
