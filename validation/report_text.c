@@ -44,17 +44,17 @@ static lts_status put_sig(lts_buf *out, const lts_sig_result *s)
                 s->format ? s->format : "?", s->level ? s->level : "?",
                 verdict(s->indication, s->subindication, v, sizeof v)));
     if (s->signer)
-        LTS_TRY(put(out, "  signer:              %s\n", s->signer));
+        LTS_TRY(put(out, "  signer:               %s\n", s->signer));
     if (s->signer_issuer)
-        LTS_TRY(put(out, "  issuer:              %s\n", s->signer_issuer));
+        LTS_TRY(put(out, "  issuer:               %s\n", s->signer_issuer));
     if (s->digest_algorithm || s->signature_algorithm)
-        LTS_TRY(put(out, "  algorithm:           %s with %s\n",
+        LTS_TRY(put(out, "  algorithm:            %s with %s\n",
                     s->signature_algorithm ? s->signature_algorithm : "?",
                     s->digest_algorithm ? s->digest_algorithm : "?"));
     if (s->has_signing_time)
         LTS_TRY(put(out, "  claimed signing time: %s\n", fmt_time(t, sizeof t, s->signing_time)));
     if (s->best_signature_time)
-        LTS_TRY(put(out, "  best signature time: %s\n",
+        LTS_TRY(put(out, "  best signature time:  %s\n",
                     fmt_time(t, sizeof t, s->best_signature_time)));
     for (size_t i = 0; i < s->n_timestamps; i++) {
         const lts_ts_result *ts = &s->timestamps[i];
