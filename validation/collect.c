@@ -391,6 +391,7 @@ static int tolerable(lts_status rc)
 
 typedef struct {
     lts_status rc;
+    int reason;
     char msg[512];
 } first_err;
 
@@ -398,6 +399,7 @@ static void keep_err(first_err *e, lts_status rc)
 {
     if (e->rc == LTS_OK) {
         e->rc = rc;
+        e->reason = lts_error_last()->reason;
         snprintf(e->msg, sizeof e->msg, "%s", lts_error_last()->message);
     }
 }
@@ -411,7 +413,7 @@ static lts_status revocation_of(lts_vdata_source *src, X509 *cert, X509 *issuer,
     OCSP_RESPONSE *resp = NULL;
     X509_CRL *crl = NULL;
     X509 *signer = NULL;
-    first_err fe = { LTS_OK, "" };
+    first_err fe = { LTS_OK, 0, "" };
     char name[256], where[300];
     int got = 0;
 
@@ -525,36 +527,48 @@ out:
 lts_status lts_vdata_bundle_status(const lts_vdata_bundle *b, size_t i, lts_time now,
                                    lts_revocation_info *out)
 {
+    static const int rank[] = { 2, 3, 1 }; /* GOOD, REVOKED, UNKNOWN */
     lts_status rc = LTS_OK;
-    first_err fe = { LTS_OK, "" };
+    first_err fe = { LTS_OK, 0, "" };
+    lts_revocation_info best, ri;
     lts_span cert, issuer;
-    if (out) {
-        memset(out, 0, sizeof *out);
-        out->status = LTS_CERT_UNKNOWN;
-        out->reason = -1;
-    }
+    int have = 0, r;
+    memset(&best, 0, sizeof best);
+    best.status = LTS_CERT_UNKNOWN;
+    best.reason = -1;
+    if (out)
+        *out = best;
     LTS_ENSURE(b != NULL && i + 1 < b->chain_len && b->chain_len <= b->n_certs, LTS_E_NOTFOUND,
                "no revocation data for certificate %zu of the bundle (the trust anchor, or past "
                "the path)", i);
     cert = lts_buf_span(&b->certs[i]);
     issuer = lts_buf_span(&b->certs[i + 1]);
-    for (size_t k = 0; k < b->n_ocsps; k++) {
-        rc = lts_vdata_ocsp_check(lts_buf_span(&b->ocsps[k]), cert, issuer, now, out);
-        if (rc == LTS_OK)
-            goto out;
-        if (lts_error_last()->reason != LTS_VDATA_R_NO_SINGLE)
+    for (size_t k = 0; k < b->n_ocsps + b->n_crls; k++) {
+        if (k < b->n_ocsps)
+            rc = lts_vdata_ocsp_check(lts_buf_span(&b->ocsps[k]), cert, issuer, now, &ri);
+        else
+            rc = lts_vdata_crl_check(lts_buf_span(&b->crls[k - b->n_ocsps]), cert, issuer, now,
+                                     &ri);
+        if (rc == LTS_OK) {
+            if (!have || rank[ri.status] > rank[best.status])
+                best = ri;
+            have = 1;
+            continue;
+        }
+        r = lts_error_last()->reason;
+        if (r != LTS_VDATA_R_NO_SINGLE && r != LTS_VDATA_R_CRL_ISSUER)
             keep_err(&fe, rc);
     }
-    for (size_t k = 0; k < b->n_crls; k++) {
-        rc = lts_vdata_crl_check(lts_buf_span(&b->crls[k]), cert, issuer, now, out);
-        if (rc == LTS_OK)
-            goto out;
-        if (lts_error_last()->reason != LTS_VDATA_R_NO_SINGLE
-            && lts_error_last()->reason != LTS_VDATA_R_CRL_ISSUER)
-            keep_err(&fe, rc);
+    rc = LTS_OK;
+    if (have) {
+        if (out)
+            *out = best;
+        goto out;
     }
-    if (fe.rc != LTS_OK)
-        LTS_FAIL(fe.rc, "%s", fe.msg);
+    if (fe.rc != LTS_OK) {
+        rc = lts_err__set(fe.rc, LTS_MODULE, fe.reason, "%s", fe.msg);
+        goto out;
+    }
     LTS_FAIL_R(LTS_E_NOTFOUND, LTS_VDATA_R_NO_REVOCATION, "the bundle holds no OCSP response or "
                "CRL for certificate %zu", i);
 out:

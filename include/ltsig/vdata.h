@@ -215,9 +215,12 @@ LTS_API LTS_MUST_USE lts_status lts_vdata_crl_check(lts_span crl, lts_span cert,
                                                    lts_span issuer, lts_time now,
                                                    lts_revocation_info *out);
 
-/** The status of certs[i] of a bundle from what the bundle holds: the first OCSP response
- *  that checks for it, else the first CRL that checks (issuer = certs[i+1] on the path).
- *  LTS_E_NOTFOUND when the bundle has nothing checkable for it (or i is the anchor). */
+/** The status of certs[i] (i < chain_len - 1) of a bundle from what the bundle holds, each
+ *  OCSP response and CRL checked for it with issuer certs[i+1] at `now`: REVOKED when any
+ *  of them says so, else GOOD when any says so (OCSP first), else UNKNOWN. Data about other
+ *  certificates is skipped. When nothing checks: the first check failure (e.g. STALE at
+ *  `now`), or LTS_E_NOTFOUND (LTS_VDATA_R_NO_REVOCATION) when there was nothing for it;
+ *  LTS_E_NOTFOUND also for the anchor or an index past the path. */
 LTS_API LTS_MUST_USE lts_status lts_vdata_bundle_status(const lts_vdata_bundle *b, size_t i,
                                                        lts_time now,
                                                        lts_revocation_info *out);

@@ -156,6 +156,12 @@ static void collect_and_check(const char *leaf, lts_cert_status want)
     CU_ASSERT_EQUAL(ri.status, LTS_CERT_GOOD);
     CU_ASSERT_EQUAL(ri.source, LTS_REVSRC_CRL); /* inter names no OCSP responder */
     CU_ASSERT_EQUAL(lts_vdata_bundle_status(&b, 2, lts_clock_now(NULL), &ri), LTS_E_NOTFOUND);
+    /* in 60 days everything is stale: the failure says so; without freshness it still reads */
+    CU_ASSERT_EQUAL(lts_vdata_bundle_status(&b, 0, lts_clock_now(NULL) + 60 * 86400, &ri),
+                    LTS_E_INPUT);
+    CU_ASSERT_EQUAL(lts_error_last()->reason, LTS_VDATA_R_STALE);
+    LTS_ASSERT_OK(lts_vdata_bundle_status(&b, 0, LTS_VDATA_NO_FRESHNESS, &ri));
+    CU_ASSERT_EQUAL(ri.status, want);
     save_bundle(&b, leaf);
     lts_vdata_bundle_dispose(&b);
     CU_ASSERT_PTR_NULL(b.certs);
