@@ -252,7 +252,9 @@ static lts_status one_signer(ctx *x, size_t i)
     s->signing_time = k.signing_time;
     s->best_signature_time = x->r->validation_time; /* until a time-stamp proves earlier */
     n_ts = lts_cades_timestamp_count(x->c, i);
-    LTS_TRY(lts_report__set_str(&s->level, !k.signing_cert_attr ? "CMS" : n_ts ? "B-T" : "B-B"));
+    LTS_TRY(lts_report__set_str(&s->level, !k.signing_cert_attr ? "CMS"
+                                           : !n_ts ? "B-B"
+                                           : lts_cades_revocation_count(x->c) ? "B-LT" : "B-T"));
     for (size_t t = 0; t < n_ts; t++)
         LTS_TRY(one_ts(x, s, i, t, &have_poe, &poe));
     if (have_poe)

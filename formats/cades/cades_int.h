@@ -34,7 +34,23 @@ lts_status lts_cades__signed_attrs_der(CMS_SignerInfo *si, lts_buf *out);
  *  (DER Attributes) to the unsignedAttrs of SignerInfo i; everything else byte for byte. */
 lts_status lts_cades__splice(lts_buf *out, lts_span der, const lts_buf *const *add,
                              const size_t *n_add, size_t n_signers);
+/** What lts_cades__splice2 adds. */
+typedef struct {
+    const lts_buf *const *add;  /* per SignerInfo: DER Attributes for unsignedAttrs */
+    const size_t *n_add;        /* NULL: none */
+    size_t n_signers;
+    const lts_span *certs;      /* DER certificates for SignedData.certificates */
+    size_t n_certs;
+    const lts_span *revs;       /* DER RevocationInfoChoices for SignedData.crls */
+    size_t n_revs;
+    int version;                /* 5: rewrite the SignedData version (other revocation
+                                 * info formats, RFC 5652 §5.1); 0: keep */
+} lts_cades__splice_in;
+lts_status lts_cades__splice2(lts_buf *out, lts_span der, const lts_cades__splice_in *in);
+
 /** Extend the parsed c as o says into out (DER). */
 lts_status lts_cades__extend_der(lts_buf *out, const lts_cades *c, const lts_cades_extend_opts *o);
+/** B-LT: add the validation data of c's signers and time-stamps (c already B-T). */
+lts_status lts_cades__add_ltv(lts_buf *out, const lts_cades *c, const lts_cades_extend_opts *o);
 
 #endif

@@ -82,14 +82,50 @@ out:
     return rc;
 }
 
-lts_status lts_cades__splice(lts_buf *out, lts_span der, const lts_buf *const *add,
-                             const size_t *n_add, size_t n_signers)
+/* [tag] IMPLICIT SET OF with `extra` appended to the existing elements (when old is not
+ * NULL). Certificates and revocation data already present are not added twice. */
+static lts_status grow_set(lts_buf *out, unsigned tag, const lts_der_tlv *old,
+                           const lts_span *extra, size_t n_extra)
+{
+    lts_status rc = LTS_OK;
+    lts_span *items = NULL;
+    size_t n = 0, cap = n_extra + 1;
+    lts_span v = old ? old->value : lts_span_of(NULL, 0);
+    lts_der_tlv t;
+    lts_span probe = v;
+    while (probe.n > 0) {
+        LTS_TRY(lts_der__next(&probe, &t));
+        cap++;
+    }
+    LTS_ALLOC(items = lts_calloc(cap, sizeof *items));
+    while (v.n > 0) {
+        LTS_TRY(lts_der__next(&v, &t));
+        items[n++] = t.all;
+    }
+    for (size_t i = 0; i < n_extra; i++) {
+        int dup = 0;
+        for (size_t j = 0; j < n && !dup; j++)
+            dup = lts_span_eq(items[j], extra[i]);
+        if (!dup)
+            items[n++] = extra[i];
+    }
+    LTS_TRY(lts_der__append_cons(out, tag, items, n));
+out:
+    lts_free(items);
+    return rc;
+}
+
+static const uint8_t v5[] = { 0x05 };
+
+lts_status lts_cades__splice2(lts_buf *out, lts_span der, const lts_cades__splice_in *in)
 {
     lts_status rc = LTS_OK;
     lts_der_tlv ci, ci_kids[MAX_CHILDREN], sd, sd_kids[MAX_CHILDREN], si_kids[64];
-    lts_buf *new_si = NULL, sis = LTS_BUF_INIT, sdbuf = LTS_BUF_INIT, wrap = LTS_BUF_INIT;
-    lts_span parts[MAX_CHILDREN], *si_parts = NULL;
-    size_t nci = 0, nsd = 0, nsi = 0;
+    lts_buf *new_si = NULL, sis = LTS_BUF_INIT, sdbuf = LTS_BUF_INIT, wrap = LTS_BUF_INIT,
+            certs = LTS_BUF_INIT, crls = LTS_BUF_INIT, ver = LTS_BUF_INIT;
+    lts_span parts[MAX_CHILDREN + 2], *si_parts = NULL;
+    const lts_der_tlv *old_certs = NULL, *old_crls = NULL;
+    size_t nci = 0, nsd = 0, nsi = 0, np = 0;
 
     LTS_TRY(lts_der__one(der, &ci));
     LTS_TRY(children(ci.value, ci_kids, &nci, "ContentInfo"));
@@ -98,6 +134,12 @@ lts_status lts_cades__splice(lts_buf *out, lts_span der, const lts_buf *const *a
     LTS_TRY(children(sd.value, sd_kids, &nsd, "SignedData"));
     LTS_ENSURE(nsd >= 4 && sd_kids[nsd - 1].tag == V_ASN1_SET, LTS_E_INPUT,
                "malformed SignedData");
+    for (size_t i = 3; i + 1 < nsd; i++) {
+        if (is_ctx(&sd_kids[i], 0))
+            old_certs = &sd_kids[i];
+        else if (is_ctx(&sd_kids[i], 1))
+            old_crls = &sd_kids[i];
+    }
     {
         lts_span v = sd_kids[nsd - 1].value;
         while (v.n > 0) {
@@ -107,23 +149,41 @@ lts_status lts_cades__splice(lts_buf *out, lts_span der, const lts_buf *const *a
             nsi++;
         }
     }
-    LTS_ENSURE(nsi == n_signers, LTS_E_INTERNAL, "SignerInfo count differs (%zu, %zu)", nsi,
-               n_signers);
+    LTS_ENSURE(nsi == in->n_signers, LTS_E_INTERNAL, "SignerInfo count differs (%zu, %zu)", nsi,
+               in->n_signers);
     LTS_ALLOC(new_si = lts_calloc(nsi ? nsi : 1, sizeof *new_si));
     LTS_ALLOC(si_parts = lts_calloc(nsi ? nsi : 1, sizeof *si_parts));
     for (size_t i = 0; i < nsi; i++) {
-        if (n_add[i] == 0) {
+        if (in->n_add == NULL || in->n_add[i] == 0) {
             si_parts[i] = si_kids[i].all;
             continue;
         }
-        LTS_TRY(grow_signer_info(&new_si[i], &si_kids[i], add[i], n_add[i]));
+        LTS_TRY(grow_signer_info(&new_si[i], &si_kids[i], in->add[i], in->n_add[i]));
         si_parts[i] = lts_buf_span(&new_si[i]);
     }
     LTS_TRY(lts_der__append_cons(&sis, LTS_DER_SET, si_parts, nsi));
-    for (size_t i = 0; i + 1 < nsd; i++)
-        parts[i] = sd_kids[i].all;
-    parts[nsd - 1] = lts_buf_span(&sis);
-    LTS_TRY(lts_der__append_cons(&sdbuf, LTS_DER_SEQUENCE, parts, nsd));
+    if (in->n_certs > 0)
+        LTS_TRY(grow_set(&certs, LTS_DER_CTX_CONS(0), old_certs, in->certs, in->n_certs));
+    if (in->n_revs > 0)
+        LTS_TRY(grow_set(&crls, LTS_DER_CTX_CONS(1), old_crls, in->revs, in->n_revs));
+    if (in->version == 5) {
+        lts_span one = lts_span_of(v5, 1);
+        LTS_TRY(lts_der__append_cons(&ver, LTS_DER_INTEGER, &one, 1));
+    }
+    /* version, digestAlgorithms, encapContentInfo, [certificates], [crls], signerInfos */
+    parts[np++] = ver.n ? lts_buf_span(&ver) : sd_kids[0].all;
+    parts[np++] = sd_kids[1].all;
+    parts[np++] = sd_kids[2].all;
+    if (certs.n)
+        parts[np++] = lts_buf_span(&certs);
+    else if (old_certs)
+        parts[np++] = old_certs->all;
+    if (crls.n)
+        parts[np++] = lts_buf_span(&crls);
+    else if (old_crls)
+        parts[np++] = old_crls->all;
+    parts[np++] = lts_buf_span(&sis);
+    LTS_TRY(lts_der__append_cons(&sdbuf, LTS_DER_SEQUENCE, parts, np));
     parts[0] = lts_buf_span(&sdbuf);
     LTS_TRY(lts_der__append_cons(&wrap, LTS_DER_CTX_CONS(0), parts, 1));
     parts[0] = ci_kids[0].all;
@@ -140,7 +200,21 @@ out:
     lts_buf_dispose(&sis);
     lts_buf_dispose(&sdbuf);
     lts_buf_dispose(&wrap);
+    lts_buf_dispose(&certs);
+    lts_buf_dispose(&crls);
+    lts_buf_dispose(&ver);
     return rc;
+}
+
+lts_status lts_cades__splice(lts_buf *out, lts_span der, const lts_buf *const *add,
+                             const size_t *n_add, size_t n_signers)
+{
+    lts_cades__splice_in in;
+    memset(&in, 0, sizeof in);
+    in.add = add;
+    in.n_add = n_add;
+    in.n_signers = n_signers;
+    return lts_cades__splice2(out, der, &in);
 }
 
 /* An Attribute { oid, SET { token } } holding a TimeStampToken as it came. */
@@ -236,11 +310,20 @@ lts_status lts_cades_extend(lts_buf *out, lts_span cms, const lts_cades_extend_o
     lts_cades *c = NULL;
     lts_buf res = LTS_BUF_INIT;
     LTS_ENSURE(o != NULL && o->version >= 1, LTS_E_CONFIG, "extend options not initialised");
-    LTS_ENSURE(o->level == LTS_LEVEL_B_T || o->level == LTS_LEVEL_ES_T, LTS_E_UNSUPPORTED,
-               "extending CAdES to %s is not supported yet (B-T and ES-T)",
+    LTS_ENSURE(o->level == LTS_LEVEL_B_T || o->level == LTS_LEVEL_ES_T ||
+               o->level == LTS_LEVEL_B_LT, LTS_E_UNSUPPORTED,
+               "extending CAdES to %s is not supported yet (B-T, ES-T, B-LT)",
                lts_level_name(o->level));
+    LTS_ENSURE(o->level != LTS_LEVEL_B_LT || o->vdata != NULL, LTS_E_CONFIG,
+               "level %s needs a validation data source", lts_level_name(o->level));
     LTS_TRY(lts_cades_parse(&c, cms));
     LTS_TRY(lts_cades__extend_der(&res, c, o));
+    if (o->level == LTS_LEVEL_B_LT) {
+        lts_cades_free(c);
+        c = NULL;
+        LTS_TRY(lts_cades_parse(&c, lts_buf_span(&res)));
+        LTS_TRY(lts_cades__add_ltv(&res, c, o));
+    }
     LTS_TRY(lts_buf_set(out, lts_buf_span(&res)));
 out:
     lts_buf_dispose(&res);

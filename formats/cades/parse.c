@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include "core/der.h"
 #include "core/err.h"
 #include "core/mem.h"
 
@@ -57,6 +58,50 @@ static lts_status collect_certs(lts_cades *c)
 out:
     sk_X509_pop_free(certs, X509_free);
     return rc;
+}
+
+/* Count the RevocationInfoChoices of SignedData.crls (CRLs and other formats such as
+ * id-ri-ocsp-response, which OpenSSL does not list). Indefinite-length input: the CRLs
+ * OpenSSL found. */
+static size_t count_revocations(const lts_cades *c)
+{
+    lts_der_tlv ci, k, sd;
+    lts_span v;
+    size_t n = 0;
+    STACK_OF(X509_CRL) *crls;
+    if (lts_der__one(lts_buf_span(&c->der), &ci) != LTS_OK)
+        goto fallback;
+    v = ci.value;
+    if (lts_der__next(&v, &k) != LTS_OK || lts_der__next(&v, &k) != LTS_OK ||
+        lts_der__one(k.value, &sd) != LTS_OK)
+        goto fallback;
+    v = sd.value;
+    while (v.n > 0) {
+        if (lts_der__next(&v, &k) != LTS_OK)
+            goto fallback;
+        if (k.cls == V_ASN1_CONTEXT_SPECIFIC && k.tag == 1) {
+            lts_span r = k.value;
+            while (r.n > 0) {
+                if (lts_der__next(&r, &k) != LTS_OK)
+                    goto fallback;
+                n++;
+            }
+            return n;
+        }
+    }
+    return 0;
+fallback:
+    lts_error_clear();
+    crls = CMS_get1_crls(c->cms);
+    n = crls ? (size_t)sk_X509_CRL_num(crls) : 0;
+    sk_X509_CRL_pop_free(crls, X509_CRL_free);
+    ERR_clear_error();
+    return n;
+}
+
+size_t lts_cades_revocation_count(const lts_cades *c)
+{
+    return count_revocations(c);
 }
 
 lts_status lts_cades_parse(lts_cades **out, lts_span data)

@@ -281,14 +281,13 @@ out:
 
 static int needs_ts(const lts_cades_sign_opts *o)
 {
-    return o->level == LTS_LEVEL_B_T || o->level == LTS_LEVEL_ES_T;
+    return o->level == LTS_LEVEL_B_T || o->level == LTS_LEVEL_ES_T || o->level == LTS_LEVEL_B_LT;
 }
 
 /* B-T / ES-T: the signature-time-stamp is added to what was just signed. */
 static lts_status add_levels(lts_buf *der, const lts_cades_sign_opts *o)
 {
     lts_status rc = LTS_OK;
-    lts_cades *c = NULL;
     lts_buf ext = LTS_BUF_INIT;
     lts_cades_extend_opts eo = LTS_CADES_EXTEND_OPTS_INIT;
     if (!needs_ts(o))
@@ -297,12 +296,10 @@ static lts_status add_levels(lts_buf *der, const lts_cades_sign_opts *o)
     eo.tsa = o->tsa;
     eo.vdata = o->vdata;
     eo.clock = o->clock;
-    LTS_TRY(lts_cades_parse(&c, lts_buf_span(der)));
-    LTS_TRY(lts_cades__extend_der(&ext, c, &eo));
+    LTS_TRY(lts_cades_extend(&ext, lts_buf_span(der), &eo));
     LTS_TRY(lts_buf_set(der, lts_buf_span(&ext)));
 out:
     lts_buf_dispose(&ext);
-    lts_cades_free(c);
     return rc;
 }
 
@@ -311,9 +308,11 @@ static lts_status check_opts(const lts_cades_sign_opts *o, lts_signer *signer)
     lts_status rc = LTS_OK;
     LTS_ENSURE(o != NULL && o->version >= 1, LTS_E_CONFIG, "CAdES options not initialised");
     LTS_ENSURE(signer != NULL, LTS_E_CONFIG, "no signer");
-    LTS_ENSURE(o->level == 0 || o->level == LTS_LEVEL_B_B || o->level == LTS_LEVEL_B_T ||
-               o->level == LTS_LEVEL_ES_T, LTS_E_UNSUPPORTED,
-               "CAdES level %s is not supported yet (B-B, B-T, ES-T)", lts_level_name(o->level));
+    LTS_ENSURE(o->level == 0 || o->level == LTS_LEVEL_B_B || needs_ts(o), LTS_E_UNSUPPORTED,
+               "CAdES level %s is not supported yet (B-B, B-T, ES-T, B-LT)",
+               lts_level_name(o->level));
+    LTS_ENSURE(o->level != LTS_LEVEL_B_LT || o->vdata != NULL, LTS_E_CONFIG,
+               "level %s needs a validation data source", lts_level_name(o->level));
     LTS_ENSURE(!needs_ts(o) || o->tsa != NULL, LTS_E_CONFIG,
                "level %s needs a timestamp authority", lts_level_name(o->level));
 out:

@@ -62,6 +62,8 @@ LTS_API int lts_cades_has_content(const lts_cades *c);
  *  (borrowed from c; an empty span when i is out of range). */
 LTS_API size_t lts_cades_cert_count(const lts_cades *c);
 LTS_API lts_span lts_cades_cert(const lts_cades *c, size_t i);
+/** The number of revocation values in SignedData.crls (CRLs and OCSP responses). */
+LTS_API size_t lts_cades_revocation_count(const lts_cades *c);
 /** The bytes that were parsed (DER or BER, PEM decoded); borrowed from c. */
 LTS_API lts_span lts_cades_der(const lts_cades *c);
 
@@ -115,17 +117,22 @@ LTS_API LTS_MUST_USE lts_status lts_cades_check_signer(const lts_cades *c, size_
 
 typedef struct {
     unsigned int version;           /**< LTS_CADES_EXTEND_OPTS_VERSION */
-    lts_level level;                /**< target: B-T or ES-T for now */
+    lts_level level;                /**< target: B-T, ES-T or B-LT for now */
     lts_tsa *tsa;                   /**< needed for B-T / ES-T */
-    struct lts_vdata_source *vdata; /**< needed at B-LT and above (not yet) */
+    struct lts_vdata_source *vdata; /**< needed at B-LT and above */
     const lts_clock *clock;         /**< NULL = system clock */
+    const char *trust_file;         /**< B-LT: anchors the collected paths end at; NULL =
+                                     *   the vdata source's own */
 } lts_cades_extend_opts;
 #define LTS_CADES_EXTEND_OPTS_VERSION 1
-#define LTS_CADES_EXTEND_OPTS_INIT { LTS_CADES_EXTEND_OPTS_VERSION, 0, NULL, NULL, NULL }
+#define LTS_CADES_EXTEND_OPTS_INIT { LTS_CADES_EXTEND_OPTS_VERSION, 0, NULL, NULL, NULL, NULL }
 
 /** Extend a CMS SignedData (DER, definite-length BER or PEM) to o->level: B-T / ES-T add a
  *  signature-time-stamp (id-aa-signatureTimeStampToken, EN 319 122-1 §5.3) over the
- *  signature value of each SignerInfo that has none. The signed part, the certificates and
+ *  signature value of each SignerInfo that has none; B-LT adds to that the certificates,
+ *  CRLs and OCSP responses (id-ri-ocsp-response, SignedData version 5) that validate the
+ *  signer and the time-stamping certificates, collected through o->vdata (EN 319 122-1
+ *  §5.4, lts_vdata_collect). The signed part, the certificates and
  *  every other byte are kept as they are; only the enclosing lengths change. out gets DER
  *  (replacing its content) only on success. LTS_E_CONFIG without a TSA; LTS_E_UNSUPPORTED
  *  for other levels and for indefinite-length input. */

@@ -139,5 +139,40 @@ else
     echo "ltsig has no extend command yet: extend tests skipped"
 fi
 
+# --- 3. B-LT: validation data of the signer and of the TSA in SignedData ------------------------
+[ -f "$P/env.sh" ] && HTTP_PORT=$(sed -n 's/^export LTS_TEST_HTTP_PORT=//p' "$P/env.sh")
+if [ -n "${HTTP_PORT:-}" ] && curl -s -m 3 -o /dev/null "http://127.0.0.1:$HTTP_PORT/inter.crl"; then
+    "$LTSIG" sign --format cades --level B-LT --tsa "$TSA_URL" --trust "$P/root.pem" \
+        --signer "file:$P/signer-ec.p12" --passin pass:test1234 -o "$W/lt.p7m" "$W/doc.txt" 2>"$W/err"
+    check "sign B-LT: exit 0 ($(cat "$W/err"))" test $? -eq 0
+    check "B-LT: openssl cms -verify" openssl cms -verify -binary -inform DER -in "$W/lt.p7m" \
+        -CAfile "$P/root.pem" -purpose any -out /dev/null
+    check "B-LT: openssl ts -verify" ts_verify "$W/lt.p7m"
+    openssl cms -cmsout -print -inform DER -in "$W/lt.p7m" >"$W/lt.txt"
+    check "B-LT: OCSP response as id-ri-ocsp-response" grep -q "1.3.6.1.5.5.7.16.2" "$W/lt.txt"
+    check "B-LT: SignedData version 5" grep -q "^    version: 5" "$W/lt.txt"
+    check "B-LT: CRLs present" grep -q "d.crl:" "$W/lt.txt"
+    check "B-LT: the root certificate is embedded" grep -q "ltsig Test Root CA" "$W/lt.txt"
+    "$LTSIG" verify --trust "$P/root.pem" --report json "$W/lt.p7m" >"$W/lt.json"
+    check "B-LT: verify exit 0" test $? -eq 0
+    check "B-LT: level" json "$W/lt.json" 'r["signatures"][0]["level"]=="B-LT"'
+    if "$LTSIG" extend --help >/dev/null 2>&1; then
+        "$LTSIG" extend --level B-LT --tsa "$TSA_URL" --trust "$P/root.pem" -o "$W/ext-lt.p7s" "$W/bb.p7s" 2>"$W/err"
+        check "extend to B-LT: exit 0 ($(cat "$W/err"))" test $? -eq 0
+        check "extend to B-LT: openssl cms -verify" openssl cms -verify -binary -inform DER \
+            -in "$W/ext-lt.p7s" -content "$W/doc.txt" -CAfile "$P/root.pem" -purpose any -out /dev/null
+        "$LTSIG" verify --trust "$P/root.pem" --detached-content "$W/doc.txt" --report json "$W/ext-lt.p7s" >"$W/elt.json"
+        check "extend to B-LT: verify" json "$W/elt.json" 'r["indication"]=="TOTAL_PASSED" and r["signatures"][0]["level"]=="B-LT"'
+        # B-T -> B-LT keeps the existing time-stamp
+        "$LTSIG" extend --level B-LT --trust "$P/root.pem" --tsa "$TSA_URL" -o "$W/ext-lt2.p7s" "$W/ext.p7s"
+        check "B-T to B-LT: one time-stamp" test "$(openssl cms -cmsout -print -inform DER -in "$W/ext-lt2.p7s" | grep -c id-smime-aa-timeStampToken)" -eq 1
+        "$LTSIG" extend --level B-LT --offline --tsa "$TSA_URL" -o "$W/out/x.p7s" "$W/bb.p7s" 2>"$W/err"
+        check "B-LT --offline without --vdata: usage error" test $? -eq 3
+        check "nothing written (B-LT)" test -z "$(ls -A "$W/out")"
+    fi
+else
+    echo "no HTTP/OCSP services for $P: B-LT tests skipped"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
 #include "lts_test.h"
 #include "cades_test.h"
 #include "cades_int.h"
@@ -254,6 +255,115 @@ static void test_cades_extend__wrong_imprint(void)
     lts_signer_close(s);
 }
 
+static void der_of_pem_cert(lts_buf *out, const char *name)
+{
+    FILE *f = fopen(lts_test_pki_file(5, name), "r");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    X509 *x = PEM_read_X509(f, NULL, NULL, NULL);
+    fclose(f);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    unsigned char *d = NULL;
+    int n = i2d_X509(x, &d);
+    CU_ASSERT_FATAL(n > 0);
+    LTS_ASSERT_OK(lts_buf_set(out, lts_span_of(d, (size_t)n)));
+    OPENSSL_free(d);
+    X509_free(x);
+}
+
+/* certificates and revocation values added to SignedData (what B-LT does), duplicates
+ * skipped, version 5; the signature still verifies */
+static void test_cades_extend__splice_certs_crls(void)
+{
+    lts_signer *s = ct_signer("rsa");
+    lts_cades_sign_opts o = LTS_CADES_SIGN_OPTS_INIT;
+    lts_buf bb = LTS_BUF_INIT, out = LTS_BUF_INIT, crl = LTS_BUF_INIT, c1 = LTS_BUF_INIT,
+            c2 = LTS_BUF_INIT;
+    lts_cades *c = NULL;
+    lts_cades__splice_in in;
+    if (s == NULL)
+        return;
+    LTS_ASSERT_OK(ct_sign(&bb, s, "content\n", &o));
+    LTS_ASSERT_OK(lts_cades_parse(&c, lts_buf_span(&bb)));
+    size_t before = lts_cades_cert_count(c);
+    CU_ASSERT_EQUAL(lts_cades_revocation_count(c), 0);
+    lts_cades_free(c);
+    c = NULL;
+    LTS_ASSERT_OK(lts_io__read_file(&crl, lts_test_pki_file(4, "inter.crl"), 0));
+    der_of_pem_cert(&c1, "inter.pem");          /* already embedded */
+    der_of_pem_cert(&c2, "untrusted-root.pem"); /* new */
+    lts_span certs[] = { lts_buf_span(&c1), lts_buf_span(&c2) };
+    lts_span revs[] = { lts_buf_span(&crl) };
+    memset(&in, 0, sizeof in);
+    in.n_signers = 1;
+    in.certs = certs;
+    in.n_certs = 2;
+    in.revs = revs;
+    in.n_revs = 1;
+    in.version = 5;
+    LTS_ASSERT_OK(lts_cades__splice2(&out, lts_buf_span(&bb), &in));
+    LTS_ASSERT_OK(lts_cades_parse(&c, lts_buf_span(&out)));
+    CU_ASSERT_EQUAL(lts_cades_cert_count(c), before + 1);
+    CU_ASSERT_EQUAL(lts_cades_revocation_count(c), 1);
+    const char *p = ct_write(0, "ltv.p7m", lts_buf_span(&out));
+    CU_ASSERT_EQUAL(ct_sh("openssl cms -verify -binary -inform DER -in '%s' -CAfile '%s' "
+                          "-purpose any -out /dev/null 2>/dev/null", p,
+                          lts_test_pki_file(1, "root.pem")), 0);
+    CU_ASSERT_EQUAL(ct_sh("openssl cms -cmsout -print -inform DER -in '%s' | "
+                          "grep -q '^    version: 5'", p), 0);
+    lts_cades_free(c);
+    lts_buf_dispose(&bb);
+    lts_buf_dispose(&out);
+    lts_buf_dispose(&crl);
+    lts_buf_dispose(&c1);
+    lts_buf_dispose(&c2);
+    lts_signer_close(s);
+}
+
+/* B-LT end to end with the online collector, when the suite's HTTP/OCSP services run */
+static void test_cades_extend__blt_online(void)
+{
+    lts_signer *s = NULL;
+    lts_cades_sign_opts o = LTS_CADES_SIGN_OPTS_INIT;
+    lts_vdata_online_opts vo = LTS_VDATA_ONLINE_OPTS_INIT;
+    lts_vdata_source *src = NULL;
+    lts_buf out = LTS_BUF_INIT;
+    lts_cades *c = NULL;
+    if (ct_sh(". '%s' && curl -s -f -m 3 -o /dev/null "
+              "http://127.0.0.1:$LTS_TEST_HTTP_PORT/inter.crl", lts_test_pki_file(0, "env.sh")) != 0) {
+        fprintf(stderr, "(no HTTP/OCSP services: online B-LT skipped) ");
+        return;
+    }
+    s = ct_signer("ec");
+    vo.trust_file = lts_test_pki_file(2, "root.pem");
+    LTS_ASSERT_OK(lts_vdata_online_new(&src, &vo));
+    o.level = LTS_LEVEL_B_LT;
+    o.tsa = tsa;
+    /* no vdata source: a configuration error */
+    CU_ASSERT_EQUAL(ct_sign(&out, s, "long-term content\n", &o), LTS_E_CONFIG);
+    o.vdata = src;
+    LTS_ASSERT_OK(ct_sign(&out, s, "long-term content\n", &o));
+    LTS_ASSERT_OK(lts_cades_parse(&c, lts_buf_span(&out)));
+    CU_ASSERT(lts_cades_revocation_count(c) >= 2); /* signer and TSA paths */
+    CU_ASSERT_EQUAL(lts_cades_timestamp_count(c, 0), 1);
+    const char *p = ct_write(0, "blt.p7m", lts_buf_span(&out));
+    CU_ASSERT_EQUAL(ct_sh("openssl cms -verify -binary -inform DER -in '%s' -CAfile '%s' "
+                          "-purpose any -out /dev/null 2>/dev/null", p,
+                          lts_test_pki_file(1, "root.pem")), 0);
+    {
+        lts_validate_opts vopt = LTS_VALIDATE_OPTS_INIT;
+        lts_report *r = NULL;
+        vopt.trust = lts_test_pki_file(1, "root.pem");
+        LTS_ASSERT_OK(lts_validate_file(p, &vopt, &r));
+        CU_ASSERT_EQUAL(r->indication, LTS_IND_TOTAL_PASSED);
+        CU_ASSERT_STRING_EQUAL(r->sigs[0].level, "B-LT");
+        lts_report_free(r);
+    }
+    lts_cades_free(c);
+    lts_buf_dispose(&out);
+    lts_vdata_free(src);
+    lts_signer_close(s);
+}
+
 int lts_suite_cades_extend(void)
 {
     static CU_TestInfo tests[] = {
@@ -261,6 +371,8 @@ int lts_suite_cades_extend(void)
         { "keeps_bytes", test_cades_extend__keeps_bytes },
         { "rejects", test_cades_extend__rejects },
         { "wrong_imprint", test_cades_extend__wrong_imprint },
+        { "splice_certs_crls", test_cades_extend__splice_certs_crls },
+        { "blt_online", test_cades_extend__blt_online },
         CU_TEST_INFO_NULL,
     };
     return lts_test_add_suite("cades_extend", setup, teardown, tests);
