@@ -12,8 +12,9 @@
  * lts_vdata_collect() to get everything needed to validate a chain offline (B-LT, ES-XL,
  * the PAdES DSS), as plain DER bytes.
  *
- * Every OCSP response and CRL a source or lts_vdata_collect() returns has been checked
- * (RFC 6960 §3.2 and §4.2.2.2, RFC 5280 §6.3): OCSP status successful, responder
+ * Every OCSP response and CRL lts_vdata_collect() returns has been checked (and the online
+ * collector checks what it fetches before handing it on; the offline source and the cache
+ * hand on what they hold) (RFC 6960 §3.2 and §4.2.2.2, RFC 5280 §6.3): OCSP status successful, responder
  * authorised (the CA itself, or a delegated responder issued by the CA with the
  * id-kp-OCSPSigning EKU), signature, thisUpdate/nextUpdate against the clock, our nonce
  * when one was sent and echoed, a SingleResponse for the certificate; CRL issuer name and
