@@ -378,6 +378,10 @@ static lts_status doc_timestamps(ctx *x, lts_sig_result *s, const lts_pades_sig 
     uint64_t dss_off = 0;
     int dss = lts_pades_has_dss(x->doc, &dss_off), lta = 0, n_doc = 0;
 
+    /* a DSS written before this signature does not hold its validation data */
+    if (dss && dss_off > 0 && dss_off < ps->revision_end)
+        dss = 0;
+
     for (size_t i = 0; i < x->n_ts; i++) {
         docts *t = &x->ts[i];
         lts_ts_result *tr = NULL;
@@ -407,8 +411,8 @@ static lts_status doc_timestamps(ctx *x, lts_sig_result *s, const lts_pades_sig 
     if (n_passed > 0)
         LTS_TRY(lts_report__set_str(&s->level, lta ? "B-LTA" : dss ? "B-LT" : "B-T"));
     if (dss)
-        LTS_TRY(lts_report__msg(s, "the document has a DSS (validation data)%s",
-                                lta ? " covered by a document time-stamp" : ""));
+        LTS_TRY(lts_report__msg(s, "a DSS (validation data) was added after the signature%s",
+                                lta ? ", covered by a document time-stamp" : ""));
 out:
     return rc;
 }
