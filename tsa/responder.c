@@ -138,11 +138,17 @@ void lts_tsa_responder_free(lts_tsa_responder *r)
     lts_free(r);
 }
 
+static int refuse(const char **why, const char *text, int bit)
+{
+    *why = text;
+    return bit;
+}
+
 /* Why a request cannot be served: -1 = serve it; else the failInfo bit, text in *why. */
 static int judge_request(const lts_tsa_responder *r, TS_REQ *req, const char **why)
 {
     if (TS_REQ_get_version(req) != 1)
-        return *why = "unsupported request version", F_BAD_DATA_FORMAT;
+        return refuse(why, "unsupported request version", F_BAD_DATA_FORMAT);
     TS_MSG_IMPRINT *mi = TS_REQ_get_msg_imprint(req);
     const ASN1_OBJECT *ao = NULL;
     int pt = V_ASN1_UNDEF;
@@ -150,19 +156,19 @@ static int judge_request(const lts_tsa_responder *r, TS_REQ *req, const char **w
     X509_ALGOR_get0(&ao, &pt, &pv, TS_MSG_IMPRINT_get_algo(mi));
     int nid = OBJ_obj2nid(ao);
     if (nid != NID_sha256 && nid != NID_sha384 && nid != NID_sha512)
-        return *why = "unsupported imprint algorithm (SHA-256/384/512 only)", F_BAD_ALG;
+        return refuse(why, "unsupported imprint algorithm (SHA-256/384/512 only)", F_BAD_ALG);
     if (pt != V_ASN1_UNDEF && pt != V_ASN1_NULL)
-        return *why = "imprint algorithm parameters must be absent or NULL", F_BAD_ALG;
+        return refuse(why, "imprint algorithm parameters must be absent or NULL", F_BAD_ALG);
     const EVP_MD *md = EVP_get_digestbynid(nid);
     if (md == NULL ||
         ASN1_STRING_length(TS_MSG_IMPRINT_get_msg(mi)) != EVP_MD_get_size(md))
-        return *why = "imprint length does not match its algorithm", F_BAD_DATA_FORMAT;
+        return refuse(why, "imprint length does not match its algorithm", F_BAD_DATA_FORMAT);
     const ASN1_OBJECT *pol = TS_REQ_get_policy_id(req);
     if (pol != NULL && OBJ_cmp(pol, r->policy) != 0)
-        return *why = "unaccepted policy", F_UNACCEPTED_POLICY;
+        return refuse(why, "unaccepted policy", F_UNACCEPTED_POLICY);
     const STACK_OF(X509_EXTENSION) *ext = TS_REQ_get_exts(req);
     if (ext != NULL && sk_X509_EXTENSION_num(ext) > 0)
-        return *why = "request extensions are not supported", F_UNACCEPTED_EXTENSION;
+        return refuse(why, "request extensions are not supported", F_UNACCEPTED_EXTENSION);
     return -1;
 }
 
