@@ -125,15 +125,15 @@ static lts_status online_ocsp(lts_vdata_source *s, X509 *cert, X509 *issuer, lts
     lts_time now = lts_clock_now(o->clock);
     if (!(o->revocation & LTS_VDATA_OCSP))
         LTS_FAIL_R(LTS_E_NOTFOUND, LTS_VDATA_R_NO_URL, "OCSP is turned off for this collector");
+    LTS_TRY(lts_vdata__urls(cert, NID_ad_OCSP, &urls, NULL));
+    if (urls[0] == NULL)
+        LTS_FAIL_R(LTS_E_NOTFOUND, LTS_VDATA_R_NO_URL, "%s names no OCSP responder (no AIA OCSP "
+                   "http URL)", lts_vdata__name(cert, name, sizeof name));
     if (o->ocsp_url != NULL) {
         LTS_TRY(lts_vdata__fetch_ocsp(o->ocsp_url, cert, issuer, o->nonce, o->timeout_s,
                                       o->ca_file, now, out));
         goto out;
     }
-    LTS_TRY(lts_vdata__urls(cert, NID_ad_OCSP, &urls, NULL));
-    if (urls[0] == NULL)
-        LTS_FAIL_R(LTS_E_NOTFOUND, LTS_VDATA_R_NO_URL, "%s names no OCSP responder (no AIA OCSP "
-                   "http URL)", lts_vdata__name(cert, name, sizeof name));
     for (char **u = urls; *u; u++) {
         rc = lts_vdata__fetch_ocsp(*u, cert, issuer, o->nonce, o->timeout_s, o->ca_file, now, out);
         if (rc == LTS_OK || (rc != LTS_E_NET && rc != LTS_E_TIMEOUT))
@@ -404,6 +404,37 @@ static void keep_err(first_err *e, lts_status rc)
     }
 }
 
+/* A delegated OCSP responder without id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1) needs its
+ * own revocation data: its issuer's CRL, best effort (nothing obtainable is no error, a
+ * CRL that fails its checks is). */
+static lts_status responder_crl(lts_vdata_source *src, X509 *signer, X509 *issuer, lts_time now,
+                                lts_vdata_bundle *b)
+{
+    lts_status rc = LTS_OK;
+    lts_buf data = LTS_BUF_INIT;
+    X509_CRL *crl = NULL;
+    char name[256], where[320];
+    if (X509_cmp(signer, issuer) == 0 || X509_get_ext_by_NID(signer, NID_id_pkix_OCSP_noCheck, -1) >= 0
+        || src->ops->crl == NULL)
+        goto out;
+    rc = lts_vdata_get_crl(src, signer, issuer, &data);
+    if (rc == LTS_OK) {
+        snprintf(where, sizeof where, "CRL for the OCSP responder %s from the %s source",
+                 lts_vdata__name(signer, name, sizeof name), src->ops->name);
+        LTS_TRY(lts_vdata__crl_parse(lts_buf_span(&data), &crl, where));
+        rc = lts_vdata__crl_verify(crl, signer, issuer, now, where, NULL);
+    }
+    if (rc == LTS_OK)
+        LTS_TRY(bufs_add(&b->crls, &b->n_crls, lts_buf_span(&data)));
+    else if (tolerable(rc))
+        rc = LTS_OK;
+out:
+    ERR_clear_error();
+    X509_CRL_free(crl);
+    lts_buf_dispose(&data);
+    return rc;
+}
+
 static lts_status revocation_of(lts_vdata_source *src, X509 *cert, X509 *issuer,
                                 unsigned int kinds, lts_time now, STACK_OF(X509) *path,
                                 STACK_OF(X509) *responders, lts_vdata_bundle *b)
@@ -428,8 +459,11 @@ static lts_status revocation_of(lts_vdata_source *src, X509 *cert, X509 *issuer,
         }
         if (rc == LTS_OK) {
             LTS_TRY(bufs_add(&b->ocsps, &b->n_ocsps, lts_buf_span(&data)));
-            if (!in_stack(path, signer) && !in_stack(responders, signer))
+            if (!in_stack(path, signer) && !in_stack(responders, signer)) {
                 LTS_TRY(push_ref(responders, signer));
+                if (kinds & LTS_VDATA_CRL)
+                    LTS_TRY(responder_crl(src, signer, issuer, now, b));
+            }
             got++;
         } else if (tolerable(rc)) {
             keep_err(&fe, rc);

@@ -74,7 +74,8 @@ typedef struct {
                                 *   lts_vdata_collect() with this source; optional */
     unsigned int revocation;   /**< LTS_VDATA_OCSP | LTS_VDATA_CRL; 0 = both */
     lts_vdata_nonce nonce;     /**< default LTS_VDATA_NONCE_SEND */
-    const char *ocsp_url;      /**< ask this responder instead of the AIA OCSP URL; optional */
+    const char *ocsp_url;      /**< ask this responder instead of the AIA OCSP URL (for the
+                                *   certificates that name one); optional */
     const char *ca_file;       /**< CA bundle for https URLs; NULL = system default */
     const lts_clock *clock;    /**< for the freshness checks; NULL = system clock */
 } lts_vdata_online_opts;
@@ -156,8 +157,9 @@ typedef struct {
  *  responder-authorisation, nonce or CRL-issuer check is always an error (a forgery is
  *  not excused by a good CRL). No revocation data at all for a certificate is
  *  LTS_E_NOTFOUND (reason LTS_VDATA_R_NO_REVOCATION) naming it and the first failure.
- *  The delegated OCSP responders' certificates are returned (after the path) but their
- *  own revocation is not collected (the test PKI's responder has id-pkix-ocsp-nocheck).
+ *  The delegated OCSP responders' certificates are returned after the path; for one
+ *  without id-pkix-ocsp-nocheck (RFC 6960 §4.2.2.2.1) its issuer's CRL is collected too,
+ *  best effort (when CRLs are wanted; none obtainable is no error, a bad one is).
  *  `out` is the caller's storage (LTS_VDATA_BUNDLE_INIT); on failure it is left empty.
  *  Thread-safe when `src` is (all sources here are). */
 LTS_API LTS_MUST_USE lts_status lts_vdata_collect(lts_vdata_source *src, lts_span leaf,

@@ -9,64 +9,6 @@
 #include <string.h>
 #include <ltsig/sys/vdata.h>
 
-typedef struct {
-    lts_vdata_source base;
-    lts_vdata_source *inner;
-    pthread_mutex_t mu;
-    int n_issuer, n_ocsp, n_crl;
-} counting;
-
-static lts_status c_issuer(lts_vdata_source *s, X509 *cert, X509 **out)
-{
-    counting *c = (counting *)s;
-    pthread_mutex_lock(&c->mu);
-    c->n_issuer++;
-    pthread_mutex_unlock(&c->mu);
-    return lts_vdata_get_issuer(c->inner, cert, out);
-}
-
-static lts_status c_ocsp(lts_vdata_source *s, X509 *cert, X509 *issuer, lts_buf *out)
-{
-    counting *c = (counting *)s;
-    pthread_mutex_lock(&c->mu);
-    c->n_ocsp++;
-    pthread_mutex_unlock(&c->mu);
-    if (getenv("VT_DEBUG")) {
-        char nm[256];
-        fprintf(stderr, "ocsp for %s\n", lts_vdata__name(cert, nm, sizeof nm));
-    }
-    return lts_vdata_get_ocsp(c->inner, cert, issuer, out);
-}
-
-static lts_status c_crl(lts_vdata_source *s, X509 *cert, X509 *issuer, lts_buf *out)
-{
-    counting *c = (counting *)s;
-    pthread_mutex_lock(&c->mu);
-    c->n_crl++;
-    pthread_mutex_unlock(&c->mu);
-    return lts_vdata_get_crl(c->inner, cert, issuer, out);
-}
-
-static void c_close(lts_vdata_source *s)
-{
-    counting *c = (counting *)s;
-    lts_vdata_free(c->inner);
-    pthread_mutex_destroy(&c->mu);
-    free(c);
-}
-
-static const lts_vdata_ops counting_ops = { LTS_VDATA_OPS_VERSION, "counting", c_issuer, c_ocsp,
-                                            c_crl, NULL, c_close };
-
-static counting *counting_new(lts_vdata_source *inner)
-{
-    counting *c = calloc(1, sizeof *c);
-    c->base.ops = &counting_ops;
-    c->inner = inner;
-    pthread_mutex_init(&c->mu, NULL);
-    return c;
-}
-
 static const char *const leaves[] = { "signer-rsa.pem", "signer-ec.pem", "tsa.pem",
                                       "signer-rsa.pem", "signer-revoked.pem", "tsa.pem" };
 #define N_LEAVES 6
@@ -118,7 +60,7 @@ static void *run_job(void *arg)
     return NULL;
 }
 
-static void check_counts(counting *c)
+static void check_counts(vt_counting *c)
 {
     /* issuer: inter once via AIA for all leaves (the root comes from the trust anchors);
      * OCSP: once per distinct leaf (4) + once for inter (no URL: a cached NOTFOUND);
@@ -134,7 +76,7 @@ static void check_counts(counting *c)
 static void test_vdata_cache__fetches_once(void)
 {
     lts_vdata_source *cache = NULL;
-    counting *c = counting_new(vt_online(10));
+    vt_counting *c = vt_counting_new(vt_online(10));
     CU_ASSERT_PTR_NOT_NULL_FATAL(c->inner);
     LTS_ASSERT_OK(lts_vdata_cached_new(&cache, &c->base));
     for (int i = 0; i < N_LEAVES; i++) {
@@ -152,7 +94,7 @@ static void test_vdata_cache__fetches_once(void)
 static void test_vdata_cache__threads_fetch_once(void)
 {
     lts_vdata_source *cache = NULL;
-    counting *c = counting_new(vt_online(10));
+    vt_counting *c = vt_counting_new(vt_online(10));
     pthread_t th[N_LEAVES * 2];
     job jobs[N_LEAVES * 2];
     CU_ASSERT_PTR_NOT_NULL_FATAL(c->inner);
@@ -184,7 +126,7 @@ static void test_vdata_cache__failure_replayed(void)
     oo.ocsp_url = url;
     oo.timeout_s = 3;
     LTS_ASSERT_OK(lts_vdata_online_new(&on, &oo));
-    counting *c = counting_new(on);
+    vt_counting *c = vt_counting_new(on);
     LTS_ASSERT_OK(lts_vdata_cached_new(&cache, &c->base));
     CU_ASSERT_EQUAL(lts_vdata_get_ocsp(cache, rsa, inter, &out), LTS_E_NET);
     snprintf(first, sizeof first, "%s", lts_error_last()->message);

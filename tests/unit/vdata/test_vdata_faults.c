@@ -13,9 +13,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <openssl/pem.h>
 
-static pid_t http_pid = -1, post_pid = -1, unauth_pid = -1;
-static int http_port, post_port, unauth_port, silent_port, silent_fd = -1;
+static pid_t http_pid = -1, post_pid = -1, unauth_pid = -1, nocheck_pid = -1;
+static int http_port, post_port, unauth_port, nocheck_port, silent_port, silent_fd = -1;
 static X509 *rsa, *inter, *root;
 static char www[1024];
 
@@ -67,6 +68,30 @@ static int make_www(void)
     bad |= system(cmd) != 0;
     snprintf(f, sizeof f, "%s/post.py", www);
     bad |= write_file(f, post_server, sizeof post_server - 1);
+    /* a delegated responder (OCSPSigning, issued by inter) WITHOUT id-pkix-ocsp-nocheck,
+     * with the leaves' CRL distribution point; made with openssl x509 -req, so the CA
+     * database of the PKI is left alone */
+    {
+        char **cdp = NULL;
+        if (lts_vdata__urls(rsa, NID_crl_distribution_points, &cdp, NULL) != LTS_OK || !cdp[0]) {
+            bad = 1;
+        } else {
+            snprintf(f, sizeof f, "%s/resp2.cnf", www);
+            snprintf(cmd, sizeof cmd, "[e]\nbasicConstraints=critical,CA:FALSE\n"
+                     "keyUsage=critical,digitalSignature\nextendedKeyUsage=OCSPSigning\n"
+                     "crlDistributionPoints=URI:%s\n", cdp[0]);
+            bad |= write_file(f, cmd, strlen(cmd));
+            snprintf(cmd, sizeof cmd,
+                     "cd '%s' && openssl req -new -newkey rsa:2048 -nodes -keyout resp2.key "
+                     "-subj '/O=ltsig test/CN=Responder without nocheck' -out resp2.csr "
+                     ">/dev/null 2>&1 && openssl x509 -req -in resp2.csr -CA '%s/inter.pem' "
+                     "-CAkey '%s/inter.key' -set_serial 0x7777 -days 30 -extfile resp2.cnf "
+                     "-extensions e -out resp2.pem >/dev/null 2>&1",
+                     www, lts_test_pki(), lts_test_pki());
+            bad |= system(cmd) != 0;
+        }
+        lts_vdata__urls_free(cdp);
+    }
     /* a genuine response from the real responder, with its nonce, to be replayed */
     {
         char **urls = NULL;
@@ -117,6 +142,14 @@ static int init(void)
     char *unauth_argv[] = { "openssl", "ocsp", "-index", idx, "-port", port3, "-rsigner", rs,
                             "-rkey", rk, "-CA", ca, "-ndays", "7", "-ignore_err", NULL };
     unauth_pid = vt_spawn(unauth_argv, log);
+    nocheck_port = vt_free_port();
+    char port4[16], rs2[1200], rk2[1200];
+    snprintf(port4, sizeof port4, "%d", nocheck_port);
+    snprintf(rs2, sizeof rs2, "%s/resp2.pem", www);
+    snprintf(rk2, sizeof rk2, "%s/resp2.key", www);
+    char *nocheck_argv[] = { "openssl", "ocsp", "-index", idx, "-port", port4, "-rsigner", rs2,
+                             "-rkey", rk2, "-CA", ca, "-ndays", "7", "-ignore_err", NULL };
+    nocheck_pid = vt_spawn(nocheck_argv, NULL);
     /* a listener that accepts connections (the kernel does) and never answers */
     silent_fd = socket(AF_INET, SOCK_STREAM, 0);
     memset(&a, 0, sizeof a);
@@ -126,7 +159,8 @@ static int init(void)
         || listen(silent_fd, 16) != 0 || getsockname(silent_fd, (struct sockaddr *)&a, &len) != 0)
         return 1;
     silent_port = ntohs(a.sin_port);
-    if (!vt_wait_listen(http_port) || !vt_wait_listen(post_port) || !vt_wait_listen(unauth_port)) {
+    if (!vt_wait_listen(http_port) || !vt_wait_listen(post_port) || !vt_wait_listen(unauth_port)
+        || !vt_wait_listen(nocheck_port)) {
         fprintf(stderr, "vdata_faults: a helper server did not start\n");
         return 1;
     }
@@ -138,6 +172,7 @@ static int clean(void)
     vt_stop(http_pid);
     vt_stop(post_pid);
     vt_stop(unauth_pid);
+    vt_stop(nocheck_pid);
     if (silent_fd >= 0)
         close(silent_fd);
     X509_free(rsa);
@@ -392,6 +427,47 @@ static void test_vdata_faults__replayed_response(void)
     lts_vdata_free(s);
 }
 
+static void test_vdata_faults__responder_without_nocheck(void)
+{
+    /* its certificate comes with the bundle, and its CRL is asked for (RFC 6960 §4.2.2.2.1) */
+    char url[64];
+    lts_buf der = LTS_BUF_INIT, resp2 = LTS_BUF_INIT;
+    lts_vdata_bundle b = LTS_VDATA_BUNDLE_INIT;
+    lts_vdata_collect_opts o;
+    char path[1200];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", nocheck_port);
+    vt_counting *c = vt_counting_new(online_at(url, 10, NULL));
+    vt_collect_opts(&o);
+    LTS_ASSERT_OK(vt_cert_der("signer-rsa.pem", &der));
+    LTS_ASSERT_OK(lts_vdata_collect(&c->base, lts_buf_span(&der), NULL, 0, &o, &b));
+    CU_ASSERT_EQUAL(b.chain_len, 3);
+    CU_ASSERT_EQUAL(b.n_certs, 4);
+    CU_ASSERT_EQUAL(b.n_ocsps, 1);
+    CU_ASSERT_EQUAL(b.n_crls, 2);  /* the responder's CRL is inter's: the same bytes */
+    CU_ASSERT_EQUAL(c->n_crl, 3);  /* leaf, inter, and the responder */
+    snprintf(path, sizeof path, "%s/resp2.pem", www);
+    X509 *x = NULL;
+    FILE *fp = fopen(path, "r");
+    if (fp) {
+        x = PEM_read_X509(fp, NULL, NULL, NULL);
+        fclose(fp);
+    }
+    CU_ASSERT_PTR_NOT_NULL_FATAL(x);
+    LTS_ASSERT_OK(lts_vdata__x509_to_der(x, &resp2));
+    X509_free(x);
+    CU_ASSERT(b.n_certs == 4 && lts_span_eq(lts_buf_span(&b.certs[3]), lts_buf_span(&resp2)));
+    lts_vdata_bundle_dispose(&b);
+    /* the PKI's own responder has nocheck: no CRL asked for it */
+    vt_counting *c2 = vt_counting_new(vt_online(10));
+    LTS_ASSERT_OK(lts_vdata_collect(&c2->base, lts_buf_span(&der), NULL, 0, &o, &b));
+    CU_ASSERT_EQUAL(c2->n_crl, 2);
+    lts_vdata_bundle_dispose(&b);
+    lts_vdata_free(&c2->base);
+    lts_vdata_free(&c->base);
+    lts_buf_dispose(&der);
+    lts_buf_dispose(&resp2);
+}
+
 int lts_suite_vdata_faults(void)
 {
     static CU_TestInfo tests[] = {
@@ -407,6 +483,7 @@ int lts_suite_vdata_faults(void)
         { "stale_response", test_vdata_faults__stale_response },
         { "nonce_required", test_vdata_faults__nonce_required },
         { "replayed_response", test_vdata_faults__replayed_response },
+        { "responder_without_nocheck", test_vdata_faults__responder_without_nocheck },
         CU_TEST_INFO_NULL
     };
     if (!vt_phase("all") && !vt_phase("online"))

@@ -149,3 +149,52 @@ void vt_collect_opts(lts_vdata_collect_opts *o)
     *o = d;
     o->trust_file = lts_test_pki_file(6, "root.pem");
 }
+
+static lts_status c_issuer(lts_vdata_source *s, X509 *cert, X509 **out)
+{
+    vt_counting *c = (vt_counting *)s;
+    pthread_mutex_lock(&c->mu);
+    c->n_issuer++;
+    pthread_mutex_unlock(&c->mu);
+    return lts_vdata_get_issuer(c->inner, cert, out);
+}
+
+static lts_status c_ocsp(lts_vdata_source *s, X509 *cert, X509 *issuer, lts_buf *out)
+{
+    vt_counting *c = (vt_counting *)s;
+    pthread_mutex_lock(&c->mu);
+    c->n_ocsp++;
+    pthread_mutex_unlock(&c->mu);
+    return lts_vdata_get_ocsp(c->inner, cert, issuer, out);
+}
+
+static lts_status c_crl(lts_vdata_source *s, X509 *cert, X509 *issuer, lts_buf *out)
+{
+    vt_counting *c = (vt_counting *)s;
+    pthread_mutex_lock(&c->mu);
+    c->n_crl++;
+    pthread_mutex_unlock(&c->mu);
+    return lts_vdata_get_crl(c->inner, cert, issuer, out);
+}
+
+static void c_close(lts_vdata_source *s)
+{
+    vt_counting *c = (vt_counting *)s;
+    lts_vdata_free(c->inner);
+    pthread_mutex_destroy(&c->mu);
+    free(c);
+}
+
+static const lts_vdata_ops counting_ops = { LTS_VDATA_OPS_VERSION, "counting", c_issuer, c_ocsp,
+                                            c_crl, NULL, c_close };
+
+vt_counting *vt_counting_new(lts_vdata_source *inner)
+{
+    vt_counting *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        abort();
+    c->base.ops = &counting_ops;
+    c->inner = inner;
+    pthread_mutex_init(&c->mu, NULL);
+    return c;
+}

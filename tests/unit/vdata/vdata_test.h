@@ -3,6 +3,7 @@
 #ifndef LTS_VDATA_TEST_H
 #define LTS_VDATA_TEST_H
 
+#include <pthread.h>
 #include <sys/types.h>
 #include "lts_test.h"
 #include "validation/validation_int.h"
@@ -29,5 +30,15 @@ int vt_phase(const char *name);
 lts_vdata_source *vt_online(long timeout_s);
 /** Trust anchors for collect: the PKI root. */
 void vt_collect_opts(lts_vdata_collect_opts *o);
+
+/** A source that counts the calls it passes on to `inner` (which it owns): a second
+ *  implementation of lts_vdata_ops, as a third-party source would be. */
+typedef struct {
+    lts_vdata_source base;
+    lts_vdata_source *inner;
+    pthread_mutex_t mu;
+    int n_issuer, n_ocsp, n_crl;
+} vt_counting;
+vt_counting *vt_counting_new(lts_vdata_source *inner);
 
 #endif
