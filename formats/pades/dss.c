@@ -76,6 +76,54 @@ out:
     return rc;
 }
 
+/* Append the DER items of `from` to `to` (moved). */
+static lts_status bundle_merge(lts_buf **to, size_t *to_n, lts_buf *from, size_t from_n)
+{
+    lts_status rc = LTS_OK;
+    lts_buf *nb;
+    if (from_n == 0)
+        goto out;
+    LTS_ALLOC(nb = lts_realloc(*to, (*to_n + from_n) * sizeof *nb));
+    *to = nb;
+    for (size_t i = 0; i < from_n; i++) {
+        nb[*to_n + i] = from[i];
+        memset(&from[i], 0, sizeof from[i]);
+    }
+    *to_n += from_n;
+out:
+    return rc;
+}
+
+/* Validation data for the TSA of CMS time-stamp t, merged into b. */
+static lts_status tsa_vdata(const lts_cades *c, size_t t, lts_vdata_source *vdata,
+                            const lts_vdata_collect_opts *co, lts_vdata_bundle *b)
+{
+    lts_status rc = LTS_OK;
+    lts_cades_ts_check tc;
+    lts_vdata_bundle tb = LTS_VDATA_BUNDLE_INIT;
+    lts_span *cands = NULL;
+    size_t n;
+
+    memset(&tc, 0, sizeof tc);
+    LTS_TRY(lts_cades_check_timestamp(c, 0, t, &tc));
+    if (tc.token == NULL || tc.token_check.signer_cert < 0)
+        goto out; /* a broken token: validation reports it */
+    n = lts_cades_cert_count(tc.token);
+    LTS_ALLOC(cands = lts_calloc(n ? n : 1, sizeof *cands));
+    for (size_t j = 0; j < n; j++)
+        cands[j] = lts_cades_cert(tc.token, j);
+    LTS_TRY(lts_vdata_collect(vdata, lts_cades_cert(tc.token, (size_t)tc.token_check.signer_cert),
+                              cands, n, co, &tb));
+    LTS_TRY(bundle_merge(&b->certs, &b->n_certs, tb.certs, tb.n_certs));
+    LTS_TRY(bundle_merge(&b->ocsps, &b->n_ocsps, tb.ocsps, tb.n_ocsps));
+    LTS_TRY(bundle_merge(&b->crls, &b->n_crls, tb.crls, tb.n_crls));
+out:
+    lts_vdata_bundle_dispose(&tb);
+    lts_free(cands);
+    lts_cades_ts_check_dispose(&tc);
+    return rc;
+}
+
 /* Collect for one signature or document time-stamp and record its VRI entry. */
 static lts_status one_sig(dss_ctx *x, lts_pades_doc *d, size_t i, lts_vdata_source *vdata,
                           const lts_vdata_collect_opts *co)
@@ -106,6 +154,9 @@ static lts_status one_sig(dss_ctx *x, lts_pades_doc *d, size_t i, lts_vdata_sour
     for (size_t j = 0; j < n; j++)
         cands[j] = lts_cades_cert(c, j);
     LTS_TRY(lts_vdata_collect(vdata, lts_cades_cert(c, (size_t)k.signer_cert), cands, n, co, &b));
+    /* and the TSAs of the signature-time-stamps in the CMS */
+    for (size_t t = 0; t < lts_cades_timestamp_count(c, 0); t++)
+        LTS_TRY(tsa_vdata(c, t, vdata, co, &b));
 
     LTS_ALLOC(v = lts_realloc(x->vri, (x->n_vri + 1) * sizeof *v));
     x->vri = v;

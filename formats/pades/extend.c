@@ -4,6 +4,7 @@
 #include "pades_int.h"
 
 #include <string.h>
+#include <ltsig/cades.h>
 #include "core/err.h"
 #include "core/io.h"
 #include "core/mem.h"
@@ -37,18 +38,42 @@ out:
     return rc;
 }
 
-/* 1 when the PDF has a document time-stamp already. */
-static lts_status has_doc_ts(const char *path, int *yes)
+/* 1 when every signature of the PDF has a time-stamp: in its CMS, or a document
+ * time-stamp after it. */
+static lts_status has_ts(const char *path, int *yes)
 {
     lts_status rc = LTS_OK;
     lts_pades_doc *d = NULL;
-    *yes = 0;
+    lts_cades *c = NULL;
+    uint64_t last_doc_ts = 0;
+    size_t n;
+
+    *yes = 1;
     LTS_TRY(lts_pades_open(&d, path));
-    LTS_ENSURE(lts_pades_sig_count(d) > 0, LTS_E_NOTFOUND, "%s: the PDF has no signature", path);
-    for (size_t i = 0; i < lts_pades_sig_count(d); i++)
-        if (lts_pades_sig_get(d, i)->kind == LTS_PADES_DOC_TIMESTAMP)
-            *yes = 1;
+    n = lts_pades_sig_count(d);
+    LTS_ENSURE(n > 0, LTS_E_NOTFOUND, "%s: the PDF has no signature", path);
+    for (size_t i = 0; i < n; i++) {
+        const lts_pades_sig *s = lts_pades_sig_get(d, i);
+        if (s->kind == LTS_PADES_DOC_TIMESTAMP && s->byte_range_ok &&
+            s->revision_end > last_doc_ts)
+            last_doc_ts = s->revision_end;
+    }
+    for (size_t i = 0; i < n && *yes; i++) {
+        const lts_pades_sig *s = lts_pades_sig_get(d, i);
+        int stamped = 0;
+        if (s->kind != LTS_PADES_SIG || !s->byte_range_ok)
+            continue;
+        if (last_doc_ts > s->revision_end)
+            stamped = 1;
+        else if (lts_cades_parse(&c, s->contents) == LTS_OK)
+            stamped = lts_cades_timestamp_count(c, 0) > 0;
+        lts_error_clear();
+        lts_cades_free(c);
+        c = NULL;
+        *yes = stamped;
+    }
 out:
+    lts_cades_free(c);
     lts_pades_free(d);
     return rc;
 }
@@ -83,7 +108,7 @@ lts_status lts_pades__extend_stages(const char *in_path, const char *out_path, l
     LTS_ENSURE(!lt || vdata != NULL, LTS_E_CONFIG,
                "PAdES level %s needs validation data (online, or --vdata DIR)",
                lts_level_name(level));
-    LTS_TRY(has_doc_ts(in_path, &have_ts));
+    LTS_TRY(has_ts(in_path, &have_ts));
     if (!lt || !have_ts) {
         LTS_ENSURE(tsa != NULL, LTS_E_CONFIG, "%s: no time-stamp yet: a timestamp authority is "
                                               "needed", in_path);

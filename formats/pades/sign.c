@@ -257,7 +257,8 @@ lts_status lts_pades_sign(lts_signer *signer, const char *in_path, const char *o
     LTS_TRY(lts_pades__pdf_open(&pdf, in_path));
     fc.signer = signer;
     fc.o = &o;
-    fc.cms_ts = 0; /* B-T comes from a document time-stamp (EN 319 142-1 §6.3) */
+    /* B-T and up: the signature-time-stamp goes into the CMS (EN 319 142-1 §6.3) */
+    fc.cms_ts = o.level != LTS_LEVEL_B_B;
     st.hash = o.hash;
     st.clock = o.clock;
     st.field_name = o.field_name;
@@ -269,7 +270,7 @@ lts_status lts_pades_sign(lts_signer *signer, const char *in_path, const char *o
     LTS_TRY(estimate(signer, &o, fc.cms_ts, &st.reserve));
     LTS_TRY(lts_pades__sig_stage(&pdf, out_path, &st, &bb));
     lts_pades__pdf_close(&pdf);
-    if (o.level == LTS_LEVEL_B_B) {
+    if (o.level == LTS_LEVEL_B_B || o.level == LTS_LEVEL_B_T || o.level == LTS_LEVEL_ES_T) {
         LTS_TRY(lts_io__afile_commit(&bb));
         goto out;
     }
