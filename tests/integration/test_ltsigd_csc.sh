@@ -141,6 +141,38 @@ openssl x509 -in "$WORK/$B_CID.pem" -pubkey -noout >"$WORK/bob-pub.pem"
 check "signHash ECDSA P-256 value (DER) verifies with openssl" \
     bash -c "test '$st' = 200 && printf '%s' 'document one' | openssl dgst -sha256 -verify '$WORK/bob-pub.pem' -signature '$WORK/sigb.bin' >/dev/null"
 
+# ---- concurrency: one SAD for 16 hashes, 32 parallel signHash (each hash twice) ------------
+HS=()
+for i in $(seq 1 16); do HS+=("$(b64hash "parallel $i")"); done
+HJ=$(printf '"%s",' "${HS[@]}")
+st=$(authz "$B_TOK" "$B_CID" 4712-bob "$(totp "$B_SEC" 1)" 16 "[${HJ%,}]")
+SADP=$(jq -r '.SAD // empty' "$WORK/resp")
+check "authorize 16 hashes" test "$st" = 200
+mkdir -p "$WORK/par"
+PIDS=()
+for i in $(seq 0 31); do
+    h=${HS[$((i % 16))]}
+    printf '{"credentialID":"%s","SAD":"%s","hashes":["%s"],"hashAlgorithmOID":"%s","signAlgo":"%s"}' \
+        "$B_CID" "$SADP" "$h" "$SHA256" "$ECDSA256" >"$WORK/par/req$i"
+    curl -s -o "$WORK/par/resp$i" -w '%{http_code}\n' -X POST -H "Authorization: Bearer $B_TOK" \
+        --data-binary "@$WORK/par/req$i" "$URL/signatures/signHash" >"$WORK/par/st$i" &
+    PIDS+=($!)
+done
+wait "${PIDS[@]}"
+n200=$(cat "$WORK/par"/st* | grep -c '^200$')
+n400=$(cat "$WORK/par"/st* | grep -c '^400$')
+check "32 parallel signHash on 16 authorised hashes: exactly 16 signed, 16 refused" \
+    test "$n200" = 16 -a "$n400" = 16
+vok=0
+for i in $(seq 0 31); do
+    if grep -q '^200$' "$WORK/par/st$i"; then
+        jq -r '.signatures[0]' "$WORK/par/resp$i" | base64 -d >"$WORK/par/sig"
+        printf '%s' "parallel $((i % 16 + 1))" | openssl dgst -sha256 -verify "$WORK/bob-pub.pem" \
+            -signature "$WORK/par/sig" >/dev/null && vok=$((vok + 1))
+    fi
+done
+check "every parallel value verifies with openssl" test "$vok" = 16
+
 # ---- tokens ---------------------------------------------------------------------------------
 st=$(echo '{}' | api credentials/list -)
 check "no access token: 401" test "$st" = 401
