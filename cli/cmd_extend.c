@@ -8,7 +8,7 @@
 #include "core/io.h"
 
 static const char help[] =
-    "usage: ltsig extend --level B-T|ES-T|B-LT [--tsa URL]... [--trust FILE]\n"
+    "usage: ltsig extend --level B-T|ES-T|B-LT|B-LTA [--tsa URL]... [--trust FILE]\n"
     "                    [--timeout SECONDS] [--offline] [--vdata DIR] -o OUT IN\n"
     "\n"
     "Add to the signatures of IN what the level needs and write the result to OUT.\n"
@@ -18,6 +18,7 @@ static const char help[] =
     "  --tsa URL     RFC 3161 timestamp authority (repeat for failover)\n"
     "                B-LT: also the certificates, CRLs and OCSP responses that validate\n"
     "                the signer and the time-stamps (from AIA/CDP/OCSP URLs, or --vdata)\n"
+    "                B-LTA: also an archive-time-stamp-v3 (again at each run: renewal)\n"
     "  --trust FILE  trust anchors (PEM) the TSA and the collected paths must chain to\n"
     "  --vdata DIR   take validation data from DIR (offline) instead of the network\n"
     "  --timeout S   per network call (default 30)\n"
@@ -113,14 +114,15 @@ int cmd_extend(int argc, char **argv)
         }
         eo.tsa = tsa;
     }
-    if (eo.level == LTS_LEVEL_B_LT) {
+    if (eo.level == LTS_LEVEL_B_LT || eo.level == LTS_LEVEL_B_LTA) {
         if (vdata_dir) {
             if (lts_vdata_offline_new(&vdata, vdata_dir) != LTS_OK) {
                 ret = cli_fail("cannot use the validation data folder");
                 goto out;
             }
         } else if (offline) {
-            ret = cli_usage_error("extend", "level B-LT with --offline needs --vdata DIR");
+            ret = cli_usage_error("extend", "level %s with --offline needs --vdata DIR",
+                                  lts_level_name(eo.level));
             goto out;
         } else {
             vo.timeout_s = to.timeout_s;

@@ -257,6 +257,10 @@ static lts_status one_signer(ctx *x, size_t i)
                                            : lts_cades_revocation_count(x->c) ? "B-LT" : "B-T"));
     for (size_t t = 0; t < n_ts; t++)
         LTS_TRY(one_ts(x, s, i, t, &have_poe, &poe));
+    for (size_t t = 0; t < s->n_timestamps && k.signing_cert_attr; t++) {
+        if (strcmp(s->timestamps[t].kind, "archive-time-stamp-v3") == 0)
+            LTS_TRY(lts_report__set_str(&s->level, "B-LTA"));
+    }
     if (have_poe)
         s->best_signature_time = poe;
     if (have_poe && k.has_signing_time && k.signing_time > poe + 300)

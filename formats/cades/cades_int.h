@@ -6,6 +6,7 @@
 #include <openssl/cms.h>
 #include <openssl/x509.h>
 #include <ltsig/cades.h>
+#include "core/oid.h"
 
 struct lts_cades {
     CMS_ContentInfo *cms;  /* decoded */
@@ -52,5 +53,34 @@ lts_status lts_cades__splice2(lts_buf *out, lts_span der, const lts_cades__splic
 lts_status lts_cades__extend_der(lts_buf *out, const lts_cades *c, const lts_cades_extend_opts *o);
 /** B-LT: add the validation data of c's signers and time-stamps (c already B-T). */
 lts_status lts_cades__add_ltv(lts_buf *out, const lts_cades *c, const lts_cades_extend_opts *o);
+
+/** The original encodings of a SignedData and of one of its SignerInfos (definite
+ *  lengths only); spans into the parsed bytes. */
+typedef struct {
+    lts_span econtent_type;    /* eContentType TLV */
+    lts_span *certs;           /* each CertificateChoices TLV */
+    size_t n_certs;
+    lts_span *crls;            /* each RevocationInfoChoice TLV */
+    size_t n_crls;
+    lts_span fields[8];        /* SignerInfo version .. signature TLVs */
+    size_t n_fields;
+    lts_span *uattrs;          /* each unsigned Attribute TLV */
+    size_t n_uattrs;
+} lts_cades__layout;
+lts_status lts_cades__layout_of(lts_span der, size_t signer, lts_cades__layout *l);
+void lts_cades__layout_dispose(lts_cades__layout *l);
+/** ATSHashIndexV3 (DER) of what l holds now. */
+lts_status lts_cades__ats_index(lts_buf *out, lts_hash h, const lts_cades__layout *l);
+/** The archive-time-stamp-v3 message imprint (EN 319 122-1 §5.5.3). */
+lts_status lts_cades__ats_imprint(uint8_t *dg, size_t *dn, lts_hash h,
+                                  const lts_cades__layout *l, lts_span content_hash,
+                                  lts_span index);
+/** The hash of the signed content with h (see ats.c). */
+lts_status lts_cades__content_hash(const lts_cades *c, size_t signer, lts_hash h, uint8_t *dg,
+                                   size_t *dn);
+/** Attribute { oid, SET { value } }. */
+lts_status lts_cades__attr(lts_buf *out, lts_oid oid, lts_span value);
+/** B-LTA: append an archive-time-stamp-v3 to every SignerInfo of c. */
+lts_status lts_cades__add_ats(lts_buf *out, const lts_cades *c, const lts_cades_extend_opts *o);
 
 #endif

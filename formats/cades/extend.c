@@ -310,19 +310,26 @@ lts_status lts_cades_extend(lts_buf *out, lts_span cms, const lts_cades_extend_o
     lts_cades *c = NULL;
     lts_buf res = LTS_BUF_INIT;
     LTS_ENSURE(o != NULL && o->version >= 1, LTS_E_CONFIG, "extend options not initialised");
-    LTS_ENSURE(o->level == LTS_LEVEL_B_T || o->level == LTS_LEVEL_ES_T ||
-               o->level == LTS_LEVEL_B_LT, LTS_E_UNSUPPORTED,
-               "extending CAdES to %s is not supported yet (B-T, ES-T, B-LT)",
+    int lt = o->level == LTS_LEVEL_B_LT || o->level == LTS_LEVEL_B_LTA;
+    LTS_ENSURE(o->level == LTS_LEVEL_B_T || o->level == LTS_LEVEL_ES_T || lt, LTS_E_UNSUPPORTED,
+               "extending CAdES to %s is not supported yet (B-T, ES-T, B-LT, B-LTA)",
                lts_level_name(o->level));
-    LTS_ENSURE(o->level != LTS_LEVEL_B_LT || o->vdata != NULL, LTS_E_CONFIG,
+    LTS_ENSURE(!lt || o->vdata != NULL, LTS_E_CONFIG,
                "level %s needs a validation data source", lts_level_name(o->level));
     LTS_TRY(lts_cades_parse(&c, cms));
     LTS_TRY(lts_cades__extend_der(&res, c, o));
-    if (o->level == LTS_LEVEL_B_LT) {
+    if (lt) {
         lts_cades_free(c);
         c = NULL;
         LTS_TRY(lts_cades_parse(&c, lts_buf_span(&res)));
         LTS_TRY(lts_cades__add_ltv(&res, c, o));
+    }
+    if (o->level == LTS_LEVEL_B_LTA) {
+        /* a new archive time-stamp each time: this is also how an archive is renewed */
+        lts_cades_free(c);
+        c = NULL;
+        LTS_TRY(lts_cades_parse(&c, lts_buf_span(&res)));
+        LTS_TRY(lts_cades__add_ats(&res, c, o));
     }
     LTS_TRY(lts_buf_set(out, lts_buf_span(&res)));
 out:

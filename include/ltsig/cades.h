@@ -142,7 +142,8 @@ LTS_API LTS_MUST_USE lts_status lts_cades_extend(lts_buf *out, lts_span cms,
 /** One time-stamp token of a SignerInfo, checked as far as the format allows (the TSA chain
  *  is the validation's business). Dispose with lts_cades_ts_check_dispose. */
 typedef struct {
-    const char *kind;                 /**< "signature-time-stamp" (static string) */
+    const char *kind;                 /**< "signature-time-stamp" or "archive-time-stamp-v3"
+                                       *   (static string) */
     lts_cades *token;                 /**< the token (a SignedData over TSTInfo), or NULL
                                        *   when it could not be parsed; owned */
     lts_cades_signer_check token_check; /**< the token's own SignerInfo check */

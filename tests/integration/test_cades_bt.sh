@@ -144,7 +144,7 @@ fi
 if [ -n "${HTTP_PORT:-}" ] && curl -s -m 3 -o /dev/null "http://127.0.0.1:$HTTP_PORT/inter.crl"; then
     "$LTSIG" sign --format cades --level B-LT --tsa "$TSA_URL" --trust "$P/root.pem" \
         --signer "file:$P/signer-ec.p12" --passin pass:test1234 -o "$W/lt.p7m" "$W/doc.txt" 2>"$W/err"
-    check "sign B-LT: exit 0 ($(cat "$W/err"))" test $? -eq 0
+    r=$?; check "sign B-LT: exit 0 ($(cat "$W/err"))" test "$r" -eq 0
     check "B-LT: openssl cms -verify" openssl cms -verify -binary -inform DER -in "$W/lt.p7m" \
         -CAfile "$P/root.pem" -purpose any -out /dev/null
     check "B-LT: openssl ts -verify" ts_verify "$W/lt.p7m"
@@ -158,7 +158,7 @@ if [ -n "${HTTP_PORT:-}" ] && curl -s -m 3 -o /dev/null "http://127.0.0.1:$HTTP_
     check "B-LT: level" json "$W/lt.json" 'r["signatures"][0]["level"]=="B-LT"'
     if "$LTSIG" extend --help >/dev/null 2>&1; then
         "$LTSIG" extend --level B-LT --tsa "$TSA_URL" --trust "$P/root.pem" -o "$W/ext-lt.p7s" "$W/bb.p7s" 2>"$W/err"
-        check "extend to B-LT: exit 0 ($(cat "$W/err"))" test $? -eq 0
+        r=$?; check "extend to B-LT: exit 0 ($(cat "$W/err"))" test "$r" -eq 0
         check "extend to B-LT: openssl cms -verify" openssl cms -verify -binary -inform DER \
             -in "$W/ext-lt.p7s" -content "$W/doc.txt" -CAfile "$P/root.pem" -purpose any -out /dev/null
         "$LTSIG" verify --trust "$P/root.pem" --detached-content "$W/doc.txt" --report json "$W/ext-lt.p7s" >"$W/elt.json"
@@ -170,8 +170,84 @@ if [ -n "${HTTP_PORT:-}" ] && curl -s -m 3 -o /dev/null "http://127.0.0.1:$HTTP_
         check "B-LT --offline without --vdata: usage error" test $? -eq 3
         check "nothing written (B-LT)" test -z "$(ls -A "$W/out")"
     fi
+    # --- 4. B-LTA: archive-time-stamp-v3, its index and imprint recomputed independently
+    "$LTSIG" sign --format cades --level B-LTA --tsa "$TSA_URL" --trust "$P/root.pem" \
+        --signer "file:$P/signer-rsa.p12" --passin pass:test1234 -o "$W/lta.p7m" "$W/doc.txt" 2>"$W/err"
+    r=$?; check "sign B-LTA: exit 0 ($(cat "$W/err"))" test "$r" -eq 0
+    check "B-LTA: openssl cms -verify" openssl cms -verify -binary -inform DER -in "$W/lta.p7m" \
+        -CAfile "$P/root.pem" -purpose any -out /dev/null
+    ats_check() { # FILE CONTENT: recompute ats-hash-index-v3 and the imprint, openssl ts -verify
+        python3 - "$1" "$2" "$W/ats.der" >"$W/ats.hex" <<'PY' || return 1
+import hashlib, sys
+data = open(sys.argv[1], "rb").read()
+content = open(sys.argv[2], "rb").read()
+def tlv(b, i):
+    tag, j = b[i], i + 1
+    n = b[j]; j += 1
+    if n & 0x80:
+        k = n & 0x7f; n = int.from_bytes(b[j:j + k], "big"); j += k
+    return tag, i, j, j + n          # tag, start, value start, end
+def kids(b, t):
+    out, i = [], t[2]
+    while i < t[3]:
+        k = tlv(b, i); out.append(k); i = k[3]
+    return out
+def raw(b, t): return b[t[1]:t[3]]
+def signer_info(b):
+    ci = tlv(b, 0); sd = kids(b, kids(b, ci)[1])[0]; sdk = kids(b, sd)
+    return sdk, kids(b, sdk[-1])[0]
+ATS3 = bytes([6, 6, 4, 0, 0x8d, 0x45, 2, 4])   # 0.4.0.1733.2.4
+IDX3 = bytes([6, 7, 4, 0, 0x81, 0x95, 0x32, 1, 5])  # 0.4.0.19122.1.5
+sdk, si = signer_info(data)
+fields = [k for k in kids(data, si) if k[0] != 0xa1]
+uattrs = kids(data, [k for k in kids(data, si) if k[0] == 0xa1][0])
+pos = next(n for n, a in enumerate(uattrs) if raw(data, kids(data, a)[0]) == ATS3)
+token_t = kids(data, kids(data, uattrs[pos])[1])[0]
+token = raw(data, token_t)
+H = lambda x: hashlib.sha256(x).digest()
+def octs(hs): return b"".join(bytes([4, len(h)]) + h for h in hs)
+def seq(x):
+    n = len(x)
+    if n < 0x80: return bytes([0x30, n]) + x
+    ln = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x30, 0x80 | len(ln)]) + ln + x
+certs = [raw(data, k) for k in kids(data, next(k for k in sdk if k[0] == 0xa0))]
+crls = [raw(data, k) for k in kids(data, next(k for k in sdk if k[0] == 0xa1))]
+vals = []
+for a in uattrs[:pos]:
+    typ, vset = kids(data, a)
+    vals += [H(raw(data, typ) + raw(data, v)) for v in kids(data, vset)]
+index = seq(seq(octs([H(c) for c in certs])) + seq(octs([H(c) for c in crls])) + seq(octs(vals)))
+# the index stored in the token's unsigned attributes must be the same bytes
+tsdk, tsi = signer_info(token)
+tua = kids(token, [k for k in kids(token, tsi) if k[0] == 0xa1][0])
+stored = next(raw(token, kids(token, kids(token, a)[1])[0]) for a in tua
+              if raw(token, kids(token, a)[0]) == IDX3)
+if stored != index:
+    sys.exit("stored ats-hash-index-v3 differs from the recomputed one")
+econtent_type = raw(data, kids(data, sdk[2])[0])
+imprint = H(econtent_type + H(content) + b"".join(raw(data, f) for f in fields) + index)
+open(sys.argv[3], "wb").write(token)
+print(imprint.hex())
+PY
+        openssl ts -verify -token_in -in "$W/ats.der" -digest "$(cat "$W/ats.hex")" -CAfile "$P/root.pem"
+    }
+    check "B-LTA: index and imprint recomputed, openssl ts -verify" ats_check "$W/lta.p7m" "$W/doc.txt"
+    "$LTSIG" verify --trust "$P/root.pem" --report json "$W/lta.p7m" >"$W/lta.json"
+    check "B-LTA: verify exit 0" test $? -eq 0
+    check "B-LTA: level and archive time-stamp" json "$W/lta.json" 'r["signatures"][0]["level"]=="B-LTA" and [t["type"] for t in r["signatures"][0]["timestamps"]]==["signature-time-stamp","archive-time-stamp-v3"] and all(t["indication"]=="TOTAL_PASSED" for t in r["signatures"][0]["timestamps"])'
+    if "$LTSIG" extend --help >/dev/null 2>&1; then
+        # renewal: extend B-LTA again adds a second archive time-stamp over the first
+        "$LTSIG" extend --level B-LTA --tsa "$TSA_URL" --trust "$P/root.pem" -o "$W/lta2.p7m" "$W/lta.p7m" 2>"$W/err"
+        r=$?; check "B-LTA renewal: exit 0 ($(cat "$W/err"))" test "$r" -eq 0
+        check "B-LTA renewal: two archive time-stamps" test "$(openssl asn1parse -inform DER -in "$W/lta2.p7m" | grep -c ':0.4.0.1733.2.4')" -eq 2
+        check "B-LTA renewal: openssl cms -verify" openssl cms -verify -binary -inform DER \
+            -in "$W/lta2.p7m" -CAfile "$P/root.pem" -purpose any -out /dev/null
+        "$LTSIG" verify --trust "$P/root.pem" --report json "$W/lta2.p7m" >"$W/lta2.json"
+        check "B-LTA renewal: verify" json "$W/lta2.json" 'r["indication"]=="TOTAL_PASSED" and len(r["signatures"][0]["timestamps"])==3 and all(t["indication"]=="TOTAL_PASSED" for t in r["signatures"][0]["timestamps"])'
+    fi
 else
-    echo "no HTTP/OCSP services for $P: B-LT tests skipped"
+    echo "no HTTP/OCSP services for $P: B-LT and B-LTA tests skipped"
 fi
 
 echo "$pass passed, $fail failed"

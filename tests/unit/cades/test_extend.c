@@ -191,8 +191,10 @@ static void test_cades_extend__rejects(void)
     eo.tsa = tsa;
     CU_ASSERT_EQUAL(lts_cades_extend(&out, lts_buf_span(&b), &eo), LTS_E_INPUT); /* indefinite */
     CU_ASSERT_EQUAL(out.n, 0);
-    eo.level = LTS_LEVEL_B_LTA;
+    eo.level = LTS_LEVEL_ES_A;
     CU_ASSERT_EQUAL(lts_cades_extend(&out, lts_buf_span(&b), &eo), LTS_E_UNSUPPORTED);
+    eo.level = LTS_LEVEL_B_LTA; /* without a validation data source */
+    CU_ASSERT_EQUAL(lts_cades_extend(&out, lts_buf_span(&b), &eo), LTS_E_CONFIG);
     eo.level = LTS_LEVEL_B_T;
     CU_ASSERT_EQUAL(lts_cades_extend(&out, lts_span_of("junk", 4), &eo), LTS_E_INPUT);
     CU_ASSERT_EQUAL(out.n, 0);
@@ -364,6 +366,106 @@ static void test_cades_extend__blt_online(void)
     lts_signer_close(s);
 }
 
+/* B-LTA offline: B-T, a CRL and a certificate added, then an archive-time-stamp-v3; the
+ * archive time-stamp verifies with openssl ts -verify against the imprint we recompute,
+ * and a changed CRL byte afterwards breaks its hash index. */
+static void test_cades_extend__archive_v3(void)
+{
+    lts_signer *s = ct_signer("rsa");
+    lts_cades_sign_opts o = LTS_CADES_SIGN_OPTS_INIT;
+    lts_cades_extend_opts eo = LTS_CADES_EXTEND_OPTS_INIT;
+    lts_buf bt = LTS_BUF_INIT, lt = LTS_BUF_INIT, lta = LTS_BUF_INIT, crl = LTS_BUF_INIT;
+    lts_cades *c = NULL;
+    lts_cades_ts_check t;
+    lts_cades__splice_in in;
+    if (s == NULL)
+        return;
+    o.level = LTS_LEVEL_B_T;
+    o.tsa = tsa;
+    LTS_ASSERT_OK(ct_sign(&bt, s, "archived content\n", &o));
+    LTS_ASSERT_OK(lts_io__read_file(&crl, lts_test_pki_file(4, "inter.crl"), 0));
+    lts_span revs[] = { lts_buf_span(&crl) };
+    memset(&in, 0, sizeof in);
+    in.n_signers = 1;
+    in.revs = revs;
+    in.n_revs = 1;
+    LTS_ASSERT_OK(lts_cades__splice2(&lt, lts_buf_span(&bt), &in));
+    LTS_ASSERT_OK(lts_cades_parse(&c, lts_buf_span(&lt)));
+    eo.level = LTS_LEVEL_B_LTA;
+    eo.tsa = tsa;
+    LTS_ASSERT_OK(lts_cades__add_ats(&lta, c, &eo));
+    lts_cades_free(c);
+    c = NULL;
+    LTS_ASSERT_OK(lts_cades_parse(&c, lts_buf_span(&lta)));
+    CU_ASSERT_EQUAL_FATAL(lts_cades_timestamp_count(c, 0), 2);
+    LTS_ASSERT_OK(lts_cades_check_timestamp(c, 0, 1, &t));
+    CU_ASSERT_STRING_EQUAL(t.kind, "archive-time-stamp-v3");
+    CU_ASSERT_EQUAL(t.imprint, LTS_CADES_OK);
+    CU_ASSERT_EQUAL(t.token_check.signature, LTS_CADES_OK);
+    CU_ASSERT_STRING_EQUAL(t.detail, "");
+    lts_cades_ts_check_dispose(&t);
+    const char *p = ct_write(0, "lta.p7m", lts_buf_span(&lta));
+    CU_ASSERT_EQUAL(ct_sh("openssl cms -verify -binary -inform DER -in '%s' -CAfile '%s' "
+                          "-purpose any -out /dev/null 2>/dev/null", p,
+                          lts_test_pki_file(1, "root.pem")), 0);
+    {
+        lts_validate_opts vo = LTS_VALIDATE_OPTS_INIT;
+        lts_report *r = NULL;
+        vo.trust = lts_test_pki_file(1, "root.pem");
+        LTS_ASSERT_OK(lts_validate_file(p, &vo, &r));
+        CU_ASSERT_EQUAL(r->indication, LTS_IND_TOTAL_PASSED);
+        CU_ASSERT_STRING_EQUAL(r->sigs[0].level, "B-LTA");
+        CU_ASSERT_EQUAL_FATAL(r->sigs[0].n_timestamps, 2);
+        CU_ASSERT_EQUAL(r->sigs[0].timestamps[1].indication, LTS_IND_TOTAL_PASSED);
+        lts_report_free(r);
+    }
+    /* a second archive time-stamp (renewal) covers the first */
+    {
+        lts_buf lta2 = LTS_BUF_INIT;
+        lts_cades_free(c);
+        c = NULL;
+        LTS_ASSERT_OK(lts_cades_parse(&c, lts_buf_span(&lta)));
+        LTS_ASSERT_OK(lts_cades__add_ats(&lta2, c, &eo));
+        lts_cades_free(c);
+        c = NULL;
+        LTS_ASSERT_OK(lts_cades_parse(&c, lts_buf_span(&lta2)));
+        CU_ASSERT_EQUAL(lts_cades_timestamp_count(c, 0), 3);
+        for (size_t k = 0; k < 3; k++) {
+            LTS_ASSERT_OK(lts_cades_check_timestamp(c, 0, k, &t));
+            CU_ASSERT_EQUAL(t.imprint, LTS_CADES_OK);
+            lts_cades_ts_check_dispose(&t);
+        }
+        lts_buf_dispose(&lta2);
+    }
+    /* a CRL byte changed after archiving: the index no longer matches */
+    {
+        uint8_t *hit = memmem(lta.p, lta.n, crl.p + crl.n - 40, 16);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(hit);
+        hit[3] ^= 0x01;
+        lts_cades_free(c);
+        c = NULL;
+        LTS_ASSERT_OK(lts_cades_parse(&c, lts_buf_span(&lta)));
+        LTS_ASSERT_OK(lts_cades_check_timestamp(c, 0, 1, &t));
+        CU_ASSERT_EQUAL(t.imprint, LTS_CADES_BAD);
+        CU_ASSERT_PTR_NOT_NULL(strstr(t.detail, "ats-hash-index-v3"));
+        lts_cades_ts_check_dispose(&t);
+        p = ct_write(0, "lta-bad.p7m", lts_buf_span(&lta));
+        lts_validate_opts vo = LTS_VALIDATE_OPTS_INIT;
+        lts_report *r = NULL;
+        vo.trust = lts_test_pki_file(1, "root.pem");
+        LTS_ASSERT_OK(lts_validate_file(p, &vo, &r));
+        CU_ASSERT_EQUAL(r->sigs[0].timestamps[1].indication, LTS_IND_TOTAL_FAILED);
+        CU_ASSERT_EQUAL(r->sigs[0].timestamps[1].subindication, LTS_SUB_HASH_FAILURE);
+        lts_report_free(r);
+    }
+    lts_cades_free(c);
+    lts_buf_dispose(&bt);
+    lts_buf_dispose(&lt);
+    lts_buf_dispose(&lta);
+    lts_buf_dispose(&crl);
+    lts_signer_close(s);
+}
+
 int lts_suite_cades_extend(void)
 {
     static CU_TestInfo tests[] = {
@@ -373,6 +475,7 @@ int lts_suite_cades_extend(void)
         { "wrong_imprint", test_cades_extend__wrong_imprint },
         { "splice_certs_crls", test_cades_extend__splice_certs_crls },
         { "blt_online", test_cades_extend__blt_online },
+        { "archive_v3", test_cades_extend__archive_v3 },
         CU_TEST_INFO_NULL,
     };
     return lts_test_add_suite("cades_extend", setup, teardown, tests);

@@ -140,9 +140,15 @@ static void test_cades_sign__rejects(void)
     CU_ASSERT_EQUAL(ct_sign(&out, s, doc, &o), LTS_E_UNSUPPORTED);
     CU_ASSERT_EQUAL(out.n, 0);
     o.scheme = 0;
-    /* levels above B-B are not built here yet */
-    o.level = LTS_LEVEL_B_LTA;
+    /* ES-XL / ES-A are not built yet */
+    o.level = LTS_LEVEL_ES_XL;
     CU_ASSERT_EQUAL(ct_sign(&out, s, doc, &o), LTS_E_UNSUPPORTED);
+    /* B-T needs a TSA, B-LTA also a validation data source */
+    o.level = LTS_LEVEL_B_T;
+    CU_ASSERT_EQUAL(ct_sign(&out, s, doc, &o), LTS_E_CONFIG);
+    o.level = LTS_LEVEL_B_LTA;
+    CU_ASSERT_EQUAL(ct_sign(&out, s, doc, &o), LTS_E_CONFIG);
+    CU_ASSERT_EQUAL(out.n, 0);
     o.level = 0;
     /* options not initialised */
     bad.version = 0;
