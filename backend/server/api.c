@@ -182,7 +182,7 @@ static void m_login(api_req *r, json_t *body, const char *authz)
         snprintf(max, sizeof max, "%ld", r->ctx->conf->max_failures);
         const char *p[] = { u.name, max };
         (void)srv_db_exec(r->ctx->db, "UPDATE users SET failures = failures + 1, locked = "
-                                      "CASE WHEN failures + 1 >= CAST($2 AS INTEGER) "
+                                      "CASE WHEN failures + 1 >= CAST($2 AS BIGINT) "
                                       "THEN 1 ELSE locked END WHERE name = $1",
                           p, 2, NULL, NULL, NULL);
         api_refuse(r, "auth/login", NULL, 401, "authentication_error", "Authentication failed");

@@ -382,8 +382,8 @@ static int check_factors(api_req *r, const srv_cred *c, const char *pin, const c
         /* accept each TOTP step once, even against concurrent requests */
         snprintf(stepstr, sizeof stepstr, "%lld", step);
         const char *p[] = { u.name, stepstr };
-        if (srv_db_exec(r->ctx->db, "UPDATE users SET totp_last = CAST($2 AS INTEGER) "
-                                    "WHERE name = $1 AND totp_last < CAST($2 AS INTEGER)",
+        if (srv_db_exec(r->ctx->db, "UPDATE users SET totp_last = CAST($2 AS BIGINT) "
+                                    "WHERE name = $1 AND totp_last < CAST($2 AS BIGINT)",
                         p, 2, NULL, NULL, &changes) != LTS_OK) {
             srv_user_dispose(&u);
             return -1;
@@ -449,7 +449,7 @@ void api_m_authorize(api_req *r, json_t *body)
         snprintf(max, sizeof max, "%ld", r->ctx->conf->max_failures);
         const char *p[] = { c.id, max };
         (void)srv_db_exec(r->ctx->db, "UPDATE credentials SET failures = failures + 1, locked "
-                                      "= CASE WHEN failures + 1 >= CAST($2 AS INTEGER) "
+                                      "= CASE WHEN failures + 1 >= CAST($2 AS BIGINT) "
                                       "THEN 1 ELSE locked END WHERE id = $1",
                           p, 2, NULL, NULL, NULL);
         api_refuse(r, ev, c.id, 400, "invalid_request", "Invalid PIN or OTP");

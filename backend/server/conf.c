@@ -130,10 +130,6 @@ static lts_status check(srv_conf *c)
         LTS_ALLOC(c->log_level = lts_strdup("info"));
     LTS_ENSURE(srv_log_level_parse(c->log_level) >= 0, LTS_E_CONFIG,
                "%s: 'log_level' must be debug, info, warn or error", p);
-    if (strncmp(c->database, "postgresql://", 13) == 0 ||
-        strncmp(c->database, "postgres://", 11) == 0)
-        LTS_FAIL(LTS_E_UNSUPPORTED, "%s: PostgreSQL databases are not supported yet; "
-                 "use a SQLite file path", p);
     if (!c->token_ttl)
         c->token_ttl = 3600;
     if (!c->sad_ttl)

@@ -8,13 +8,13 @@
 #include "core/mem.h"
 
 lts_status srv_db__sqlite_open(srv_db **out, const char *path);
+lts_status srv_db__pg_open(srv_db **out, const char *uri);
 
 lts_status srv_db_open(srv_db **out, const char *spec)
 {
     *out = NULL;
     if (strncmp(spec, "postgresql://", 13) == 0 || strncmp(spec, "postgres://", 11) == 0)
-        return lts_err__set(LTS_E_UNSUPPORTED, LTS_MODULE, 0,
-                            "PostgreSQL databases are not supported yet");
+        return srv_db__pg_open(out, spec);
     return srv_db__sqlite_open(out, spec);
 }
 
@@ -36,7 +36,7 @@ lts_status srv_db_exec(srv_db *db, const char *sql, const char *const *params, i
 lts_status srv_db_begin(srv_db *db)
 {
     pthread_mutex_lock(&db->mu);
-    lts_status rc = db->ops->exec(db, "BEGIN IMMEDIATE", NULL, 0, NULL, NULL, NULL);
+    lts_status rc = db->ops->begin(db);
     if (rc != LTS_OK)
         pthread_mutex_unlock(&db->mu);
     return rc;

@@ -67,6 +67,11 @@ static lts_status sq_script(srv_db *db, const char *sql)
     return rc;
 }
 
+static lts_status sq_begin(srv_db *db)
+{
+    return sq_exec(db, "BEGIN IMMEDIATE", NULL, 0, NULL, NULL, NULL);
+}
+
 static void sq_close(srv_db *db)
 {
     sqlite_db *s = (sqlite_db *)db;
@@ -75,7 +80,7 @@ static void sq_close(srv_db *db)
     lts_free(s);
 }
 
-static const srv_db_ops sqlite_ops = { 1, "sqlite", sq_exec, sq_script, sq_close };
+static const srv_db_ops sqlite_ops = { 1, "sqlite", sq_exec, sq_script, sq_begin, sq_close };
 
 lts_status srv_db__sqlite_open(srv_db **out, const char *path)
 {

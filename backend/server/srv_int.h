@@ -19,7 +19,7 @@
 typedef struct {
     char *path;           /**< the file it came from, for messages */
     char *listen;         /**< host:port */
-    char *database;       /**< SQLite path (or, later, postgresql://) */
+    char *database;       /**< SQLite path, or a postgresql:// URI */
     char *pkcs11_module;  /**< path of the PKCS#11 module */
     char *token_label;    /**< CKA_LABEL of the token holding the keys */
     char *token_pin_file; /**< file whose first line is the token user PIN */
@@ -59,6 +59,9 @@ typedef struct {
                        srv_row_fn fn, void *ud, long *changes);
     /** Run a script of statements without parameters (the schema). */
     lts_status (*script)(srv_db *db, const char *sql);
+    /** Start a transaction that excludes every other writer until COMMIT / ROLLBACK
+     *  (the audit chain and the SAD consumption rely on it), across processes too. */
+    lts_status (*begin)(srv_db *db);
     void (*close)(srv_db *db);
 } srv_db_ops;
 
@@ -67,7 +70,8 @@ struct srv_db {
     pthread_mutex_t mu; /* recursive: held by a transaction and by each statement */
 };
 
-/** Open the database named by `spec` (a file path = SQLite). */
+/** Open the database named by `spec`: a postgresql:// (or postgres://) URI, otherwise a
+ *  SQLite file path. */
 lts_status srv_db_open(srv_db **out, const char *spec);
 void srv_db_close(srv_db *db);
 lts_status srv_db_exec(srv_db *db, const char *sql, const char *const *params, int n,

@@ -33,7 +33,9 @@ base() { grep -v -e "^$1" "$CONF"; }
 { base listen; echo "listen = 127.0.0.1"; } | conf_err "listen without a port" "host:port"
 { cat "$CONF"; echo "token_ttl = forever"; } | conf_err "bad number" "'token_ttl' must be a number"
 { cat "$CONF"; echo "log_level = info"; } | conf_err "key given twice" "given twice"
-{ base database; echo "database = postgresql://localhost/ltsigd"; } | conf_err "PostgreSQL not yet" "PostgreSQL"
+{ base database; echo "database = postgresql://ltsigd:s3cr3t-pw@127.0.0.1:18819/ltsigd?connect_timeout=3"; } |
+    conf_err "unreachable PostgreSQL named clearly" "cannot connect to the PostgreSQL database"
+check "the database password is not printed" bash -c "! grep -q s3cr3t-pw '$WORK/err'"
 { base token_label; echo "token_label = no-such-token"; } | conf_err "unknown token label" "no-such-token"
 echo 00000000 >"$WORK/wrong.pin"
 { base token_pin_file; echo "token_pin_file = $WORK/wrong.pin"; } | conf_err "wrong token PIN names the PIN file" "wrong.pin"
