@@ -35,9 +35,6 @@ int cli_sign_xades(const cli_sign_args *a, lts_signer *signer)
 
     if (a->detached && a->enveloping)
         return cli_usage_error("sign", "--detached and --enveloping exclude each other");
-    if (a->level == LTS_LEVEL_B_LTA || a->level == LTS_LEVEL_ES_A)
-        return cli_usage_error("sign", "XAdES level %s is not supported yet (B-B, B-T, B-LT, "
-                               "ES-T, ES-XL)", lts_level_name(a->level));
     o.level = a->level;
     o.hash = a->hash;
     if (a->n_tsa > 0) {
@@ -49,7 +46,8 @@ int cli_sign_xades(const cli_sign_args *a, lts_signer *signer)
         }
         o.tsa = tsa;
     }
-    if (a->level == LTS_LEVEL_B_LT || a->level == LTS_LEVEL_ES_XL) {
+    if (a->level == LTS_LEVEL_B_LT || a->level == LTS_LEVEL_ES_XL ||
+        a->level == LTS_LEVEL_B_LTA || a->level == LTS_LEVEL_ES_A) {
         ret = open_vdata(a, &vdata);
         if (ret != CLI_OK)
             goto out;

@@ -88,9 +88,11 @@ static lts_status one_ts(lts_report *r, X509_STORE *store, lts_sig_result *s,
     char msg[320] = "";
 
     memset(&cr, 0, sizeof cr);
-    LTS_TRY(lts_report__add_ts(s, "signature-time-stamp", &tr));
+    LTS_TRY(lts_report__add_ts(s, t->kind ? t->kind : "signature-time-stamp", &tr));
     tr->gen_time = t->gen_time;
-    if (!t->imprint_ok)
+    if (!t->imprint_checked)
+        lts_report__lower(&ind, &sub, LTS_IND_INDETERMINATE, LTS_SUB_SIGNED_DATA_NOT_FOUND);
+    else if (!t->imprint_ok)
         lts_report__lower(&ind, &sub, LTS_IND_TOTAL_FAILED, LTS_SUB_HASH_FAILURE);
     if (!t->token_ok)
         lts_report__lower(&ind, &sub, LTS_IND_TOTAL_FAILED, LTS_SUB_SIG_CRYPTO_FAILURE);
@@ -117,7 +119,8 @@ static lts_status one_ts(lts_report *r, X509_STORE *store, lts_sig_result *s,
     if (ind != LTS_IND_TOTAL_PASSED && t->problem)
         snprintf(msg, sizeof msg, "%s", t->problem);
     LTS_TRY(lts_report__set_str(&tr->message, msg[0] ? msg : NULL));
-    LTS_TRY(lts_report__msg(s, "signature-time-stamp: %s%s%s", lts_indication_name(ind),
+    LTS_TRY(lts_report__msg(s, "%s: %s%s%s", t->kind ? t->kind : "signature-time-stamp",
+                            lts_indication_name(ind),
                             sub ? " / " : "", lts_subindication_name(sub)));
     if (ind == LTS_IND_TOTAL_PASSED && t->has_gen_time && (!*have_poe || t->gen_time < *poe)) {
         *have_poe = 1;

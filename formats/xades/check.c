@@ -232,8 +232,10 @@ static lts_status read_qualifying(checker *c)
             lts_xades__child(usp, "ArchiveTimeStamp", LTS_NS_XADES))
             level = refs ? "ES-A" : "B-LTA";
     }
-    if (usp)
+    if (usp) {
         LTS_TRY(lts_xades__check_sig_timestamps(usp, c->sv, c->res));
+        LTS_TRY(lts_xades__check_archive_timestamps(c->sig, usp, c->detached, c->res));
+    }
 done:
     LTS_ALLOC(c->res->level = lts_strdup(level));
 out:

@@ -390,9 +390,6 @@ lts_status lts_xades_sign_file(lts_buf *out, lts_signer *signer, const char *pat
         opts = &def;
     LTS_ENSURE(opts->version >= 1, LTS_E_CONFIG, "XAdES signing options not initialised");
     LTS_TRY(lts_xades__init());
-    LTS_ENSURE(opts->level != LTS_LEVEL_B_LTA && opts->level != LTS_LEVEL_ES_A,
-               LTS_E_UNSUPPORTED, "XAdES level %s is not built yet (B-B, B-T, B-LT, ES-T, ES-XL)",
-               lts_level_name(opts->level));
     LTS_ENSURE(opts->tsa != NULL || opts->level == 0 || opts->level == LTS_LEVEL_B_B,
                LTS_E_CONFIG, "XAdES level %s needs a timestamp authority",
                lts_level_name(opts->level));
@@ -427,9 +424,16 @@ lts_status lts_xades_sign_file(lts_buf *out, lts_signer *signer, const char *pat
         snprintf(b.buf, sizeof b.buf, "%s-SignatureTimeStamp", b.sid);
         LTS_TRY(lts_xades__add_sig_timestamp(b.qp, b.ds, b.xa, b.sv, opts->tsa, alg.hash, b.buf));
     }
-    if (opts->level == LTS_LEVEL_B_LT || opts->level == LTS_LEVEL_ES_XL)
+    if (opts->level == LTS_LEVEL_B_LT || opts->level == LTS_LEVEL_ES_XL ||
+        opts->level == LTS_LEVEL_B_LTA || opts->level == LTS_LEVEL_ES_A)
         LTS_TRY(lts_xades__add_ltv(b.qp, b.ds, b.xa, opts->vdata, opts->trust_file, opts->clock,
-                                   chain, opts->level == LTS_LEVEL_ES_XL));
+                                   chain, opts->level == LTS_LEVEL_ES_XL ||
+                                              opts->level == LTS_LEVEL_ES_A));
+    if (opts->level == LTS_LEVEL_B_LTA || opts->level == LTS_LEVEL_ES_A) {
+        snprintf(b.buf, sizeof b.buf, "%s-ArchiveTimeStamp", b.sid);
+        LTS_TRY(lts_xades__add_archive_timestamp(b.sig, b.qp, b.ds, b.xa, opts->tsa, alg.hash,
+                                                 b.buf, b.data_external ? path : NULL));
+    }
 
     xmlDocDumpMemoryEnc(b.doc, &mem, &memlen, "UTF-8");
     LTS_ENSURE(mem != NULL && memlen > 0, LTS_E_NOMEM, "cannot serialise the signed XML");

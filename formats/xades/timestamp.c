@@ -60,8 +60,10 @@ out:
     return rc;
 }
 
-/* TSTInfo: imprint against `digest input`, genTime. */
-static lts_status read_tst_info(lts_span der, lts_span c14n, lts_xades_ts_check *t)
+/* TSTInfo: imprint against the time-stamped data (digested by `dg` with the imprint's
+ * algorithm), genTime. */
+static lts_status read_tst_info(lts_span der, lts_xades_digest_fn dg, void *arg,
+                                lts_xades_ts_check *t)
 {
     lts_status rc = LTS_OK;
     const unsigned char *p = der.p;
@@ -81,19 +83,6 @@ static lts_status read_tst_info(lts_span der, lts_span c14n, lts_xades_ts_check 
         LTS_TRY(ts_problem(t, "the EncapsulatedTimeStamp is not a TimeStampToken"));
         goto out;
     }
-    mi = TS_TST_INFO_get_msg_imprint(ti);
-    h = lts_hash__from_nid(OBJ_obj2nid(TS_MSG_IMPRINT_get_algo(mi)->algorithm));
-    got = TS_MSG_IMPRINT_get_msg(mi);
-    if (h == LTS_HASH_NONE) {
-        LTS_TRY(ts_problem(t, "unsupported messageImprint hash algorithm"));
-    } else {
-        LTS_TRY(lts_digest__span(h, c14n, md, &mdlen));
-        t->imprint_ok = (size_t)ASN1_STRING_length(got) == mdlen &&
-                        memcmp(ASN1_STRING_get0_data(got), md, mdlen) == 0;
-        if (!t->imprint_ok)
-            LTS_TRY(ts_problem(t, "the messageImprint is not the digest of the canonicalised "
-                                  "ds:SignatureValue"));
-    }
     gt = TS_TST_INFO_get_time(ti);
     if (gt && (size_t)ASN1_STRING_length(gt) < sizeof txt) {
         memcpy(txt, ASN1_STRING_get0_data(gt), (size_t)ASN1_STRING_length(gt));
@@ -102,6 +91,27 @@ static lts_status read_tst_info(lts_span der, lts_span c14n, lts_xades_ts_check 
             t->has_gen_time = 1;
         else
             lts_error_clear();
+    }
+    mi = TS_TST_INFO_get_msg_imprint(ti);
+    h = lts_hash__from_nid(OBJ_obj2nid(TS_MSG_IMPRINT_get_algo(mi)->algorithm));
+    got = TS_MSG_IMPRINT_get_msg(mi);
+    if (h == LTS_HASH_NONE) {
+        LTS_TRY(ts_problem(t, "unsupported messageImprint hash algorithm"));
+    } else {
+        lts_status st = dg(arg, h, md, &mdlen);
+        if (st == LTS_E_NOMEM)
+            LTS_TRY(st);
+        if (st != LTS_OK) {
+            LTS_TRY(ts_problem(t, lts_error_last()->message));
+            lts_error_clear();
+            goto out;
+        }
+        t->imprint_checked = 1;
+        t->imprint_ok = (size_t)ASN1_STRING_length(got) == mdlen &&
+                        memcmp(ASN1_STRING_get0_data(got), md, mdlen) == 0;
+        if (!t->imprint_ok)
+            LTS_TRY(ts_problem(t, "the messageImprint is not the digest of the canonicalised "
+                                  "ds:SignatureValue"));
     }
 out:
     TS_TST_INFO_free(ti);
@@ -144,6 +154,21 @@ out:
     return rc;
 }
 
+lts_status lts_xades__check_token(lts_span der, lts_xades_digest_fn dg, void *arg,
+                                  lts_xades_ts_check *t)
+{
+    lts_status rc = LTS_OK;
+    LTS_TRY(read_tst_info(der, dg, arg, t));
+    LTS_TRY(check_token(der, t));
+out:
+    return rc;
+}
+
+static lts_status digest_span(void *arg, lts_hash h, uint8_t *md, size_t *mdlen)
+{
+    return lts_digest__span(h, *(const lts_span *)arg, md, mdlen);
+}
+
 static lts_status check_one(xmlNodePtr sts, xmlNodePtr sv, lts_xades_ts_check *t)
 {
     lts_status rc = LTS_OK;
@@ -177,8 +202,10 @@ static lts_status check_one(xmlNodePtr sts, xmlNodePtr sv, lts_xades_ts_check *t
         LTS_TRY(ts_problem(t, "EncapsulatedTimeStamp is not base64"));
         goto out;
     }
-    LTS_TRY(read_tst_info(lts_buf_span(&der), lts_buf_span(&c14n), t));
-    LTS_TRY(check_token(lts_buf_span(&der), t));
+    {
+        lts_span data = lts_buf_span(&c14n);
+        LTS_TRY(lts_xades__check_token(lts_buf_span(&der), digest_span, &data, t));
+    }
 out:
     xmlFreeNode(tmp);
     lts_buf_dispose(&c14n);
@@ -201,6 +228,7 @@ lts_status lts_xades__check_sig_timestamps(xmlNodePtr usp, xmlNodePtr sv, lts_xa
         if (!lts_xades__is(s, "SignatureTimeStamp", LTS_NS_XADES))
             continue;
         res->n_timestamps++;
+        res->timestamps[res->n_timestamps - 1].kind = "signature-time-stamp";
         LTS_TRY(check_one(s, sv, &res->timestamps[res->n_timestamps - 1]));
     }
 out:

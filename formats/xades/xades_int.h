@@ -78,6 +78,9 @@ lts_status lts_xades__c14n(xmlNodePtr method, xmlNodePtr node, lts_buf *out);
  *  writes DigestValue; sign = 0 compares it and sets *ok. */
 lts_status lts_xades__reference(xmlNodePtr ref, int sign, int *ok);
 
+/** The octets a same-document ds:Reference yields after its transforms (what is digested). */
+lts_status lts_xades__reference_octets(xmlNodePtr ref, lts_buf *out);
+
 /* --- alg.c ------------------------------------------------------------------------------ */
 
 const char *lts_xades__digest_uri(lts_hash h);
@@ -115,5 +118,24 @@ void lts_xades__ts_checks_free(lts_xades_ts_check *t, size_t n);
 lts_status lts_xades__add_ltv(xmlNodePtr qp, xmlNsPtr ds, xmlNsPtr xa,
                               struct lts_vdata_source *src, const char *trust,
                               const lts_clock *clock, STACK_OF(X509) *chain, int with_refs);
+
+/* --- ats.c ------------------------------------------------------------------------------ */
+
+/** Add a xades141:ArchiveTimeStamp (EN 319 132-1 §5.5.2, not distributed case) to the
+ *  UnsignedSignatureProperties of signature `sig`; `detached` is the content of an
+ *  external reference (or NULL). */
+lts_status lts_xades__add_archive_timestamp(xmlNodePtr sig, xmlNodePtr qp, xmlNsPtr ds,
+                                            xmlNsPtr xa, lts_tsa *tsa, lts_hash h,
+                                            const char *id, const char *detached);
+/** Check the ArchiveTimeStamps (xades141 or xades 1.3.2) of signature `sig` into
+ *  res->timestamps (appended). */
+lts_status lts_xades__check_archive_timestamps(xmlNodePtr sig, xmlNodePtr usp,
+                                               const char *detached, lts_xades_check *res);
+/** Digest the time-stamped data with h into md (LTS_HASH_MAX bytes). */
+typedef lts_status (*lts_xades_digest_fn)(void *arg, lts_hash h, uint8_t *md, size_t *mdlen);
+/** Check one token (DER): imprint against dg's digest (made with the imprint algorithm),
+ *  genTime, the token's own CMS signature and ESS binding; fills t. */
+lts_status lts_xades__check_token(lts_span der, lts_xades_digest_fn dg, void *arg,
+                                  lts_xades_ts_check *t);
 
 #endif

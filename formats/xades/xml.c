@@ -410,6 +410,35 @@ out:
     return rc;
 }
 
+lts_status lts_xades__reference_octets(xmlNodePtr ref, lts_buf *out)
+{
+    lts_status rc = LTS_OK;
+    xmlSecDSigCtxPtr d = NULL;
+    xmlSecDSigReferenceCtxPtr r = NULL;
+    xmlSecBufferPtr pre;
+    lts_xml_quiet q;
+
+    lts_xades__quiet_begin(&q);
+    LTS_ALLOC(d = xmlSecDSigCtxCreate(NULL));
+    d->operation = xmlSecTransformOperationVerify;
+    d->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNEDINFO_REFERENCES;
+    d->enabledReferenceUris = xmlSecTransformUriTypeEmpty | xmlSecTransformUriTypeSameDocument;
+    LTS_TRY(enable_transforms(d));
+    LTS_ALLOC(r = xmlSecDSigReferenceCtxCreate(d, xmlSecDSigReferenceOriginSignedInfo));
+    if (xmlSecDSigReferenceCtxProcessNode(r, ref) < 0)
+        LTS_FAIL(LTS_E_INPUT, "Reference '%s' cannot be processed: %s",
+                 r->uri ? (const char *)r->uri : "", lts_xades__xmlsec_error());
+    pre = xmlSecDSigReferenceCtxGetPreDigestBuffer(r);
+    LTS_ENSURE(pre != NULL, LTS_E_INTERNAL, "xmlsec kept no pre-digest data");
+    LTS_TRY(lts_buf_append(out, xmlSecBufferGetData(pre), xmlSecBufferGetSize(pre)));
+out:
+    xmlSecDSigReferenceCtxDestroy(r);
+    if (d)
+        xmlSecDSigCtxDestroy(d);
+    lts_xades__quiet_end(&q);
+    return rc;
+}
+
 lts_status lts_xades__reference(xmlNodePtr ref, int sign, int *ok)
 {
     lts_status rc = LTS_OK;

@@ -51,9 +51,11 @@ typedef struct {
     lts_tsa *tsa;                  /**< needed above B-B: B-T / ES-T add a
                                         xades:SignatureTimeStamp over the exclusively
                                         canonicalised ds:SignatureValue */
-    struct lts_vdata_source *vdata;/**< needed at B-LT / ES-XL: xades:CertificateValues and
-                                        xades:RevocationValues for the signer's and the
-                                        TSAs' chains (ES-XL also adds the Complete*Refs) */
+    struct lts_vdata_source *vdata;/**< needed at B-LT / ES-XL and above:
+                                        xades:CertificateValues and xades:RevocationValues
+                                        for the signer's and the TSAs' chains (ES-XL also
+                                        adds the Complete*Refs); B-LTA / ES-A then add a
+                                        xades141:ArchiveTimeStamp */
     const lts_clock *clock;        /**< NULL = system clock (SigningTime) */
     const char *trust_file;        /**< trust anchors (PEM) ending the collected chains;
                                         NULL = the vdata source's own */
@@ -86,12 +88,16 @@ LTS_API LTS_MUST_USE lts_status lts_xades_detect_eprescription(const char *path,
 typedef struct {
     int has_gen_time;
     lts_time gen_time;       /**< TSTInfo genTime */
-    int imprint_ok;          /**< messageImprint = digest of the canonicalised ds:SignatureValue */
+    int imprint_checked;     /**< the time-stamped data could be computed (0: e.g. detached
+                                  content missing) */
+    int imprint_ok;          /**< messageImprint = digest of the time-stamped data (signature
+                                  timestamp: the canonicalised ds:SignatureValue) */
     int token_ok;            /**< the token's CMS signature, message digest and ESS binding */
     lts_buf tsa_cert;        /**< DER of the TSA certificate (empty when not found) */
     lts_buf *certs;          /**< every certificate the token carries (DER) */
     size_t n_certs;
     char *problem;           /**< the first problem, or NULL */
+    const char *kind;        /**< "signature-time-stamp" or "archive-time-stamp" (static) */
 } lts_xades_ts_check;
 
 /** What was found and checked in one ds:Signature (read-only for callers). */
@@ -115,7 +121,8 @@ typedef struct {
     lts_scheme scheme;       /**< scheme of the SignatureMethod */
     char **notes;            /**< what was checked, one line each */
     size_t n_notes;
-    lts_xades_ts_check *timestamps; /**< the SignatureTimeStamps (B-T and above) */
+    lts_xades_ts_check *timestamps; /**< SignatureTimeStamps (B-T and above), then
+                                         ArchiveTimeStamps (B-LTA / ES-A), in order */
     size_t n_timestamps;
 } lts_xades_check;
 
