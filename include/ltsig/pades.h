@@ -44,9 +44,9 @@ typedef struct {
  *  signature field (widget /Rect [0 0 0 0] on opts->page) whose value is a signature
  *  dictionary /SubFilter /ETSI.CAdES.detached over the /ByteRange of the new revision
  *  (EN 319 142-1 §5.1). The CMS comes from lts_cades_sign_digest() without
- *  signing-time. Above B-B the revisions of lts_pades_extend() follow (B-T: a document
- *  time-stamp, EN 319 142-1 §6.3; B-LT: + DSS; B-LTA / ES-A: + DSS + document
- *  time-stamp). out_path is written atomically (temp file, fsync, rename) and not at
+ *  signing-time. B-T / ES-T: the CMS carries a signature-time-stamp from opts->tsa
+ *  (EN 319 142-1 §6.3); B-LT: + a DSS revision (opts->vdata, opts->trust_file);
+ *  B-LTA / ES-A: + DSS + a document time-stamp (see lts_pades_extend). out_path is written atomically (temp file, fsync, rename) and not at
  *  all on failure; in_path is only read. Encrypted PDFs are refused (LTS_E_UNSUPPORTED),
  *  damaged ones too (LTS_E_INPUT). Thread-safe on distinct files. */
 LTS_API LTS_MUST_USE lts_status lts_pades_sign(lts_signer *signer, const char *in_path,
@@ -68,10 +68,10 @@ typedef struct {
 /** Extend the signed PDF at in_path into out_path with incremental updates, never
  *  changing a signed byte:
  *   B-T / ES-T   a document time-stamp (/Type /DocTimeStamp /SubFilter /ETSI.RFC3161,
- *                ISO 32000-2 §12.8.5) over the whole file;
+ *                ISO 32000-2 §12.8.5) over the whole file (the signed CMS cannot change);
  *   B-LT         a DSS (/Certs /OCSPs /CRLs streams and /VRI per signature, EN 319 142-1
  *                §5.4) with what validates every signature and time-stamp, after a
- *                document time-stamp when the file has none;
+ *                document time-stamp when a signature has no time-stamp yet;
  *   B-LTA / ES-A as B-LT, then a document time-stamp over it (renewal: run it again
  *                before the last time-stamp's certificate or algorithm expires).
  *  LTS_E_CONFIG when the tsa or vdata the level needs is missing; LTS_E_NOTFOUND when the

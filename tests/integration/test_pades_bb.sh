@@ -246,7 +246,50 @@ past-eof|[0, v[1], v[2], v[3] + 50]|past the end
 overlap|[0, v[1], v[1] - 100, v[3] + 100 + (v[2] - v[1])]|overlap
 gap-shifted|[0, v[1] - 1, v[2] - 1, v[3] + 1]|not a hex string
 gap-too-wide|[0, v[1] - 10, v[2], v[3]]|not a hex string
+huge|[0, 10**18, 10**18 + 5, 10]|past the end
+empty-first|[0, 0, v[2], v[3]]|empty range
 EOF2
+
+    # /ByteRange not an array of integers
+    python3 - "$src" "$W/br-names.pdf" <<'PY'
+import sys, re
+b = bytearray(open(sys.argv[1], 'rb').read())
+m = list(re.finditer(rb'/ByteRange \[', b))[-1]
+b[m.start():m.end() + 2] = b'/ByteRange [/a'
+open(sys.argv[2], 'wb').write(bytes(b))
+PY
+    verify_json "$W/r.json" "$W/br-names.pdf" --trust "$P/root.pem"
+    if [ $rc -eq 1 ] && grep -q "four integers" "$W/r.json"; then ok; else
+        ko "/ByteRange with a name: want FORMAT_FAILURE (rc=$rc)"; cat "$W/r.json" "$W/verify.err" >&2; fi
+
+    # random damage: 80 single-byte changes and 20 truncations of a signed PDF, verified under
+    # whatever build LTSIG is (run the suite with the ASan build too): never a crash
+    crashes=0
+    for i in $(seq 1 100); do
+        python3 - "$src" "$W/mut.pdf" "$i" <<'PY'
+import sys, random
+b = bytearray(open(sys.argv[1], 'rb').read())
+r = random.Random(int(sys.argv[3]))
+if int(sys.argv[3]) <= 80:
+    for _ in range(r.randint(1, 4)):
+        b[r.randrange(len(b))] = r.randrange(256)
+else:
+    b = b[:r.randrange(len(b))]
+open(sys.argv[2], 'wb').write(bytes(b))
+PY
+        "$LTSIG" verify --trust "$P/root.pem" "$W/mut.pdf" >/dev/null 2>"$W/mut.err"
+        r=$?
+        if [ $r -ge 5 ] || grep -q "Sanitizer" "$W/mut.err"; then
+            crashes=$((crashes + 1)); cp "$W/mut.pdf" "$W/crash-$i.pdf"
+            echo "mutation $i: exit $r" >&2; head -5 "$W/mut.err" >&2
+        fi
+    done
+    [ $crashes -eq 0 ] && ok || ko "$crashes of 100 damaged PDFs crashed ltsig verify"
+
+    # encrypted with an empty user password: readable, still refused
+    qpdf --encrypt "" owner 256 -- "$DOCS/sample.pdf" "$W/enc0.pdf"
+    check_not "encrypted (empty user password): sign refuses" sign "$W/e0.pdf" "$W/enc0.pdf" rsa
+    check "encrypted (empty user password): message" grep -qi "encrypted" "$W/last.out"
 
     # encrypted input: clear error, nothing written
     qpdf --encrypt user owner 256 -- "$DOCS/sample.pdf" "$W/enc.pdf"
