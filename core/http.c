@@ -61,6 +61,8 @@ lts_status lts_http__request(const char *url, const lts_span *body, const lts_ht
     curl_easy_setopt(h, CURLOPT_TIMEOUT, o->timeout_s > 0 ? o->timeout_s : 30L);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, o->timeout_s > 0 && o->timeout_s < 10 ? o->timeout_s : 10L);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+    /* a proxy from the environment may serve the world, never our loopback peers */
+    curl_easy_setopt(h, CURLOPT_NOPROXY, "localhost,127.0.0.1,::1");
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
     curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(h, CURLOPT_WRITEDATA, &s);
