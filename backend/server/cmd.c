@@ -131,7 +131,9 @@ int srv_cmd_init(int argc, char **argv)
         ret = srv_fail("audit log");
         goto out;
     }
-    printf("ltsigd: database %s ready, token '%s' reachable\n", ctx.conf->database,
+    /* a postgresql:// URI may hold a password: name the engine only */
+    printf("ltsigd: database %s ready, token '%s' reachable\n",
+           strstr(ctx.conf->database, "://") ? "(PostgreSQL)" : ctx.conf->database,
            ctx.conf->token_label);
     ret = 0;
 out:
