@@ -13,6 +13,7 @@
 #include <openssl/ts.h>
 #include <ltsig/cades.h>
 #include <ltsig/pades.h>
+#include <ltsig/vdata.h>
 #include "core/digest.h"
 #include "core/err.h"
 #include "core/mem.h"
@@ -173,6 +174,84 @@ static lts_status coverage_msg(ctx *x, lts_sig_result *s, const lts_pades_sig *p
                            (unsigned long long)(size - ps->revision_end));
 }
 
+/* The signer certificate's status from the DSS (EN 319 102-1 §5.2.6, §5.6.2.4): an OCSP
+ * response or CRL that checks for it. Revoked before the best signature time (a proof of
+ * existence) -> TOTAL_FAILED / REVOKED; revoked without such proof -> INDETERMINATE /
+ * REVOKED_NO_POE; revoked after it -> still valid, said in a message. */
+static lts_status check_revocation(ctx *x, lts_sig_result *s, X509 *leaf, X509 *issuer,
+                                   int have_poe, lts_time poe)
+{
+    lts_status rc = LTS_OK;
+    lts_buf lb = LTS_BUF_INIT, ib = LTS_BUF_INIT;
+    lts_revocation_info info;
+    unsigned char *p;
+    int n, found = 0;
+    const char *src = "";
+    char when[LTS_TIME_RFC3339_LEN] = "";
+
+    memset(&info, 0, sizeof info);
+    if (lts_pades_dss_count(x->doc, LTS_PADES_DSS_OCSP) == 0 &&
+        lts_pades_dss_count(x->doc, LTS_PADES_DSS_CRL) == 0) {
+        LTS_TRY(lts_report__msg(s, "revocation: not checked (no validation data in the PDF)"));
+        goto out;
+    }
+    LTS_OSSL((n = i2d_X509(leaf, NULL)) > 0, "i2d_X509");
+    LTS_TRY(lts_buf_reserve(&lb, (size_t)n));
+    p = lb.p;
+    lb.n = (size_t)i2d_X509(leaf, &p);
+    LTS_OSSL((n = i2d_X509(issuer, NULL)) > 0, "i2d_X509");
+    LTS_TRY(lts_buf_reserve(&ib, (size_t)n));
+    p = ib.p;
+    ib.n = (size_t)i2d_X509(issuer, &p);
+    for (size_t i = 0; !found && i < lts_pades_dss_count(x->doc, LTS_PADES_DSS_OCSP); i++) {
+        if (lts_vdata_ocsp_check(lts_pades_dss_item(x->doc, LTS_PADES_DSS_OCSP, i),
+                                 lts_buf_span(&lb), lts_buf_span(&ib), LTS_VDATA_NO_FRESHNESS,
+                                 &info) == LTS_OK && info.status != LTS_CERT_UNKNOWN) {
+            found = 1;
+            src = "OCSP response";
+        }
+    }
+    for (size_t i = 0; !found && i < lts_pades_dss_count(x->doc, LTS_PADES_DSS_CRL); i++) {
+        if (lts_vdata_crl_check(lts_pades_dss_item(x->doc, LTS_PADES_DSS_CRL, i),
+                                lts_buf_span(&lb), lts_buf_span(&ib), LTS_VDATA_NO_FRESHNESS,
+                                &info) == LTS_OK) {
+            found = 1;
+            src = "CRL";
+        }
+    }
+    lts_error_clear();
+    if (!found) {
+        LTS_TRY(lts_report__msg(s, "revocation: the DSS has no OCSP response or CRL for the "
+                                   "signer certificate"));
+        goto out;
+    }
+    if (info.status == LTS_CERT_GOOD) {
+        LTS_TRY(lts_report__msg(s, "revocation (DSS %s): the signer certificate is good", src));
+        goto out;
+    }
+    if (lts_time_format_rfc3339(when, sizeof when, info.revocation_time) != LTS_OK)
+        snprintf(when, sizeof when, "?");
+    if (have_poe && poe < info.revocation_time) {
+        LTS_TRY(lts_report__msg(s, "revocation (DSS %s): the signer certificate was revoked at "
+                                   "%s (%s), after the signature existed (time-stamp)",
+                                src, when, lts_crl_reason_name(info.reason)));
+    } else if (have_poe) {
+        lower(s, LTS_IND_TOTAL_FAILED, LTS_SUB_REVOKED);
+        LTS_TRY(lts_report__msg(s, "revocation (DSS %s): the signer certificate was revoked at "
+                                   "%s (%s), before the signature's time-stamp",
+                                src, when, lts_crl_reason_name(info.reason)));
+    } else {
+        lower(s, LTS_IND_INDETERMINATE, LTS_SUB_REVOKED_NO_POE);
+        LTS_TRY(lts_report__msg(s, "revocation (DSS %s): the signer certificate was revoked at "
+                                   "%s (%s) and nothing proves the signature existed before",
+                                src, when, lts_crl_reason_name(info.reason)));
+    }
+out:
+    lts_buf_dispose(&lb);
+    lts_buf_dispose(&ib);
+    return rc;
+}
+
 static lts_status check_chain(ctx *x, lts_sig_result *s, X509 *cert, STACK_OF(X509) *certs,
                               int have_poe, lts_time poe)
 {
@@ -193,6 +272,9 @@ static lts_status check_chain(ctx *x, lts_sig_result *s, X509 *cert, STACK_OF(X5
     lower(s, cr.indication, cr.sub);
     LTS_TRY(lts_report__msg(s, "%s%s", cr.detail,
                             x->o->trust ? "" : " (no --trust anchors were given)"));
+    if (cr.chain != NULL && sk_X509_num(cr.chain) >= 2)
+        LTS_TRY(check_revocation(x, s, sk_X509_value(cr.chain, 0), sk_X509_value(cr.chain, 1),
+                                 have_poe, poe));
 out:
     lts_chain_result__dispose(&cr);
     lts_chain_result__dispose(&at_poe);

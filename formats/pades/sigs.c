@@ -24,10 +24,16 @@ typedef struct {
     int objnum;         /* of the signature dictionary, 0 when direct */
 } sig_ent;
 
+#define MAX_DSS_ITEMS 2000
+#define MAX_DSS_RAW ((size_t)16 << 20)     /* one unfiltered item */
+#define MAX_DSS_FILTERED ((size_t)256 << 10) /* one filtered item before decoding */
+
 struct lts_pades_doc {
     lts_pdf pdf;
     int has_dss;
     uint64_t dss_off;       /* where the DSS object starts; 0 when unknown */
+    lts_buf *dss[3];        /* certs, OCSP responses, CRLs (decoded stream data) */
+    size_t n_dss[3];
     sig_ent *sigs;
     size_t n_sigs, cap;
     size_t fields_seen;
@@ -333,6 +339,51 @@ out:
     return rc;
 }
 
+/* The stream data of the DSS array `key` into d->dss[k]. Items that are not streams or
+ * that are too large are skipped (validation then lacks them, it does not crash). */
+static lts_status read_dss_array(lts_pades_doc *d, qpdf_oh dss, const char *key, int k)
+{
+    lts_status rc = LTS_OK;
+    lts_pdf *pdf = &d->pdf;
+    qpdf_oh arr = qpdf_oh_get_key(pdf->q, dss, key);
+    int n = qpdf_oh_is_array(pdf->q, arr) ? qpdf_oh_get_array_n_items(pdf->q, arr) : 0;
+    unsigned char *data = NULL;
+
+    for (int i = 0; i < n && d->n_dss[k] < MAX_DSS_ITEMS; i++) {
+        qpdf_oh st = qpdf_oh_get_array_item(pdf->q, arr, i);
+        qpdf_oh len = qpdf_oh_get_key_if_dict(pdf->q, qpdf_oh_get_dict(pdf->q, st), "/Length");
+        int filtered = qpdf_oh_has_key(pdf->q, qpdf_oh_get_dict(pdf->q, st), "/Filter");
+        size_t dn = 0;
+        lts_buf *nb;
+        if (!qpdf_oh_is_stream(pdf->q, st) || !qpdf_oh_is_integer(pdf->q, len) ||
+            qpdf_oh_get_int_value(pdf->q, len) < 0 ||
+            (uint64_t)qpdf_oh_get_int_value(pdf->q, len) >
+                (filtered ? MAX_DSS_FILTERED : MAX_DSS_RAW))
+            continue;
+        if (qpdf_oh_get_stream_data(pdf->q, st, qpdf_dl_generalized, NULL, &data, &dn) &
+            QPDF_ERRORS) {
+            char eb[256];
+            lts_pades__qpdf_failed(pdf, eb, sizeof eb);
+            continue;
+        }
+        if (data == NULL || dn == 0 || dn > MAX_DSS_RAW) {
+            free(data);
+            data = NULL;
+            continue;
+        }
+        LTS_ALLOC(nb = lts_realloc(d->dss[k], (d->n_dss[k] + 1) * sizeof *nb));
+        d->dss[k] = nb;
+        memset(&nb[d->n_dss[k]], 0, sizeof *nb);
+        LTS_TRY(lts_buf_append(&nb[d->n_dss[k]], data, dn));
+        d->n_dss[k]++;
+        free(data);
+        data = NULL;
+    }
+out:
+    free(data);
+    return rc;
+}
+
 static int sig_cmp(const void *a, const void *b)
 {
     const sig_ent *x = a, *y = b;
@@ -366,6 +417,9 @@ lts_status lts_pades_open(lts_pades_doc **out, const char *path)
             if (qpdf_oh_is_indirect(d->pdf.q, dss))
                 LTS_TRY(find_obj_header(&d->pdf, qpdf_oh_get_object_id(d->pdf.q, dss),
                                         qpdf_oh_get_generation(d->pdf.q, dss), &d->dss_off));
+            LTS_TRY(read_dss_array(d, dss, "/Certs", 0));
+            LTS_TRY(read_dss_array(d, dss, "/OCSPs", 1));
+            LTS_TRY(read_dss_array(d, dss, "/CRLs", 2));
         }
     }
     if (lts_pades__qpdf_failed(&d->pdf, eb, sizeof eb))
@@ -408,6 +462,11 @@ void lts_pades_free(lts_pades_doc *doc)
         lts_buf_dispose(&e->contents);
     }
     lts_free(doc->sigs);
+    for (int k = 0; k < 3; k++) {
+        for (size_t i = 0; i < doc->n_dss[k]; i++)
+            lts_buf_dispose(&doc->dss[k][i]);
+        lts_free(doc->dss[k]);
+    }
     lts_pades__pdf_close(&doc->pdf);
     lts_free(doc);
 }
@@ -443,4 +502,16 @@ int lts_pades_has_dss(const lts_pades_doc *doc, uint64_t *offset)
     if (offset)
         *offset = doc ? doc->dss_off : 0;
     return doc ? doc->has_dss : 0;
+}
+
+size_t lts_pades_dss_count(const lts_pades_doc *doc, lts_pades_dss_kind k)
+{
+    return (doc && (int)k >= 0 && (int)k < 3) ? doc->n_dss[k] : 0;
+}
+
+lts_span lts_pades_dss_item(const lts_pades_doc *doc, lts_pades_dss_kind k, size_t i)
+{
+    if (doc && (int)k >= 0 && (int)k < 3 && i < doc->n_dss[k])
+        return lts_buf_span(&doc->dss[k][i]);
+    return lts_span_of(NULL, 0);
 }

@@ -117,6 +117,15 @@ LTS_API uint64_t lts_pades_file_size(const lts_pades_doc *doc);
 /** 1 when the catalog has a /DSS; *offset (optional) gets where the DSS dictionary object
  *  starts in the file, 0 when that is not known (e.g. inside an object stream). */
 LTS_API int lts_pades_has_dss(const lts_pades_doc *doc, uint64_t *offset);
+/** The validation data of the DSS, decoded (unreadable or oversized items are skipped). */
+typedef enum {
+    LTS_PADES_DSS_CERT = 0,
+    LTS_PADES_DSS_OCSP = 1,
+    LTS_PADES_DSS_CRL = 2
+} lts_pades_dss_kind;
+LTS_API size_t lts_pades_dss_count(const lts_pades_doc *doc, lts_pades_dss_kind k);
+/** Item i of kind k (borrowed from doc); an empty span when out of range. */
+LTS_API lts_span lts_pades_dss_item(const lts_pades_doc *doc, lts_pades_dss_kind k, size_t i);
 /** NULL is a no-op. */
 LTS_API void lts_pades_free(lts_pades_doc *doc);
 

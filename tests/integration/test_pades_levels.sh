@@ -208,7 +208,21 @@ if [ -f "$W/B-LTA.pdf" ]; then
     fi
 fi
 
-# --- 3. A second signature over a B-LTA file keeps everything valid ---------------------------
+# --- 3. Revocation from the DSS -----------------------------------------------------------------
+if [ -f "$W/B-LT.pdf" ]; then
+    verify_json "$W/r.json" "$W/B-LT.pdf" --trust "$P/root.pem"
+    check "B-LT: signer status good from the DSS" grep -q "revocation (DSS OCSP response): the signer certificate is good" "$W/r.json"
+fi
+if sign "$W/revoked.pdf" "$DOCS/sample.pdf" revoked B-LT --tsa "$TSA"; then
+    check "revoked signer B-LT: qpdf --check" qpdf --check "$W/revoked.pdf"
+    verify_json "$W/r.json" "$W/revoked.pdf" --trust "$P/root.pem"
+    if [ $rc -eq 1 ] && json "$W/r.json" 's["indication"]=="TOTAL_FAILED" and s["subindication"]=="REVOKED"'; then ok; else
+        ko "revoked signer B-LT: want exit 1 TOTAL_FAILED REVOKED (rc=$rc)"; cat "$W/r.json" "$W/verify.err" >&2; fi
+else
+    ko "revoked signer B-LT: sign"
+fi
+
+# --- 4. A second signature over a B-LTA file keeps everything valid ---------------------------
 if [ -f "$W/B-LTA.pdf" ] && sign "$W/two.pdf" "$W/B-LTA.pdf" rsa B-T --tsa "$TSA"; then
     check "second signature over B-LTA: qpdf --check" qpdf --check "$W/two.pdf"
     check "second signature over B-LTA: field Signature2" grep -aq "/T (Signature2)" "$W/two.pdf"
@@ -221,7 +235,7 @@ if [ -f "$W/B-LTA.pdf" ] && sign "$W/two.pdf" "$W/B-LTA.pdf" rsa B-T --tsa "$TSA
     fi
 fi
 
-# --- 4. Refusals -------------------------------------------------------------------------------
+# --- 5. Refusals -------------------------------------------------------------------------------
 check_not "B-T without --tsa refused" sign "$W/n1.pdf" "$DOCS/sample.pdf" rsa B-T
 check_not "B-T without --tsa: nothing written" test -e "$W/n1.pdf"
 check_not "B-LT --offline without --vdata refused" sign "$W/n2.pdf" "$DOCS/sample.pdf" rsa B-LT --tsa "$TSA" --offline
