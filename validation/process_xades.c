@@ -10,6 +10,7 @@
 #include <string.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
+#include <ltsig/vdata.h>
 #include <ltsig/xades.h>
 #include "core/err.h"
 #include "core/mem.h"
@@ -135,6 +136,63 @@ out:
     return rc;
 }
 
+/* The signer certificate's status from the revocation values the signature carries
+ * (B-LT and above); the issuer is the next certificate of the verified path. Revoked with
+ * no proof of existence before the revocation: INDETERMINATE REVOKED_NO_POE. */
+static lts_status embedded_revocation(lts_sig_result *s, const lts_xades_check *k,
+                                      const lts_chain_result *cr, int have_poe, lts_time poe)
+{
+    lts_status rc = LTS_OK;
+    unsigned char *issuer = NULL;
+    int n;
+    lts_revocation_info info;
+    int found = 0;
+    char when[LTS_TIME_RFC3339_LEN];
+
+    if (k->n_ocsps + k->n_crls == 0 || cr->chain == NULL || sk_X509_num(cr->chain) < 2)
+        goto out;
+    n = i2d_X509(sk_X509_value(cr->chain, 1), &issuer);
+    LTS_OSSL(n > 0, "i2d_X509");
+    for (size_t i = 0; i < k->n_ocsps + k->n_crls && !found; i++) {
+        lts_status st;
+        lts_span issuer_der = lts_span_of(issuer, (size_t)n);
+        memset(&info, 0, sizeof info);
+        if (i < k->n_ocsps)
+            st = lts_vdata_ocsp_check(lts_buf_span(&k->ocsps[i]), lts_buf_span(&k->signer_cert),
+                                      issuer_der, LTS_VDATA_NO_FRESHNESS, &info);
+        else
+            st = lts_vdata_crl_check(lts_buf_span(&k->crls[i - k->n_ocsps]),
+                                     lts_buf_span(&k->signer_cert), issuer_der,
+                                     LTS_VDATA_NO_FRESHNESS, &info);
+        if (st == LTS_E_NOMEM)
+            LTS_TRY(st);
+        if (st == LTS_OK && info.status != LTS_CERT_UNKNOWN)
+            found = 1;
+        lts_error_clear();
+    }
+    if (!found) {
+        LTS_TRY(lts_report__msg(s, "no embedded revocation value covers the signer certificate"));
+        goto out;
+    }
+    if (info.status == LTS_CERT_GOOD) {
+        LTS_TRY(lts_report__msg(s, "signer certificate not revoked (embedded %s)",
+                                info.source == LTS_REVSRC_OCSP ? "OCSP response" : "CRL"));
+        goto out;
+    }
+    LTS_TRY(lts_time_format_rfc3339(when, sizeof when, info.revocation_time));
+    if (have_poe && poe < info.revocation_time) {
+        LTS_TRY(lts_report__msg(s, "signer certificate revoked on %s, after the signature's "
+                                   "proof of existence", when));
+    } else {
+        lower(s, LTS_IND_INDETERMINATE, LTS_SUB_REVOKED_NO_POE);
+        LTS_TRY(lts_report__msg(s, "signer certificate revoked on %s (%s)", when,
+                                lts_crl_reason_name(info.reason)));
+    }
+out:
+    OPENSSL_free(issuer);
+    return rc;
+}
+
 static lts_status one_signature(const lts_validate_opts *o, lts_report *r, X509_STORE *store,
                                 const lts_xades_check *k)
 {
@@ -181,6 +239,8 @@ static lts_status one_signature(const lts_validate_opts *o, lts_report *r, X509_
             LTS_TRY(one_ts(r, store, s, &k->timestamps[i], k, &have_poe, &poe));
         if (have_poe)
             s->best_signature_time = poe;
+        if (k->signer_found)
+            LTS_TRY(embedded_revocation(s, k, &cr, have_poe, poe));
     }
     if (k->problem && s->indication != LTS_IND_TOTAL_PASSED)
         LTS_TRY(lts_report__msg(s, "first problem: %s", k->problem));

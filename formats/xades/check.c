@@ -179,6 +179,49 @@ out:
     return rc;
 }
 
+/* Append the base64 DER values of the children named `name` of parent to *arr. */
+static lts_status read_values(xmlNodePtr parent, const char *name, lts_buf **arr, size_t *n)
+{
+    lts_status rc = LTS_OK;
+    lts_buf der = LTS_BUF_INIT, *nv;
+    int ok;
+    for (xmlNodePtr e = lts_xades__first_el(parent); e; e = lts_xades__next_el(e)) {
+        if (!lts_xades__is(e, name, LTS_NS_XADES))
+            continue;
+        der.n = 0;
+        LTS_TRY(b64_text(e, &der, &ok));
+        if (!ok)
+            continue; /* unusable validation data: as if absent */
+        LTS_ALLOC(nv = lts_realloc(*arr, (*n + 1) * sizeof *nv));
+        *arr = nv;
+        nv[*n] = der;
+        (*n)++;
+        memset(&der, 0, sizeof der);
+    }
+out:
+    lts_buf_dispose(&der);
+    return rc;
+}
+
+/* B-LT values: CertificateValues join the certificate pool; revocation values are kept for
+ * the validation. */
+static lts_status read_ltv(checker *c, xmlNodePtr usp)
+{
+    lts_status rc = LTS_OK;
+    xmlNodePtr cv = lts_xades__child(usp, "CertificateValues", LTS_NS_XADES);
+    xmlNodePtr rv = lts_xades__child(usp, "RevocationValues", LTS_NS_XADES);
+    if (cv)
+        LTS_TRY(read_values(cv, "EncapsulatedX509Certificate", &c->res->certs, &c->res->n_certs));
+    if (rv && lts_xades__child(rv, "OCSPValues", LTS_NS_XADES))
+        LTS_TRY(read_values(lts_xades__child(rv, "OCSPValues", LTS_NS_XADES),
+                            "EncapsulatedOCSPValue", &c->res->ocsps, &c->res->n_ocsps));
+    if (rv && lts_xades__child(rv, "CRLValues", LTS_NS_XADES))
+        LTS_TRY(read_values(lts_xades__child(rv, "CRLValues", LTS_NS_XADES),
+                            "EncapsulatedCRLValue", &c->res->crls, &c->res->n_crls));
+out:
+    return rc;
+}
+
 /* xades:QualifyingProperties (1.3.2) targeting this signature, its SignedProperties, the
  * level, and SigningTime. */
 static lts_status read_qualifying(checker *c)
@@ -233,6 +276,7 @@ static lts_status read_qualifying(checker *c)
             level = refs ? "ES-A" : "B-LTA";
     }
     if (usp) {
+        LTS_TRY(read_ltv(c, usp));
         LTS_TRY(lts_xades__check_sig_timestamps(usp, c->sv, c->res));
         LTS_TRY(lts_xades__check_archive_timestamps(c->sig, usp, c->detached, c->res));
     }
@@ -579,6 +623,12 @@ void lts_xades_checks_free(lts_xades_check *c, size_t n)
             lts_free(c[i].notes[j]);
         lts_free(c[i].notes);
         lts_xades__ts_checks_free(c[i].timestamps, c[i].n_timestamps);
+        for (size_t j = 0; j < c[i].n_ocsps; j++)
+            lts_buf_dispose(&c[i].ocsps[j]);
+        lts_free(c[i].ocsps);
+        for (size_t j = 0; j < c[i].n_crls; j++)
+            lts_buf_dispose(&c[i].crls[j]);
+        lts_free(c[i].crls);
     }
     lts_free(c);
 }

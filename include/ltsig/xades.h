@@ -113,7 +113,8 @@ typedef struct {
     int sig_ok;              /**< ... and it verified */
     char *problem;           /**< the first problem, one line, or NULL */
     lts_buf signer_cert;     /**< DER of the signing certificate (empty if not found) */
-    lts_buf *certs;          /**< every certificate of ds:KeyInfo (DER), for chain building */
+    lts_buf *certs;          /**< every certificate of ds:KeyInfo and of CertificateValues
+                                  (DER), for chain building */
     size_t n_certs;
     int has_signing_time;
     lts_time signing_time;   /**< SignedSignatureProperties/SigningTime */
@@ -121,6 +122,10 @@ typedef struct {
     lts_scheme scheme;       /**< scheme of the SignatureMethod */
     char **notes;            /**< what was checked, one line each */
     size_t n_notes;
+    lts_buf *ocsps;          /**< RevocationValues: OCSP responses (DER), unchecked */
+    size_t n_ocsps;
+    lts_buf *crls;           /**< RevocationValues: CRLs (DER), unchecked */
+    size_t n_crls;
     lts_xades_ts_check *timestamps; /**< SignatureTimeStamps (B-T and above), then
                                          ArchiveTimeStamps (B-LTA / ES-A), in order */
     size_t n_timestamps;
