@@ -149,3 +149,19 @@ lts_status lts_vdata__fetch_crl(const char *url, X509 *issuer, long timeout_s,
                                 const char *ca_file, lts_time now, lts_buf *out);
 
 #endif
+
+/* ---- validation policy, facts, ISO 14533 profile (validation-policy engineer) ---- */
+#ifndef LTS_VALIDATION_POLICY_INT_H
+#define LTS_VALIDATION_POLICY_INT_H
+/** Record that signature s contains `name` (a format-neutral property name, see
+ *  lts_sig_result.properties); a name already there is not added twice. */
+lts_status lts_report__prop(lts_sig_result *s, const char *name);
+/** 1 when s has property `name`. */
+int lts_report__has_prop(const lts_sig_result *s, const char *name);
+/** After a format's process: fill what the process left empty (properties, key size,
+ *  signer certificate, timestamp tokens, TSA notAfter, imprint hash) from the file, then
+ *  apply o->policy (algorithms, required level) and o->profile. Called by
+ *  lts_validate_file before lts_report__finish. */
+lts_status lts_validation__after(const char *path, int format, const lts_validate_opts *o,
+                                 lts_report *r);
+#endif

@@ -57,6 +57,10 @@ typedef struct {
     lts_indication indication;
     lts_subindication subindication;
     char *message;            /**< why, in one line; may be NULL when passed */
+    /* appended (validation-policy engineer) */
+    lts_time tsa_not_after;   /**< notAfter of the TSA certificate; 0 when unknown */
+    char *digest_algorithm;   /**< hash of the messageImprint ("SHA-256" ...), or NULL */
+    lts_buf token;            /**< DER of the time-stamp token (empty when unknown) */
 } lts_ts_result;
 
 /** Result of one signature. */
@@ -78,6 +82,20 @@ typedef struct {
     size_t n_timestamps;
     char **messages;          /**< what was checked and found, one line each */
     size_t n_messages;
+    /* appended (validation-policy engineer) */
+    char **properties;        /**< what the signature contains, format-neutral names:
+                               *   "signing-certificate-v2", "signing-time",
+                               *   "signature-time-stamp", "complete-certificate-refs",
+                               *   "complete-revocation-refs", "certificate-values",
+                               *   "revocation-values", "archive-time-stamp-v2",
+                               *   "archive-time-stamp-v3", "archive-time-stamp", "DSS",
+                               *   "document-time-stamp", "signed-data-certificates",
+                               *   "signed-data-revocation" (one entry per name) */
+    size_t n_properties;
+    int key_bits;             /**< size of the signer's public key in bits; 0 unknown */
+    lts_buf signer_cert;      /**< DER of the signing certificate (empty when unknown) */
+    char *profile;            /**< profile checked ("ISO 14533-1 CAdES ES-A" ...), or NULL */
+    int profile_conformant;   /**< 1 when `profile` is met (meaningful when profile set) */
 } lts_sig_result;
 
 typedef struct {
@@ -100,6 +118,13 @@ LTS_API LTS_MUST_USE lts_status lts_report_json(const lts_report *r, lts_buf *ou
 LTS_API LTS_MUST_USE lts_status lts_report_text(const lts_report *r, lts_buf *out);
 
 LTS_API void lts_report_free(lts_report *r);
+
+/** Render as an ETSI TS 119 102-2 (v1.2.1) XML validation report (namespace
+ *  http://uri.etsi.org/19102/v1.2.1#), built with libxml2's tree API, appended to out,
+ *  NUL-terminated: one SignatureValidationReport per signature and, when timestamps are
+ *  present, SignatureValidationObjects with one ValidationObject per timestamp (and the
+ *  signer certificates). Thread-safe. */
+LTS_API LTS_MUST_USE lts_status lts_report_xml(const lts_report *r, lts_buf *out);
 
 #ifdef __cplusplus
 }

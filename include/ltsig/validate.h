@@ -5,6 +5,8 @@
 #include "clock.h"
 #include "report.h"
 
+struct lts_policy;
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -18,9 +20,14 @@ typedef struct {
     int offline;                   /**< never reach the network */
     long timeout_s;
     const lts_clock *clock;        /**< NULL = system clock */
+    /* version 2 (appended) */
+    const struct lts_policy *policy; /**< validation policy (ltsig/policy.h); NULL = the
+                                      *   built-in default */
+    int profile;                   /**< lts_profile (ltsig/policy.h): 0 none,
+                                    *   LTS_PROFILE_ISO14533 to check ISO 14533 */
 } lts_validate_opts;
-#define LTS_VALIDATE_OPTS_VERSION 1
-#define LTS_VALIDATE_OPTS_INIT { LTS_VALIDATE_OPTS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL }
+#define LTS_VALIDATE_OPTS_VERSION 2
+#define LTS_VALIDATE_OPTS_INIT { LTS_VALIDATE_OPTS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, NULL, 0 }
 
 typedef enum {
     LTS_FORMAT_UNKNOWN = 0,
