@@ -145,11 +145,18 @@ static void free_sig(lts_sig_result *s)
         lts_free(s->timestamps[i].kind);
         lts_free(s->timestamps[i].tsa);
         lts_free(s->timestamps[i].message);
+        lts_free(s->timestamps[i].digest_algorithm);
+        lts_buf_dispose(&s->timestamps[i].token);
     }
     lts_free(s->timestamps);
     for (size_t i = 0; i < s->n_messages; i++)
         lts_free(s->messages[i]);
     lts_free(s->messages);
+    for (size_t i = 0; i < s->n_properties; i++)
+        lts_free(s->properties[i]);
+    lts_free(s->properties);
+    lts_buf_dispose(&s->signer_cert);
+    lts_free(s->profile);
 }
 
 void lts_report_free(lts_report *r)

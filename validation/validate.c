@@ -69,6 +69,7 @@ lts_status lts_validate_file(const char *path, const lts_validate_opts *o, lts_r
     case LTS_FORMAT_UNKNOWN:
     default: LTS_FAIL(LTS_E_INPUT, "%s: unknown format", path);
     }
+    LTS_TRY(lts_validation__after(path, (int)fmt, o, r)); /* facts, policy, profile */
     lts_report__finish(r);
     *out = r;
     r = NULL;
