@@ -164,6 +164,10 @@ static void m_login(api_req *r, json_t *body, const char *authz)
     snprintf(r->user, sizeof r->user, "%s", (const char *)user.p);
     st = srv_user_get(r->ctx->db, (const char *)user.p, &u);
     if (st == LTS_E_NOTFOUND) {
+        char *dummy = NULL;
+        /* spend the time a password check takes, so timing does not reveal user names */
+        if (srv_pw_hash(r->ctx->conf, (const char *)pw.p, pw.n, &dummy) == LTS_OK)
+            lts_free(dummy);
         r->user[0] = 0;
         api_refuse(r, "auth/login", NULL, 401, "authentication_error", "Authentication failed");
         goto out;
