@@ -8,7 +8,7 @@
 #include "core/io.h"
 
 static const char help[] =
-    "usage: ltsig extend --level B-T|ES-T|B-LT|B-LTA [--tsa URL]... [--trust FILE]\n"
+    "usage: ltsig extend --level B-T|B-LT|B-LTA|ES-T|ES-XL|ES-A [--tsa URL]... [--trust FILE]\n"
     "                    [--timeout SECONDS] [--offline] [--vdata DIR] -o OUT IN\n"
     "\n"
     "Add to the signatures of IN what the level needs and write the result to OUT.\n"
@@ -19,6 +19,8 @@ static const char help[] =
     "                B-LT: also the certificates, CRLs and OCSP responses that validate\n"
     "                the signer and the time-stamps (from AIA/CDP/OCSP URLs, or --vdata)\n"
     "                B-LTA: also an archive-time-stamp-v3 (again at each run: renewal)\n"
+    "                ES-XL: complete references and values (TS 101 733); ES-A: and an\n"
+    "                archive-time-stamp-v3\n"
     "  --trust FILE  trust anchors (PEM) the TSA and the collected paths must chain to\n"
     "  --vdata DIR   take validation data from DIR (offline) instead of the network\n"
     "  --timeout S   per network call (default 30)\n"
@@ -114,7 +116,8 @@ int cmd_extend(int argc, char **argv)
         }
         eo.tsa = tsa;
     }
-    if (eo.level == LTS_LEVEL_B_LT || eo.level == LTS_LEVEL_B_LTA) {
+    if (eo.level == LTS_LEVEL_B_LT || eo.level == LTS_LEVEL_B_LTA || eo.level == LTS_LEVEL_ES_XL ||
+        eo.level == LTS_LEVEL_ES_A) {
         if (vdata_dir) {
             if (lts_vdata_offline_new(&vdata, vdata_dir) != LTS_OK) {
                 ret = cli_fail("cannot use the validation data folder");

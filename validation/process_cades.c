@@ -257,9 +257,15 @@ static lts_status one_signer(ctx *x, size_t i)
                                            : lts_cades_revocation_count(x->c) ? "B-LT" : "B-T"));
     for (size_t t = 0; t < n_ts; t++)
         LTS_TRY(one_ts(x, s, i, t, &have_poe, &poe));
+    /* ES-X Long: certificate-values and revocation-values (TS 101 733 §6.3.4) */
+    int xl = lts_cades_unsigned_attr_count(x->c, i, "1.2.840.113549.1.9.16.2.23") > 0 &&
+             lts_cades_unsigned_attr_count(x->c, i, "1.2.840.113549.1.9.16.2.24") > 0 &&
+             lts_cades_unsigned_attr_count(x->c, i, "1.2.840.113549.1.9.16.2.21") > 0;
+    if (xl && n_ts && k.signing_cert_attr)
+        LTS_TRY(lts_report__set_str(&s->level, "ES-XL"));
     for (size_t t = 0; t < s->n_timestamps && k.signing_cert_attr; t++) {
         if (strcmp(s->timestamps[t].kind, "archive-time-stamp-v3") == 0)
-            LTS_TRY(lts_report__set_str(&s->level, "B-LTA"));
+            LTS_TRY(lts_report__set_str(&s->level, xl ? "ES-A" : "B-LTA"));
     }
     if (have_poe)
         s->best_signature_time = poe;

@@ -6,6 +6,7 @@
 #include <openssl/cms.h>
 #include <openssl/x509.h>
 #include <ltsig/cades.h>
+#include <ltsig/vdata.h>
 #include "core/oid.h"
 
 struct lts_cades {
@@ -51,6 +52,17 @@ lts_status lts_cades__splice2(lts_buf *out, lts_span der, const lts_cades__splic
 
 /** Extend the parsed c as o says into out (DER). */
 lts_status lts_cades__extend_der(lts_buf *out, const lts_cades *c, const lts_cades_extend_opts *o);
+/** Collect the validation data of certificate idx of owner (what names it in messages). */
+lts_status lts_cades__collect(const lts_cades *owner, long idx, const lts_cades_extend_opts *o,
+                              const char *what, lts_vdata_bundle *b);
+/** ES-XL (TS 101 733 §7.4, §7.6, ISO 14533-1): add complete-certificate-references,
+ *  complete-revocation-references, certificate-values and revocation-values to every
+ *  SignerInfo of c that has none. */
+lts_status lts_cades__add_xl(lts_buf *out, const lts_cades *c, const lts_cades_extend_opts *o);
+
+/** 1 when SignerInfo i carries certificate-values (ES-X Long). */
+int lts_cades__has_xl(const lts_cades *c, size_t i);
+
 /** B-LT: add the validation data of c's signers and time-stamps (c already B-T). */
 lts_status lts_cades__add_ltv(lts_buf *out, const lts_cades *c, const lts_cades_extend_opts *o);
 

@@ -311,10 +311,11 @@ lts_status lts_cades_extend(lts_buf *out, lts_span cms, const lts_cades_extend_o
     lts_buf res = LTS_BUF_INIT;
     LTS_ENSURE(o != NULL && o->version >= 1, LTS_E_CONFIG, "extend options not initialised");
     int lt = o->level == LTS_LEVEL_B_LT || o->level == LTS_LEVEL_B_LTA;
-    LTS_ENSURE(o->level == LTS_LEVEL_B_T || o->level == LTS_LEVEL_ES_T || lt, LTS_E_UNSUPPORTED,
-               "extending CAdES to %s is not supported yet (B-T, ES-T, B-LT, B-LTA)",
+    int xl = o->level == LTS_LEVEL_ES_XL || o->level == LTS_LEVEL_ES_A;
+    LTS_ENSURE(o->level == LTS_LEVEL_B_T || o->level == LTS_LEVEL_ES_T || lt || xl,
+               LTS_E_UNSUPPORTED, "extending CAdES to %s is not supported",
                lts_level_name(o->level));
-    LTS_ENSURE(!lt || o->vdata != NULL, LTS_E_CONFIG,
+    LTS_ENSURE(!(lt || xl) || o->vdata != NULL, LTS_E_CONFIG,
                "level %s needs a validation data source", lts_level_name(o->level));
     LTS_TRY(lts_cades_parse(&c, cms));
     LTS_TRY(lts_cades__extend_der(&res, c, o));
@@ -324,7 +325,14 @@ lts_status lts_cades_extend(lts_buf *out, lts_span cms, const lts_cades_extend_o
         LTS_TRY(lts_cades_parse(&c, lts_buf_span(&res)));
         LTS_TRY(lts_cades__add_ltv(&res, c, o));
     }
-    if (o->level == LTS_LEVEL_B_LTA) {
+    if (xl) {
+        /* ES-X Long: complete references and values as unsigned attributes */
+        lts_cades_free(c);
+        c = NULL;
+        LTS_TRY(lts_cades_parse(&c, lts_buf_span(&res)));
+        LTS_TRY(lts_cades__add_xl(&res, c, o));
+    }
+    if (o->level == LTS_LEVEL_B_LTA || o->level == LTS_LEVEL_ES_A) {
         /* a new archive time-stamp each time: this is also how an archive is renewed */
         lts_cades_free(c);
         c = NULL;

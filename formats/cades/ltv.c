@@ -71,28 +71,39 @@ typedef struct {
     int has_ocsp;
 } ltv_data;
 
-static lts_status collect_for(ltv_data *d, const lts_cades *owner, long idx,
-                              const lts_cades_extend_opts *o, const char *what)
+lts_status lts_cades__collect(const lts_cades *owner, long idx, const lts_cades_extend_opts *o,
+                             const char *what, lts_vdata_bundle *b)
 {
     lts_status rc = LTS_OK;
     lts_vdata_collect_opts co = LTS_VDATA_COLLECT_OPTS_INIT;
-    lts_vdata_bundle b = LTS_VDATA_BUNDLE_INIT;
     lts_span *cands = NULL;
     size_t n = lts_cades_cert_count(owner);
-    lts_buf choice = LTS_BUF_INIT;
 
     LTS_ENSURE(idx >= 0, LTS_E_INPUT, "the %s certificate is not embedded: cannot collect its "
                "validation data", what);
+    LTS_ENSURE(o->vdata != NULL, LTS_E_CONFIG, "level %s needs a validation data source",
+               lts_level_name(o->level));
     LTS_ALLOC(cands = lts_calloc(n ? n : 1, sizeof *cands));
     for (size_t i = 0; i < n; i++)
         cands[i] = lts_cades_cert(owner, i);
     co.trust_file = o->trust_file;
     co.clock = o->clock;
-    rc = lts_vdata_collect(o->vdata, lts_cades_cert(owner, (size_t)idx), cands, n, &co, &b);
-    if (rc != LTS_OK) {
+    rc = lts_vdata_collect(o->vdata, lts_cades_cert(owner, (size_t)idx), cands, n, &co, b);
+    if (rc != LTS_OK)
         lts_err__wrap("validation data of the %s certificate", what);
-        goto out;
-    }
+out:
+    lts_free(cands);
+    return rc;
+}
+
+static lts_status collect_for(ltv_data *d, const lts_cades *owner, long idx,
+                              const lts_cades_extend_opts *o, const char *what)
+{
+    lts_status rc = LTS_OK;
+    lts_vdata_bundle b = LTS_VDATA_BUNDLE_INIT;
+    lts_buf choice = LTS_BUF_INIT;
+
+    LTS_TRY(lts_cades__collect(owner, idx, o, what, &b));
     for (size_t i = 0; i < b.n_certs; i++)
         LTS_TRY(bag_add(&d->certs, lts_buf_span(&b.certs[i])));
     for (size_t i = 0; i < b.n_crls; i++)
@@ -105,7 +116,6 @@ static lts_status collect_for(ltv_data *d, const lts_cades *owner, long idx,
     }
 out:
     lts_buf_dispose(&choice);
-    lts_free(cands);
     lts_vdata_bundle_dispose(&b);
     return rc;
 }

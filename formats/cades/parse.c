@@ -99,6 +99,23 @@ fallback:
     return n;
 }
 
+size_t lts_cades_unsigned_attr_count(const lts_cades *c, size_t i, const char *oid)
+{
+    STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(c->cms);
+    CMS_SignerInfo *si;
+    char buf[96];
+    size_t n = 0;
+    if (sis == NULL || oid == NULL || i >= (size_t)sk_CMS_SignerInfo_num(sis))
+        return 0;
+    si = sk_CMS_SignerInfo_value(sis, (int)i);
+    for (int a = 0; a < CMS_unsigned_get_attr_count(si); a++) {
+        const ASN1_OBJECT *o = X509_ATTRIBUTE_get0_object(CMS_unsigned_get_attr(si, a));
+        if (OBJ_obj2txt(buf, sizeof buf, o, 1) > 0 && strcmp(buf, oid) == 0)
+            n++;
+    }
+    return n;
+}
+
 size_t lts_cades_revocation_count(const lts_cades *c)
 {
     return count_revocations(c);

@@ -282,7 +282,7 @@ out:
 static int needs_ts(const lts_cades_sign_opts *o)
 {
     return o->level == LTS_LEVEL_B_T || o->level == LTS_LEVEL_ES_T || o->level == LTS_LEVEL_B_LT ||
-           o->level == LTS_LEVEL_B_LTA;
+           o->level == LTS_LEVEL_B_LTA || o->level == LTS_LEVEL_ES_XL || o->level == LTS_LEVEL_ES_A;
 }
 
 /* B-T / ES-T: the signature-time-stamp is added to what was just signed. */
@@ -310,9 +310,10 @@ static lts_status check_opts(const lts_cades_sign_opts *o, lts_signer *signer)
     LTS_ENSURE(o != NULL && o->version >= 1, LTS_E_CONFIG, "CAdES options not initialised");
     LTS_ENSURE(signer != NULL, LTS_E_CONFIG, "no signer");
     LTS_ENSURE(o->level == 0 || o->level == LTS_LEVEL_B_B || needs_ts(o), LTS_E_UNSUPPORTED,
-               "CAdES level %s is not supported yet (B-B, B-T, ES-T, B-LT, B-LTA)",
+               "CAdES level %s is not supported",
                lts_level_name(o->level));
-    LTS_ENSURE((o->level != LTS_LEVEL_B_LT && o->level != LTS_LEVEL_B_LTA) || o->vdata != NULL,
+    LTS_ENSURE(o->level == LTS_LEVEL_B_T || o->level == LTS_LEVEL_ES_T || o->level == 0 ||
+               o->level == LTS_LEVEL_B_B || o->vdata != NULL,
                LTS_E_CONFIG,
                "level %s needs a validation data source", lts_level_name(o->level));
     LTS_ENSURE(!needs_ts(o) || o->tsa != NULL, LTS_E_CONFIG,

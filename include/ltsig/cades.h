@@ -62,6 +62,9 @@ LTS_API int lts_cades_has_content(const lts_cades *c);
  *  (borrowed from c; an empty span when i is out of range). */
 LTS_API size_t lts_cades_cert_count(const lts_cades *c);
 LTS_API lts_span lts_cades_cert(const lts_cades *c, size_t i);
+/** The number of unsigned attributes of SignerInfo i whose type is the dotted OID `oid`
+ *  (0 when i is out of range). */
+LTS_API size_t lts_cades_unsigned_attr_count(const lts_cades *c, size_t i, const char *oid);
 /** The number of revocation values in SignedData.crls (CRLs and OCSP responses). */
 LTS_API size_t lts_cades_revocation_count(const lts_cades *c);
 /** The bytes that were parsed (DER or BER, PEM decoded); borrowed from c. */
@@ -117,7 +120,7 @@ LTS_API LTS_MUST_USE lts_status lts_cades_check_signer(const lts_cades *c, size_
 
 typedef struct {
     unsigned int version;           /**< LTS_CADES_EXTEND_OPTS_VERSION */
-    lts_level level;                /**< target: B-T, ES-T or B-LT for now */
+    lts_level level;                /**< target: B-T, ES-T, B-LT, B-LTA, ES-XL, ES-A */
     lts_tsa *tsa;                   /**< needed for B-T / ES-T */
     struct lts_vdata_source *vdata; /**< needed at B-LT and above */
     const lts_clock *clock;         /**< NULL = system clock */
@@ -132,7 +135,10 @@ typedef struct {
  *  signature value of each SignerInfo that has none; B-LT adds to that the certificates,
  *  CRLs and OCSP responses (id-ri-ocsp-response, SignedData version 5) that validate the
  *  signer and the time-stamping certificates, collected through o->vdata (EN 319 122-1
- *  §5.4, lts_vdata_collect). The signed part, the certificates and
+ *  §5.4, lts_vdata_collect); B-LTA then an archive-time-stamp-v3 with ats-hash-index-v3
+ *  (§5.5; each call adds one more: renewal). ES-XL (TS 101 733 / ISO 14533-1) adds instead
+ *  complete-certificate-references, complete-revocation-references, certificate-values and
+ *  revocation-values as unsigned attributes; ES-A an archive-time-stamp-v3 over that. The signed part, the certificates and
  *  every other byte are kept as they are; only the enclosing lengths change. out gets DER
  *  (replacing its content) only on success. LTS_E_CONFIG without a TSA; LTS_E_UNSUPPORTED
  *  for other levels and for indefinite-length input. */

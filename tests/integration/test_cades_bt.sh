@@ -211,8 +211,10 @@ def seq(x):
     if n < 0x80: return bytes([0x30, n]) + x
     ln = n.to_bytes((n.bit_length() + 7) // 8, "big")
     return bytes([0x30, 0x80 | len(ln)]) + ln + x
-certs = [raw(data, k) for k in kids(data, next(k for k in sdk if k[0] == 0xa0))]
-crls = [raw(data, k) for k in kids(data, next(k for k in sdk if k[0] == 0xa1))]
+def members(tag):
+    t = next((k for k in sdk if k[0] == tag), None)
+    return [raw(data, k) for k in kids(data, t)] if t else []
+certs, crls = members(0xa0), members(0xa1)
 vals = []
 for a in uattrs[:pos]:
     typ, vset = kids(data, a)
@@ -246,8 +248,101 @@ PY
         "$LTSIG" verify --trust "$P/root.pem" --report json "$W/lta2.p7m" >"$W/lta2.json"
         check "B-LTA renewal: verify" json "$W/lta2.json" 'r["indication"]=="TOTAL_PASSED" and len(r["signatures"][0]["timestamps"])==3 and all(t["indication"]=="TOTAL_PASSED" for t in r["signatures"][0]["timestamps"])'
     fi
+    # --- 5. ES-XL and ES-A (TS 101 733 / ISO 14533-1) ----------------------------------------
+    for lv in ES-XL ES-A; do
+        "$LTSIG" sign --format cades --level "$lv" --tsa "$TSA_URL" --trust "$P/root.pem" \
+            --signer "file:$P/signer-rsa.p12" --passin pass:test1234 -o "$W/$lv.p7m" "$W/doc.txt" 2>"$W/err"
+        r=$?; check "sign $lv: exit 0 ($(cat "$W/err"))" test "$r" -eq 0
+        check "$lv: openssl cms -verify" openssl cms -verify -binary -inform DER -in "$W/$lv.p7m" \
+            -CAfile "$P/root.pem" -purpose any -out /dev/null
+        "$LTSIG" verify --trust "$P/root.pem" --report json "$W/$lv.p7m" >"$W/$lv.json"
+        check "$lv: verify exit 0" test $? -eq 0
+        check "$lv: level" json "$W/$lv.json" "r['signatures'][0]['level']=='$lv'"
+    done
+    # the references point at the values; every CRL and OCSP value verifies with openssl
+    xl_check() { # FILE
+        rm -rf "$W/xl" && mkdir "$W/xl"
+        python3 - "$1" "$W/xl" <<'PY' || return 1
+import hashlib, sys
+data = open(sys.argv[1], "rb").read()
+out = sys.argv[2]
+def tlv(b, i):
+    tag, j = b[i], i + 1
+    n = b[j]; j += 1
+    if n & 0x80:
+        k = n & 0x7f; n = int.from_bytes(b[j:j + k], "big"); j += k
+    return tag, i, j, j + n
+def kids(b, t):
+    out, i = [], t[2]
+    while i < t[3]:
+        k = tlv(b, i); out.append(k); i = k[3]
+    return out
+def raw(t): return data[t[1]:t[3]]
+ci = tlv(data, 0); sd = kids(data, kids(data, ci)[1])[0]; sdk = kids(data, sd)
+si = kids(data, sdk[-1])[0]
+ua = kids(data, [k for k in kids(data, si) if k[0] == 0xa1][0])
+def oid_of(a): return raw(kids(data, a)[0])
+def value(a): return kids(data, kids(data, a)[1])[0]
+OID = lambda last: bytes([6, 11, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 1, 9, 16, 2, last])
+attrs = {oid_of(a): value(a) for a in ua}
+for last in (21, 22, 23, 24):
+    if OID(last) not in attrs:
+        sys.exit("missing attribute id-aa-%d" % last)
+H = lambda x: hashlib.sha256(x).digest()
+certs = [raw(k) for k in kids(data, attrs[OID(23)])]
+certs += [raw(k) for k in kids(data, next(k for k in sdk if k[0] == 0xa0))]
+rv = {k[0]: [raw(x) for x in kids(data, kids(data, k)[0])] for k in kids(data, attrs[OID(24)])}
+crls, ocsps = rv.get(0xa0, []), rv.get(0xa1, [])
+if not crls and not ocsps:
+    sys.exit("no revocation values")
+def other_hash_value(t):   # OtherHashAlgAndValue -> the hash octets
+    alg, val = kids(data, t)
+    return data[val[2]:val[3]]
+for ref in kids(data, attrs[OID(21)]):          # OtherCertID
+    if other_hash_value(kids(data, ref)[0]) not in [H(c) for c in certs]:
+        sys.exit("a certificate reference matches no certificate value")
+nrefs = 0
+for ref in kids(data, attrs[OID(22)]):          # CrlOcspRef
+    for part in kids(data, ref):
+        lst = kids(data, kids(data, kids(data, part)[0])[0])
+        for item in lst:
+            if part[0] == 0xa0:                 # CrlValidatedID
+                ok = other_hash_value(kids(data, item)[0]) in [H(c) for c in crls]
+            else:                               # OcspResponsesID
+                ok = other_hash_value(kids(data, item)[1]) in [H(o) for o in ocsps]
+            if not ok:
+                sys.exit("a revocation reference matches no revocation value")
+            nrefs += 1
+if nrefs == 0:
+    sys.exit("no revocation references")
+def seq(x, tag=0x30):
+    n = len(x)
+    if n < 0x80: return bytes([tag, n]) + x
+    ln = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([tag, 0x80 | len(ln)]) + ln + x
+for n, c in enumerate(crls):
+    open("%s/crl%d.der" % (out, n), "wb").write(c)
+basic_oid = bytes([6, 9, 0x2b, 6, 1, 5, 5, 7, 48, 1, 1])
+for n, o in enumerate(ocsps):   # BasicOCSPResponse -> OCSPResponse for openssl ocsp
+    resp = seq(bytes([10, 1, 0]) + seq(seq(basic_oid + seq(o, 4)), 0xa0))
+    open("%s/ocsp%d.der" % (out, n), "wb").write(resp)
+PY
+        local f
+        cat "$P/root.pem" "$P/inter.pem" >"$W/xl/ca.pem"
+        for f in "$W"/xl/crl*.der; do
+            [ -e "$f" ] || continue
+            openssl crl -inform DER -in "$f" -CAfile "$W/xl/ca.pem" -noout 2>&1 | grep -q "verify OK" || return 1
+        done
+        for f in "$W"/xl/ocsp*.der; do
+            [ -e "$f" ] || continue
+            openssl ocsp -respin "$f" -CAfile "$P/root.pem" -verify_other "$P/chain.pem" 2>&1 |
+                grep -q "Response verify OK" || return 1
+        done
+    }
+    check "ES-XL: references match values; CRLs and OCSP responses verify" xl_check "$W/ES-XL.p7m"
+    check "ES-A: archive index and imprint, openssl ts -verify" ats_check "$W/ES-A.p7m" "$W/doc.txt"
 else
-    echo "no HTTP/OCSP services for $P: B-LT and B-LTA tests skipped"
+    echo "no HTTP/OCSP services for $P: B-LT, B-LTA, ES-XL and ES-A tests skipped"
 fi
 
 echo "$pass passed, $fail failed"

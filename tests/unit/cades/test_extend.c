@@ -191,8 +191,10 @@ static void test_cades_extend__rejects(void)
     eo.tsa = tsa;
     CU_ASSERT_EQUAL(lts_cades_extend(&out, lts_buf_span(&b), &eo), LTS_E_INPUT); /* indefinite */
     CU_ASSERT_EQUAL(out.n, 0);
-    eo.level = LTS_LEVEL_ES_A;
+    eo.level = (lts_level)99;
     CU_ASSERT_EQUAL(lts_cades_extend(&out, lts_buf_span(&b), &eo), LTS_E_UNSUPPORTED);
+    eo.level = LTS_LEVEL_ES_XL; /* without a validation data source */
+    CU_ASSERT_EQUAL(lts_cades_extend(&out, lts_buf_span(&b), &eo), LTS_E_CONFIG);
     eo.level = LTS_LEVEL_B_LTA; /* without a validation data source */
     CU_ASSERT_EQUAL(lts_cades_extend(&out, lts_buf_span(&b), &eo), LTS_E_CONFIG);
     eo.level = LTS_LEVEL_B_T;

@@ -140,8 +140,8 @@ static void test_cades_sign__rejects(void)
     CU_ASSERT_EQUAL(ct_sign(&out, s, doc, &o), LTS_E_UNSUPPORTED);
     CU_ASSERT_EQUAL(out.n, 0);
     o.scheme = 0;
-    /* ES-XL / ES-A are not built yet */
-    o.level = LTS_LEVEL_ES_XL;
+    /* an unknown level */
+    o.level = (lts_level)99;
     CU_ASSERT_EQUAL(ct_sign(&out, s, doc, &o), LTS_E_UNSUPPORTED);
     /* B-T needs a TSA, B-LTA also a validation data source */
     o.level = LTS_LEVEL_B_T;
