@@ -27,10 +27,30 @@ static json_t *sub_or_null(lts_subindication s)
 
 static json_t *ts_json(const lts_ts_result *t)
 {
-    return json_pack("{s:o, s:o, s:o, s:s, s:o, s:o}", "type", str_or_null(t->kind),
+    return json_pack("{s:o, s:o, s:o, s:s, s:o, s:o, s:o, s:o}", "type", str_or_null(t->kind),
                      "gen_time", time_or_null(1, t->gen_time), "tsa", str_or_null(t->tsa),
                      "indication", lts_indication_name(t->indication), "subindication",
-                     sub_or_null(t->subindication), "message", str_or_null(t->message));
+                     sub_or_null(t->subindication), "message", str_or_null(t->message),
+                     "tsa_cert_not_after", time_or_null(t->tsa_not_after != 0, t->tsa_not_after),
+                     "digest_algorithm", str_or_null(t->digest_algorithm));
+}
+
+/* Members appended to the signature object: properties, key_bits, profile. */
+static json_t *sig_extra(json_t *o, const lts_sig_result *s)
+{
+    json_t *props = json_array();
+    if (o == NULL || props == NULL) {
+        json_decref(props);
+        return o;
+    }
+    for (size_t i = 0; i < s->n_properties; i++)
+        json_array_append_new(props, json_string(s->properties[i]));
+    json_object_set_new(o, "properties", props);
+    json_object_set_new(o, "key_bits", s->key_bits ? json_integer(s->key_bits) : json_null());
+    json_object_set_new(o, "profile", s->profile ? json_pack("{s:s, s:b}", "name", s->profile,
+                                                             "conformant", s->profile_conformant)
+                                                 : json_null());
+    return o;
 }
 
 static json_t *sig_json(const lts_sig_result *s)
@@ -62,7 +82,7 @@ lts_status lts_report_json(const lts_report *r, lts_buf *out)
 
     LTS_ALLOC(sigs = json_array());
     for (size_t i = 0; i < r->n_sigs; i++) {
-        json_t *s = sig_json(&r->sigs[i]);
+        json_t *s = sig_extra(sig_json(&r->sigs[i]), &r->sigs[i]);
         LTS_ALLOC(s);
         LTS_ENSURE(json_array_append_new(sigs, s) == 0, LTS_E_NOMEM, "out of memory");
     }
