@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 ROOT=$PWD
 
 bash scripts/deps.sh
-cmake -S "$ROOT" -B "$ROOT/build" >/dev/null
-cmake --build "$ROOT/build" -j"$(nproc)" >/dev/null
-LTSIG=$ROOT/build/cli/ltsig
+BUILD=$ROOT/build-demo
+cmake -S "$ROOT" -B "$BUILD" -DLTS_TESTS=OFF >/dev/null
+cmake --build "$BUILD" -j"$(nproc)" --target ltsig_cli >/dev/null
+LTSIG=$BUILD/cli/ltsig
 
 DEMO=$(mktemp -d /tmp/ltsig-demo.XXXXXX)
 export LTS_TEST_HTTP_PORT=${LTS_DEMO_PORT_BASE:-18980}
@@ -38,24 +39,47 @@ DOCS=$ROOT/testdata/docs
 OUT=$DEMO/out
 mkdir -p "$OUT"
 
-step "CAdES B-B, attached: sign $DOCS/sample.txt with an RSA key (PKCS#12)"
-"$LTSIG" sign --format cades --level B-B --signer "file:$PKI/signer-rsa.p12" \
-    --passin env:DEMO_P12_PASS -o "$OUT/sample.txt.p7m" "$DOCS/sample.txt"
-"$LTSIG" verify --trust "$PKI/root.pem" "$OUT/sample.txt.p7m"
-echo "independent check: $(openssl cms -verify -binary -inform DER -in "$OUT/sample.txt.p7m" \
-    -CAfile "$PKI/root.pem" -purpose any -out /dev/null 2>&1)"
+TSA=http://127.0.0.1:$LTS_TEST_TSA_PORT/
+SIGN=(--passin env:DEMO_P12_PASS --tsa "$TSA" --trust "$PKI/root.pem")
 
-step "CAdES B-B, detached: sign $DOCS/sample.bin with an ECDSA P-256 key"
-"$LTSIG" sign --format cades --level B-B --signer "file:$PKI/signer-ec.p12" \
-    --passin env:DEMO_P12_PASS --detached -o "$OUT/sample.bin.p7s" "$DOCS/sample.bin"
+step "PAdES B-LTA: a contract PDF, signed (RSA), with DSS and a document timestamp"
+"$LTSIG" sign --format pades --level B-LTA --signer "file:$PKI/signer-rsa.p12" "${SIGN[@]}" \
+    -o "$OUT/contract-signed.pdf" "$DOCS/sample.pdf"
+"$LTSIG" verify --trust "$PKI/root.pem" "$OUT/contract-signed.pdf"
+if command -v pdfsig >/dev/null; then
+    mkdir -p "$DEMO/nss"
+    certutil -N -d "sql:$DEMO/nss" --empty-password
+    certutil -A -d "sql:$DEMO/nss" -n ltsig-demo-root -t "CT,C,C" -i "$PKI/root.pem"
+    echo "independent check (pdfsig):"
+    pdfsig -nssdir "sql:$DEMO/nss" "$OUT/contract-signed.pdf" | grep -E "Signature #|Validation" || true
+fi
+
+step "XAdES B-LTA: an e-prescription (the signature beside the signed element, by Id; ECDSA)"
+"$LTSIG" sign --format xades --level B-LTA --signer "file:$PKI/signer-ec.p12" "${SIGN[@]}" \
+    -o "$OUT/prescription-signed.xml" "$DOCS/prescription.xml"
+"$LTSIG" verify --trust "$PKI/root.pem" "$OUT/prescription-signed.xml"
+
+step "CAdES B-LTA, detached: any file (ECDSA P-384), then a JSON report"
+"$LTSIG" sign --format cades --level B-LTA --signer "file:$PKI/signer-ec384.p12" "${SIGN[@]}" \
+    --detached -o "$OUT/sample.bin.p7s" "$DOCS/sample.bin"
 "$LTSIG" verify --trust "$PKI/root.pem" --detached-content "$DOCS/sample.bin" \
     --report json "$OUT/sample.bin.p7s"
+echo "independent check: $(openssl cms -verify -binary -inform DER -in "$OUT/sample.bin.p7s" \
+    -content "$DOCS/sample.bin" -CAfile "$PKI/root.pem" -purpose any -out /dev/null 2>&1)"
 
-step "tampering is caught: one changed byte in the content"
+step "long-term: the services go down; the B-LTA files still validate from what they embed"
+bash "$ROOT/tests/integration/services.sh" stop "$PKI" >/dev/null
+for f in contract-signed.pdf prescription-signed.xml; do
+    printf '%-26s ' "$f"
+    "$LTSIG" verify --offline --trust "$PKI/root.pem" "$OUT/$f" | tail -1
+done
+
+step "tampering is caught: one changed byte in the detached content"
 cp "$DOCS/sample.bin" "$OUT/tampered.bin"
 printf '\xff' | dd of="$OUT/tampered.bin" bs=1 seek=100 conv=notrunc 2>/dev/null
 set +e
-"$LTSIG" verify --trust "$PKI/root.pem" --detached-content "$OUT/tampered.bin" "$OUT/sample.bin.p7s"
+"$LTSIG" verify --offline --trust "$PKI/root.pem" --detached-content "$OUT/tampered.bin" \
+    "$OUT/sample.bin.p7s" | tail -1
 echo "exit code: $? (1 = TOTAL_FAILED)"
 set -e
 
