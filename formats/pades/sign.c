@@ -227,6 +227,29 @@ static lts_status sig_fill(void *ctx, lts_hash h, lts_span digest, lts_buf *out)
     return lts_cades_sign_digest(out, c->signer, digest, &co);
 }
 
+/* ISO 32000-2 §12.8.2.2: a document certified with /P 1 allows no change at all. */
+static lts_status check_docmdp(lts_pdf *pdf)
+{
+    lts_status rc = LTS_OK;
+    qpdf_oh perms = qpdf_oh_get_key(pdf->q, qpdf_get_root(pdf->q), "/Perms");
+    qpdf_oh mdp = qpdf_oh_get_key_if_dict(pdf->q, perms, "/DocMDP");
+    qpdf_oh refs = qpdf_oh_get_key_if_dict(pdf->q, mdp, "/Reference");
+    int n = qpdf_oh_is_array(pdf->q, refs) ? qpdf_oh_get_array_n_items(pdf->q, refs) : 0;
+    for (int i = 0; i < n && i < 64; i++) {
+        qpdf_oh r = qpdf_oh_get_array_item(pdf->q, refs, i);
+        qpdf_oh tp = qpdf_oh_get_key_if_dict(pdf->q, r, "/TransformParams");
+        qpdf_oh p = qpdf_oh_get_key_if_dict(pdf->q, tp, "/P");
+        if (qpdf_oh_is_name_and_equals(pdf->q, qpdf_oh_get_key_if_dict(pdf->q, r,
+                                                                      "/TransformMethod"),
+                                       "/DocMDP") &&
+            qpdf_oh_is_integer(pdf->q, p) && qpdf_oh_get_int_value(pdf->q, p) == 1)
+            LTS_FAIL(LTS_E_INPUT, "%s: the document is certified with no changes allowed "
+                                  "(DocMDP /P 1): a signature cannot be added", pdf->path);
+    }
+out:
+    return rc;
+}
+
 lts_status lts_pades_sign(lts_signer *signer, const char *in_path, const char *out_path,
                           const lts_pades_sign_opts *opts)
 {
@@ -255,6 +278,7 @@ lts_status lts_pades_sign(lts_signer *signer, const char *in_path, const char *o
     LTS_ENSURE(strcmp(in_path, out_path) != 0, LTS_E_CONFIG,
                "%s: the output must not be the input", in_path);
     LTS_TRY(lts_pades__pdf_open(&pdf, in_path));
+    LTS_TRY(check_docmdp(&pdf));
     fc.signer = signer;
     fc.o = &o;
     /* B-T and up: the signature-time-stamp goes into the CMS (EN 319 142-1 §6.3) */

@@ -286,6 +286,31 @@ PY
     done
     [ $crashes -eq 0 ] && ok || ko "$crashes of 100 damaged PDFs crashed ltsig verify"
 
+    # certified with no changes allowed (DocMDP /P 1): refused; /P 2 allows signing
+    for pv in 1 2; do
+        python3 - "$W/mdp$pv.raw" "$pv" <<'PY'
+import sys
+objs = [b'<< /Type /Catalog /Pages 2 0 R /Perms << /DocMDP 4 0 R >> >>',
+        b'<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+        b'<< /Type /Page /Parent 2 0 R /MediaBox [0 0 100 100] >>',
+        b'<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /Reference [ << /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P ' + sys.argv[2].encode() + b' /V /1.2 >> >> ] >>']
+out = bytearray(b'%PDF-1.7\n')
+offs = []
+for i, o in enumerate(objs, 1):
+    offs.append(len(out)); out += b'%d 0 obj\n' % i + o + b'\nendobj\n'
+x = len(out)
+out += b'xref\n0 %d\n0000000000 65535 f \n' % (len(objs) + 1)
+for o in offs: out += b'%010d 00000 n \n' % o
+out += b'trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n' % (len(objs) + 1, x)
+open(sys.argv[1], 'wb').write(out)
+PY
+    done
+    check_not "DocMDP P=1: sign refuses" sign "$W/mdp1-s.pdf" "$W/mdp1.raw" rsa
+    check "DocMDP P=1: message" grep -q "no changes allowed" "$W/last.out"
+    check_not "DocMDP P=1: nothing written" test -e "$W/mdp1-s.pdf"
+    check "DocMDP P=2: sign works" sign "$W/mdp2-s.pdf" "$W/mdp2.raw" rsa
+    check "DocMDP P=2: pdfsig valid" pdfsig_ok "$W/mdp2-s.pdf"
+
     # encrypted with an empty user password: readable, still refused
     qpdf --encrypt "" owner 256 -- "$DOCS/sample.pdf" "$W/enc0.pdf"
     check_not "encrypted (empty user password): sign refuses" sign "$W/e0.pdf" "$W/enc0.pdf" rsa
