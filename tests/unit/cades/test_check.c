@@ -3,6 +3,7 @@
 #include "lts_test.h"
 #include "cades_test.h"
 #include "core/io.h"
+#include "core/mem.h"
 
 static const char *doc = "content checked by the cades unit tests\n";
 
@@ -174,6 +175,94 @@ static void test_cades_check__tampered(void)
     lts_signer_close(s);
 }
 
+/* Deterministic mutations of a B-T-less signature: parse and check never crash, and
+ * either refuse (LTS_E_INPUT) or give verdicts. */
+static void test_cades_check__mutations(void)
+{
+    lts_signer *s = ct_signer("ec");
+    lts_cades_sign_opts o = LTS_CADES_SIGN_OPTS_INIT;
+    lts_buf sig = LTS_BUF_INIT, m = LTS_BUF_INIT;
+    unsigned seed = 12345;
+    size_t parsed = 0, bad_sig = 0;
+    if (s == NULL)
+        return;
+    LTS_ASSERT_OK(ct_sign(&sig, s, doc, &o));
+    for (int i = 0; i < 3000; i++) {
+        lts_cades *c = NULL;
+        lts_cades_signer_check k;
+        LTS_ASSERT_OK(lts_buf_set(&m, lts_buf_span(&sig)));
+        for (int j = 0; j < 1 + i % 3; j++) {
+            seed = seed * 1103515245u + 12345u;
+            size_t at = (seed >> 8) % m.n;
+            seed = seed * 1103515245u + 12345u;
+            m.p[at] ^= (uint8_t)(1u << ((seed >> 16) % 8));
+        }
+        lts_status rc = lts_cades_parse(&c, lts_buf_span(&m));
+        CU_ASSERT(rc == LTS_OK || rc == LTS_E_INPUT);
+        if (rc != LTS_OK)
+            continue;
+        parsed++;
+        for (size_t n = 0; n < lts_cades_signer_count(c); n++) {
+            rc = lts_cades_check_signer(c, n, NULL, &k);
+            CU_ASSERT(rc == LTS_OK);
+            if (rc == LTS_OK && k.signature == LTS_CADES_BAD)
+                bad_sig++;
+            for (size_t t = 0; t < lts_cades_timestamp_count(c, n); t++) {
+                lts_cades_ts_check tc;
+                lts_status trc = lts_cades_check_timestamp(c, n, t, &tc);
+                CU_ASSERT(trc == LTS_OK || trc == LTS_E_INPUT);
+                lts_cades_ts_check_dispose(&tc);
+            }
+        }
+        lts_cades_free(c);
+    }
+    CU_ASSERT(parsed > 0);
+    CU_ASSERT(bad_sig > 0);
+    lts_buf_dispose(&sig);
+    lts_buf_dispose(&m);
+    lts_signer_close(s);
+}
+
+/* Allocation failures: each one gives LTS_E_NOMEM (or success), never a crash or leak. */
+static void test_cades_check__oom(void)
+{
+    lts_signer *s = ct_signer("rsa");
+    lts_cades_sign_opts o = LTS_CADES_SIGN_OPTS_INIT;
+    lts_buf sig = LTS_BUF_INIT;
+    int ok_at = -1;
+    if (s == NULL)
+        return;
+    LTS_ASSERT_OK(ct_sign(&sig, s, doc, &o));
+    for (long i = 0; i < 200 && ok_at < 0; i++) {
+        lts_cades *c = NULL;
+        lts_cades_signer_check k;
+        lts_mem__fail_after(i, 0);
+        lts_status rc = lts_cades_parse(&c, lts_buf_span(&sig));
+        if (rc == LTS_OK)
+            rc = lts_cades_check_signer(c, 0, NULL, &k);
+        lts_mem__fail_after(-1, 0);
+        CU_ASSERT(rc == LTS_OK || rc == LTS_E_NOMEM);
+        if (rc == LTS_OK)
+            ok_at = (int)i;
+        lts_cades_free(c);
+    }
+    CU_ASSERT(ok_at > 0);
+    for (long i = 0; i < 400; i++) {
+        lts_buf out = LTS_BUF_INIT;
+        lts_mem__fail_after(i, 0);
+        lts_status rc = ct_sign(&out, s, doc, &o);
+        lts_mem__fail_after(-1, 0);
+        CU_ASSERT(rc == LTS_OK || rc == LTS_E_NOMEM || rc == LTS_E_IO);
+        if (rc != LTS_OK)
+            CU_ASSERT_EQUAL(out.n, 0);
+        lts_buf_dispose(&out);
+        if (rc == LTS_OK)
+            break;
+    }
+    lts_buf_dispose(&sig);
+    lts_signer_close(s);
+}
+
 int lts_suite_cades_check(void)
 {
     static CU_TestInfo tests[] = {
@@ -182,6 +271,8 @@ int lts_suite_cades_check(void)
         { "openssl_made", test_cades_check__openssl_made },
         { "no_signing_cert", test_cades_check__no_signing_cert },
         { "tampered", test_cades_check__tampered },
+        { "mutations", test_cades_check__mutations },
+        { "oom", test_cades_check__oom },
         CU_TEST_INFO_NULL,
     };
     return lts_test_add_suite("cades_check", NULL, NULL, tests);
