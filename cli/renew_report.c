@@ -100,11 +100,10 @@ void renew_summary(const renew_ctx *ctx, FILE *f)
     if (ctx->cfg->dry_run)
         fprintf(f, ", %zu due (dry run: nothing written)\n", ctx->counts[RA_DUE]);
     if (ctx->n_from_journal)
-        fprintf(f, "%zu files unchanged since the journal (%s)%s\n", ctx->n_from_journal,
-                ctx->journal.path ? ctx->journal.path : "",
-                ctx->n_from_journal == ctx->n_items && ctx->counts[RA_RENEWED] == 0
-                    ? ": nothing to do"
-                    : "");
+        fprintf(f, "%zu files unchanged since their journal entry (%s)\n", ctx->n_from_journal,
+                ctx->journal.path ? ctx->journal.path : "");
+    if (!ctx->cfg->dry_run && ctx->counts[RA_RENEWED] == 0)
+        fprintf(f, "nothing to do: no file was changed\n");
 }
 
 static int put_str(lts_buf *b, const char *s)

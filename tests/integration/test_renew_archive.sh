@@ -1,0 +1,473 @@
+#!/bin/bash
+# ltsig renew (issue 7): a generated archive of ~60 files — CAdES attached/detached at B-B,
+# B-T and B-LTA (ltsig sign / ltsig extend against the suite's TSA), PAdES, XAdES, tampered
+# signatures, files that are not signatures, symbolic links (one a loop) — renewed with
+# --jobs 2 --within 36500. The first run is killed (SIGKILL) after a few renewals; then:
+# every file is either the original or renewed-and-valid; the second run finishes with no
+# file lost, renewed twice or half-written, no temp file left; renewed files pass
+# ltsig verify --offline, openssl cms -verify and openssl ts -verify of the new archive
+# time-stamp (imprint recomputed independently); untouched files are byte-identical; the
+# JSON report lists every file once with the expected action; a third run changes nothing.
+# Also: --dry-run writes nothing, --out DIR leaves the originals alone, usage errors.
+# Env: LTSIG, LTS_TEST_PKI; optional LTS_TEST_TSA_PORT, TMPDIR. Own ports: 19003-19005.
+set -u
+: "${LTSIG:?}" "${LTS_TEST_PKI:?}"
+P=$LTS_TEST_PKI
+W=$(mktemp -d "${TMPDIR:-/tmp}/lts-renew.XXXXXX")
+TSA_PID=
+RENEW_PID=
+cleanup() {
+    [ -n "$RENEW_PID" ] && kill -9 "$RENEW_PID" 2>/dev/null
+    [ -n "$TSA_PID" ] && kill "$TSA_PID" 2>/dev/null && wait "$TSA_PID" 2>/dev/null
+    [ -n "${LTS_KEEP:-}" ] && echo "kept $W" || rm -rf "$W"
+}
+trap cleanup EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); }
+ko() { fail=$((fail + 1)); echo "FAIL: $*" >&2; }
+check() {
+    local d=$1; shift
+    if "$@" >"$W/check.out" 2>&1; then ok; else ko "$d"; sed 's/^/    /' "$W/check.out" | head -20 >&2; fi
+}
+json() { # FILE EXPR (r = the parsed JSON)
+    python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); sys.exit(0 if eval(sys.argv[2]) else 1)' "$1" "$2"
+}
+
+if ! "$LTSIG" renew --help >/dev/null 2>&1; then
+    echo "ltsig has no renew command (not in cli/main.c's table yet): renew tests skipped"
+    echo "0 passed, 0 failed"
+    exit 0
+fi
+
+# --- a TSA: the suite's, else our own on 19003-19005 ---------------------------------------
+tsa_answers() {
+    openssl ts -query -data "$P/root.pem" -sha256 -cert -out "$W/q.tsq" 2>/dev/null &&
+        curl -s -m 5 -H 'Content-Type: application/timestamp-query' --data-binary @"$W/q.tsq" \
+            -o "$W/q.tsr" "$1" && openssl ts -reply -in "$W/q.tsr" -text >/dev/null 2>&1
+}
+TSA=
+if [ -n "${LTS_TEST_TSA_PORT:-}" ] && tsa_answers "http://127.0.0.1:$LTS_TEST_TSA_PORT/"; then
+    TSA="http://127.0.0.1:$LTS_TEST_TSA_PORT/"
+else
+    for port in 19003 19004 19005; do
+        "$LTSIG" tsa-serve --signer "file:$P/tsa.p12" --passin pass:test1234 --port "$port" \
+            >"$W/tsa.log" 2>&1 &
+        TSA_PID=$!
+        for _ in $(seq 50); do
+            tsa_answers "http://127.0.0.1:$port/" && { TSA="http://127.0.0.1:$port/"; break; }
+            kill -0 "$TSA_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        [ -n "$TSA" ] && break
+        kill "$TSA_PID" 2>/dev/null; wait "$TSA_PID" 2>/dev/null; TSA_PID=
+    done
+fi
+if [ -z "$TSA" ]; then
+    echo "no TSA: renew tests skipped"
+    echo "0 passed, 0 failed"
+    exit 0
+fi
+
+SIGNER=(--signer "file:$P/signer-rsa.p12" --passin pass:test1234)
+A=$W/archive
+mkdir -p "$A/cades/attached" "$A/cades/detached" "$A/pdf" "$A/xml" "$A/misc/deep/er" "$A/bad"
+# expected action per file (relative path), filled as the archive is made
+declare -A EXPECT
+sign_cades() { # OUT IN LEVEL [--detached]
+    local out=$1 in=$2 lv=$3; shift 3
+    if [ "$lv" = B-LTA ]; then
+        "$LTSIG" sign --format cades --level B-T --tsa "$TSA" "${SIGNER[@]}" "$@" -o "$out.bt" "$in" &&
+            "$LTSIG" extend --level B-LTA --tsa "$TSA" --trust "$P/root.pem" -o "$out" "$out.bt" &&
+            rm -f "$out.bt"
+    elif [ "$lv" = B-B ]; then
+        "$LTSIG" sign --format cades --level B-B "${SIGNER[@]}" "$@" -o "$out" "$in"
+    else
+        "$LTSIG" sign --format cades --level "$lv" --tsa "$TSA" "${SIGNER[@]}" "$@" -o "$out" "$in"
+    fi
+}
+made=0
+for i in 1 2 3 4 5 6; do
+    for lv in B-B B-T B-LTA; do
+        d="$A/cades/attached/doc$i-$lv.txt"
+        printf 'attached document %s at %s\n' "$i" "$lv" >"$d"
+        sign_cades "$A/cades/attached/doc$i-$lv.p7m" "$d" "$lv" && made=$((made + 1))
+        rm -f "$d"
+        EXPECT[cades/attached/doc$i-$lv.p7m]=renewed
+        printf 'attached document %s at %s\n' "$i" "$lv" >"$W/content-doc$i-$lv"
+    done
+done
+for i in 1 2 3 4; do
+    for lv in B-B B-T B-LTA; do
+        d="$A/cades/detached/data$i-$lv.bin"
+        head -c $((1000 + i * 37)) /dev/urandom >"$d"
+        sign_cades "$d.p7s" "$d" "$lv" --detached && made=$((made + 1))
+        EXPECT[cades/detached/data$i-$lv.bin.p7s]=renewed
+        EXPECT[cades/detached/data$i-$lv.bin]=skipped
+    done
+done
+check "archive: $made CAdES signatures made" test "$made" -eq 30
+# tampered: an attached signature whose content byte changed, a detached one whose data changed
+printf 'tamper-me attached\n' >"$W/t1.txt"
+sign_cades "$A/bad/t1.p7m" "$W/t1.txt" B-T
+off=$(grep -abo "tamper-me" "$A/bad/t1.p7m" | head -1 | cut -d: -f1)
+printf 'X' | dd of="$A/bad/t1.p7m" bs=1 seek="$off" conv=notrunc 2>/dev/null
+EXPECT[bad/t1.p7m]=failed
+printf 'detached data\n' >"$A/bad/t2.dat"
+sign_cades "$A/bad/t2.dat.p7s" "$A/bad/t2.dat" B-T --detached
+printf 'changed after signing\n' >"$A/bad/t2.dat"
+EXPECT[bad/t2.dat.p7s]=failed
+EXPECT[bad/t2.dat]=skipped
+sign_cades "$A/bad/t3.p7m" "$W/t1.txt" B-B
+off=$(grep -abo "tamper-me" "$A/bad/t3.p7m" | head -1 | cut -d: -f1)
+printf 'Y' | dd of="$A/bad/t3.p7m" bs=1 seek="$off" conv=notrunc 2>/dev/null
+EXPECT[bad/t3.p7m]=failed
+# PAdES
+DOCS=${LTS_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}/testdata/docs
+npdf=0
+if [ -f "$DOCS/sample.pdf" ]; then
+    for lv in B-B B-T B-LTA; do
+        extra=()
+        [ "$lv" != B-B ] && extra=(--tsa "$TSA" --trust "$P/root.pem")
+        if "$LTSIG" sign --format pades --level "$lv" "${extra[@]}" "${SIGNER[@]}" \
+            -o "$A/pdf/signed-$lv.pdf" "$DOCS/sample.pdf" 2>"$W/err"; then
+            EXPECT[pdf/signed-$lv.pdf]=renewed
+            npdf=$((npdf + 1))
+        else
+            echo "note: PAdES $lv signing failed: $(cat "$W/err")"
+        fi
+    done
+    cp "$DOCS/sample.pdf" "$A/pdf/unsigned.pdf"
+    EXPECT[pdf/unsigned.pdf]=not-a-signature
+fi
+# XAdES (renewal not supported yet: reported as failed, left untouched)
+printf '<invoice><total>42</total></invoice>\n' >"$W/inv.xml"
+nxml=0
+for n in 1 2; do
+    if "$LTSIG" sign --format xades --level B-T --tsa "$TSA" "${SIGNER[@]}" -o "$A/xml/inv$n.xml" \
+        "$W/inv.xml" 2>"$W/err"; then
+        EXPECT[xml/inv$n.xml]=xades
+        nxml=$((nxml + 1))
+    else
+        echo "note: XAdES signing failed: $(cat "$W/err")"
+    fi
+done
+printf '<plain>no signature here</plain>\n' >"$A/xml/plain.xml"
+EXPECT[xml/plain.xml]=not-a-signature
+# not signatures
+for i in $(seq 1 8); do
+    head -c $((i * 100)) /dev/urandom >"$A/misc/random$i.bin"
+    EXPECT[misc/random$i.bin]=not-a-signature
+done
+printf 'just text\n' >"$A/misc/deep/er/notes.txt"
+EXPECT[misc/deep/er/notes.txt]=not-a-signature
+: >"$A/misc/empty.p7s"
+EXPECT[misc/empty.p7s]=not-a-signature
+printf 'not DER at all' >"$A/misc/junk.p7m"
+EXPECT[misc/junk.p7m]=not-a-signature
+cp "$P/root.pem" "$A/misc/root.pem"
+EXPECT[misc/root.pem]=not-a-signature
+ln -s ../cades/attached/doc1-B-B.p7m "$A/misc/link.p7m"
+EXPECT[misc/link.p7m]=skipped
+ln -s .. "$A/misc/deep/loop"
+EXPECT[misc/deep/loop]=skipped
+NFILES=${#EXPECT[@]}
+echo "archive: $NFILES files ($made CAdES, $npdf PAdES, $nxml XAdES signatures)"
+
+# sha256 of every file (links not followed)
+snapshot() { # OUT
+    (cd "$A" && find . \( -type f -o -type l \) ! -name '.ltsig-renew.journal' -printf '%P\n' |
+        sort | while read -r f; do
+            if [ -L "$f" ]; then echo "link:$(readlink "$f")  $f"; else sha256sum "$f"; fi
+        done) >"$1"
+}
+snapshot "$W/before.sha"
+count_ats() { openssl asn1parse -inform DER -in "$1" 2>/dev/null | grep -c ':0.4.0.1733.2.4'; }
+count_dts() { grep -ac '/DocTimeStamp' "$1"; }
+declare -A ATS0
+for f in "${!EXPECT[@]}"; do
+    case "$f" in
+    *.p7m | *.p7s) [ "${EXPECT[$f]}" = renewed ] && ATS0[$f]=$(count_ats "$A/$f") ;;
+    *.pdf) [ "${EXPECT[$f]}" = renewed ] && ATS0[$f]=$(count_dts "$A/$f") ;;
+    esac
+done
+
+# --- usage errors and a dry run ------------------------------------------------------------
+"$LTSIG" renew "$A" >/dev/null 2>"$W/err"
+check "no --tsa: usage error (3)" test $? -eq 3
+"$LTSIG" renew --tsa "$TSA" --jobs 0 "$A" >/dev/null 2>&1
+check "--jobs 0: usage error" test $? -eq 3
+"$LTSIG" renew --tsa "$TSA" --within soon "$A" >/dev/null 2>&1
+check "--within soon: usage error" test $? -eq 3
+"$LTSIG" renew --tsa "$TSA" --offline "$A" >/dev/null 2>&1
+check "--offline without --vdata: usage error" test $? -eq 3
+"$LTSIG" renew --tsa "$TSA" >/dev/null 2>&1
+check "no PATH: usage error" test $? -eq 3
+"$LTSIG" renew --bogus "$A" >/dev/null 2>&1
+check "unknown option: usage error" test $? -eq 3
+"$LTSIG" renew --dry-run --trust "$P/root.pem" --within 36500 --report "$W/dry.json" "$A" \
+    >"$W/dry.out" 2>&1
+r=$?
+check "dry run: exit 1 (the tampered files fail)" test "$r" -eq 1
+snapshot "$W/dry.sha"
+check "dry run: nothing modified" cmp "$W/before.sha" "$W/dry.sha"
+check "dry run: no journal written" test ! -e "$A/.ltsig-renew.journal"
+check "dry run: every signature to renew is due" json "$W/dry.json" \
+    "sum(1 for f in r['files'] if f['action']=='due') == $((made + npdf))"
+"$LTSIG" renew --tsa "$TSA" --dry-run "$A/does-not-exist" >"$W/ne.out" 2>&1
+r=$?
+check "missing PATH: exit 1, named" sh -c "test $r -eq 1 && grep -q 'does-not-exist' '$W/ne.out'"
+
+# --- run 1, killed after a few renewals -----------------------------------------------------
+RUN=(--jobs 2 --within 36500 --tsa "$TSA" --trust "$P/root.pem")
+"$LTSIG" renew "${RUN[@]}" --report "$W/r1.json" "$A" >"$W/run1.out" 2>&1 &
+RENEW_PID=$!
+for _ in $(seq 600); do
+    n=$(grep -c $'\trenewed\t' "$A/.ltsig-renew.journal" 2>/dev/null)
+    [ "${n:-0}" -ge 4 ] && break
+    kill -0 "$RENEW_PID" 2>/dev/null || break
+    sleep 0.02
+done
+if kill -9 "$RENEW_PID" 2>/dev/null; then
+    wait "$RENEW_PID" 2>/dev/null
+    ok
+else
+    ko "run 1 finished before it could be killed"
+fi
+RENEW_PID=
+n1=$(grep -c $'\trenewed\t' "$A/.ltsig-renew.journal")
+echo "run 1 killed after $n1 renewals"
+check "run 1: killed part way" test "$n1" -lt $((made + npdf))
+# after the kill: every file is the original or a renewed file that validates
+after_kill_ok() {
+    local bad=0
+    while read -r sum f; do
+        [ "${sum#link:}" != "$sum" ] && continue
+        [ "$(sha256sum "$A/$f" | cut -d' ' -f1)" = "$sum" ] && continue
+        local dc=()
+        [ "${f%.p7s}" != "$f" ] && dc=(--detached-content "$A/${f%.p7s}")
+        if ! "$LTSIG" verify --trust "$P/root.pem" "${dc[@]}" "$A/$f" >/dev/null 2>&1; then
+            echo "$f changed and does not validate"; bad=1
+        fi
+    done <"$W/before.sha"
+    return $bad
+}
+check "after the kill: every file original or renewed-and-valid" after_kill_ok
+
+# --- run 2: finishes -----------------------------------------------------------------------
+"$LTSIG" renew "${RUN[@]}" --report "$W/r2.json" "$A" >"$W/run2.out" 2>&1
+r=$?
+check "run 2: exit 1 (tampered files and XAdES fail, nothing else)" test "$r" -eq 1
+check "run 2: no temp file left" test -z "$(find "$A" -name '*ltsig-renew*' ! -name '.ltsig-renew.journal')"
+snapshot "$W/after.sha"
+check "run 2: no file lost or added" cmp <(awk '{print $2}' "$W/before.sha") <(awk '{print $2}' "$W/after.sha")
+# report of run 2: every file once; actions as expected (files renewed in run 1 are "ok",
+# known from the journal)
+for f in "${!EXPECT[@]}"; do echo "$f ${EXPECT[$f]}"; done | sort >"$W/expect.txt"
+report_ok() {
+    python3 - "$W/r2.json" "$A" "$W/expect.txt" <<'PY'
+import json, sys, os
+r = json.load(open(sys.argv[1]))
+root = sys.argv[2]
+exp = dict(l.split() for l in open(sys.argv[3]))
+got = {}
+for f in r["files"]:
+    rel = os.path.relpath(f["path"], root)
+    if rel in got:
+        sys.exit("listed twice: " + rel)
+    got[rel] = f
+bad = 0
+for rel, want in exp.items():
+    f = got.get(rel)
+    if f is None:
+        print("missing from the report:", rel); bad = 1; continue
+    a = f["action"]
+    if want == "renewed":
+        good = a == "renewed" or (a == "ok" and f["journal"] and "renewed" in f["reason"])
+        good = good and f["protection_until_after"] is not None
+    elif want == "xades":
+        good = a == "failed" and "not supported" in f["reason"] or a == "renewed"
+    else:
+        good = a == want
+    if not good:
+        print("unexpected:", rel, "want", want, "got", a, f["reason"]); bad = 1
+for rel in got:
+    if rel not in exp:
+        print("not in the archive:", rel); bad = 1
+sys.exit(bad)
+PY
+}
+check "run 2 report: every file once, expected actions" report_ok
+check "run 2 report: summary counts add up" json "$W/r2.json" "sum(r['summary'].values()) == len(r['files']) == $NFILES"
+check "run 2 report: renewed files have a later protection" json "$W/r2.json" \
+    "all(f['protection_until_after'] and (f['protection_until_before'] is None or f['protection_until_after'] >= f['protection_until_before']) for f in r['files'] if f['action']=='renewed')"
+
+# untouched files are byte-identical; renewed ones changed exactly once
+while read -r sum f; do
+    want=${EXPECT[$f]}
+    now=$(grep -F "  $f" "$W/after.sha" | awk -v f="$f" '$2==f {print $1}')
+    if [ "$want" = renewed ]; then
+        [ "$now" != "$sum" ] || ko "$f: not renewed"
+    else
+        [ "$now" = "$sum" ] || ko "$f: $want but modified"
+    fi
+done <"$W/before.sha"
+ok
+
+# --- the renewed files, checked by independent verifiers ------------------------------------
+ats_check() { # FILE CONTENT: the newest archive-time-stamp-v3, imprint recomputed, ts -verify
+    python3 - "$1" "$2" "$W/ats.der" >"$W/ats.hex" <<'PY' || return 1
+import hashlib, sys
+data = open(sys.argv[1], "rb").read()
+content = open(sys.argv[2], "rb").read()
+def tlv(b, i):
+    tag, j = b[i], i + 1
+    n = b[j]; j += 1
+    if n & 0x80:
+        k = n & 0x7f; n = int.from_bytes(b[j:j + k], "big"); j += k
+    return tag, i, j, j + n
+def kids(b, t):
+    out, i = [], t[2]
+    while i < t[3]:
+        k = tlv(b, i); out.append(k); i = k[3]
+    return out
+def raw(b, t): return b[t[1]:t[3]]
+def signer_info(b):
+    ci = tlv(b, 0); sd = kids(b, kids(b, ci)[1])[0]; sdk = kids(b, sd)
+    return sdk, kids(b, sdk[-1])[0]
+ATS3 = bytes([6, 6, 4, 0, 0x8d, 0x45, 2, 4])
+IDX3 = bytes([6, 7, 4, 0, 0x81, 0x95, 0x32, 1, 5])
+sdk, si = signer_info(data)
+fields = [k for k in kids(data, si) if k[0] != 0xa1]
+uattrs = kids(data, [k for k in kids(data, si) if k[0] == 0xa1][0])
+pos = max(n for n, a in enumerate(uattrs) if raw(data, kids(data, a)[0]) == ATS3)
+token = raw(data, kids(data, kids(data, uattrs[pos])[1])[0])
+H = lambda x: hashlib.sha256(x).digest()
+def octs(hs): return b"".join(bytes([4, len(h)]) + h for h in hs)
+def seq(x):
+    n = len(x)
+    if n < 0x80: return bytes([0x30, n]) + x
+    ln = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return bytes([0x30, 0x80 | len(ln)]) + ln + x
+def members(tag):
+    t = next((k for k in sdk if k[0] == tag), None)
+    return [raw(data, k) for k in kids(data, t)] if t else []
+certs, crls = members(0xa0), members(0xa1)
+vals = []
+for a in uattrs[:pos]:
+    typ, vset = kids(data, a)
+    vals += [H(raw(data, typ) + raw(data, v)) for v in kids(data, vset)]
+index = seq(seq(octs([H(c) for c in certs])) + seq(octs([H(c) for c in crls])) + seq(octs(vals)))
+tsdk, tsi = signer_info(token)
+tua = kids(token, [k for k in kids(token, tsi) if k[0] == 0xa1][0])
+stored = next(raw(token, kids(token, kids(token, a)[1])[0]) for a in tua
+              if raw(token, kids(token, a)[0]) == IDX3)
+if stored != index:
+    sys.exit("stored ats-hash-index-v3 differs from the recomputed one")
+econtent_type = raw(data, kids(data, sdk[2])[0])
+imprint = H(econtent_type + H(content) + b"".join(raw(data, f) for f in fields) + index)
+open(sys.argv[3], "wb").write(token)
+print(imprint.hex())
+PY
+    openssl ts -verify -token_in -in "$W/ats.der" -digest "$(cat "$W/ats.hex")" -CAfile "$P/root.pem"
+}
+dts_check() { # PDF: the last document time-stamp, digest of its /ByteRange, ts -verify
+    python3 - "$1" "$W/dts.der" >"$W/dts.hex" <<'PY' || return 1
+import hashlib, re, sys
+d = open(sys.argv[1], "rb").read()
+i = d.rfind(b"/DocTimeStamp")
+if i < 0: sys.exit("no document time-stamp")
+# the signature dictionary around it: its /ByteRange and /Contents
+start = d.rfind(b"obj", 0, i); end = d.find(b"endobj", i)
+dic = d[start:end]
+br = [int(x) for x in re.search(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]", dic).groups()]
+hexs = re.search(rb"/Contents\s*<([0-9A-Fa-f]+)>", dic).group(1)
+tok = bytes.fromhex(hexs.decode())
+# strip the zero padding: the DER length says where the token ends
+n = tok[1]
+if n & 0x80:
+    k = n & 0x7f; n = 2 + k + int.from_bytes(tok[2:2 + k], "big")
+else:
+    n += 2
+open(sys.argv[2], "wb").write(tok[:n])
+print(hashlib.sha256(d[br[0]:br[0] + br[1]] + d[br[2]:br[2] + br[3]]).hexdigest())
+PY
+    openssl ts -verify -token_in -in "$W/dts.der" -digest "$(cat "$W/dts.hex")" -CAfile "$P/root.pem"
+}
+nv=0
+for f in "${!EXPECT[@]}"; do
+    [ "${EXPECT[$f]}" = renewed ] || continue
+    file=$A/$f
+    dc=()
+    case "$f" in
+    *.p7s) dc=(--detached-content "${file%.p7s}") ;;
+    esac
+    "$LTSIG" verify --offline --trust "$P/root.pem" "${dc[@]}" --report json "$file" >"$W/v.json" 2>&1
+    r=$?
+    [ $r -eq 0 ] && json "$W/v.json" 'r["signatures"][0]["level"] in ("B-LTA","ES-A")' ||
+        ko "$f: ltsig verify --offline after renewal (exit $r)"
+    case "$f" in
+    *.p7m)
+        base=$(basename "$f" .p7m)
+        openssl cms -verify -binary -inform DER -in "$file" -CAfile "$P/root.pem" -purpose any \
+            -out "$W/content.out" >/dev/null 2>&1 || ko "$f: openssl cms -verify"
+        cmp -s "$W/content.out" "$W/content-$base" || ko "$f: content changed"
+        ats_check "$file" "$W/content-$base" >"$W/ats.log" 2>&1 || { ko "$f: archive time-stamp (openssl ts -verify)"; cat "$W/ats.log" >&2; }
+        [ "$(count_ats "$file")" -eq $((ATS0[$f] + 1)) ] || ko "$f: $(count_ats "$file") archive time-stamps, want $((ATS0[$f] + 1)) (renewed twice?)"
+        ;;
+    *.p7s)
+        openssl cms -verify -binary -inform DER -in "$file" -content "${file%.p7s}" \
+            -CAfile "$P/root.pem" -purpose any -out /dev/null >/dev/null 2>&1 ||
+            ko "$f: openssl cms -verify (detached)"
+        ats_check "$file" "${file%.p7s}" >"$W/ats.log" 2>&1 || { ko "$f: archive time-stamp (openssl ts -verify)"; cat "$W/ats.log" >&2; }
+        [ "$(count_ats "$file")" -eq $((ATS0[$f] + 1)) ] || ko "$f: $(count_ats "$file") archive time-stamps, want $((ATS0[$f] + 1)) (renewed twice?)"
+        ;;
+    *.pdf)
+        qpdf --check "$file" >/dev/null 2>&1 || ko "$f: qpdf --check"
+        dts_check "$file" >"$W/dts.log" 2>&1 || { ko "$f: document time-stamp (openssl ts -verify)"; cat "$W/dts.log" >&2; }
+        c=$(count_dts "$file")
+        [ "$c" -ge $((ATS0[$f] + 1)) ] && [ "$c" -le $((ATS0[$f] + 2)) ] ||
+            ko "$f: $c document time-stamps after renewal, had ${ATS0[$f]}"
+        ;;
+    esac
+    nv=$((nv + 1))
+done
+check "renewed files checked: $nv" test "$nv" -eq $((made + npdf))
+
+# --- run 3: nothing to do -------------------------------------------------------------------
+"$LTSIG" renew "${RUN[@]}" --report "$W/r3.json" "$A" >"$W/run3.out" 2>&1
+snapshot "$W/third.sha"
+check "run 3: no file modified" cmp "$W/after.sha" "$W/third.sha"
+check "run 3: journal says nothing to do" grep -q "nothing to do" "$W/run3.out"
+check "run 3: every entry from the journal, none renewed" json "$W/r3.json" \
+    "all(f['journal'] or f['action']=='skipped' and 'symbolic link' in f['reason'] for f in r['files']) and r['summary']['renewed'] == 0 and len(r['files']) == $NFILES"
+check "run 3: same failures as run 2" json "$W/r3.json" \
+    "r['summary']['failed'] == json.load(open('$W/r2.json'))['summary']['failed']"
+
+# --- --retry-failed looks again, still changes nothing --------------------------------------
+"$LTSIG" renew "${RUN[@]}" --retry-failed --quiet "$A" >"$W/run4.out" 2>&1
+snapshot "$W/fourth.sha"
+check "--retry-failed: the failures are checked again, nothing modified" cmp "$W/after.sha" "$W/fourth.sha"
+check "--quiet: only failures and the summary" test "$(grep -Evc 'files in|unchanged since|nothing to do|^ltsig renew: ' "$W/run4.out")" -eq 0
+check "--quiet: the failures are still named" grep -q '^ltsig renew: .*t1.p7m' "$W/run4.out"
+
+# --- --out DIR: the originals stay -----------------------------------------------------------
+B=$W/small
+mkdir -p "$B/in"
+printf 'out test\n' >"$B/in/o.txt"
+sign_cades "$B/in/o.txt.p7s" "$B/in/o.txt" B-T --detached
+sha0=$(sha256sum "$B/in/o.txt.p7s" | cut -d' ' -f1)
+"$LTSIG" renew --tsa "$TSA" --trust "$P/root.pem" --within 36500 --out "$B/out" "$B/in" >"$W/out.out" 2>&1
+check "--out: exit 0" test $? -eq 0
+check "--out: original unchanged" test "$(sha256sum "$B/in/o.txt.p7s" | cut -d' ' -f1)" = "$sha0"
+check "--out: renewed copy validates" "$LTSIG" verify --trust "$P/root.pem" \
+    --detached-content "$B/in/o.txt" "$B/out/o.txt.p7s"
+check "--out: renewed copy has an archive time-stamp" test "$(count_ats "$B/out/o.txt.p7s")" -eq 1
+
+# --- a journal cut short by a crash is tolerated --------------------------------------------
+printf 'L1\t123\trenewed\t1\t5' >>"$B/in/.ltsig-renew.journal"
+"$LTSIG" renew --tsa "$TSA" --trust "$P/root.pem" --within 36500 --out "$B/out2" "$B/in" >"$W/cut.out" 2>&1
+check "journal with a torn last line: run goes on (exit 0)" test $? -eq 0
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
