@@ -321,6 +321,85 @@ static void test_pades_sigs__rebuild_is_stable(void)
     lts_pades__pdf_close(&pdf);
 }
 
+/* Write a classic PDF made of `objs` (bodies of objects 1..n), with `trailer_extra` keys. */
+static void write_pdf(const char *path, const char *const *objs, size_t n,
+                      const char *trailer_extra)
+{
+    lts_buf b = LTS_BUF_INIT;
+    size_t offs[16], x;
+    char line[256];
+    CU_ASSERT_FATAL(n < 16);
+    LTS_ASSERT_OK(lts_buf_append(&b, "%PDF-1.7\n", 9));
+    for (size_t i = 0; i < n; i++) {
+        offs[i] = b.n;
+        snprintf(line, sizeof line, "%zu 0 obj\n", i + 1);
+        LTS_ASSERT_OK(lts_buf_append(&b, line, strlen(line)));
+        LTS_ASSERT_OK(lts_buf_append(&b, objs[i], strlen(objs[i])));
+        LTS_ASSERT_OK(lts_buf_append(&b, "\nendobj\n", 8));
+    }
+    x = b.n;
+    snprintf(line, sizeof line, "xref\n0 %zu\n0000000000 65535 f\r\n", n + 1);
+    LTS_ASSERT_OK(lts_buf_append(&b, line, strlen(line)));
+    for (size_t i = 0; i < n; i++) {
+        snprintf(line, sizeof line, "%010zu 00000 n\r\n", offs[i]);
+        LTS_ASSERT_OK(lts_buf_append(&b, line, strlen(line)));
+    }
+    snprintf(line, sizeof line, "trailer\n<< /Size %zu /Root 1 0 R %s >>\nstartxref\n%zu\n%%%%EOF",
+             n + 1, trailer_extra, x);
+    LTS_ASSERT_OK(lts_buf_append(&b, line, strlen(line)));
+    LTS_ASSERT_OK(lts_io__write_atomic(path, lts_buf_span(&b), 0));
+    lts_buf_dispose(&b);
+}
+
+/* No /ID, no EOL after %%EOF, a page with a Link annotation, an indirect /AcroForm with a
+ * text field: all kept, and the new update is readable. */
+static void test_pades_sigs__keeps_existing_form_and_annots(void)
+{
+    static const char *const objs[] = {
+        "<< /Type /Catalog /Pages 2 0 R /AcroForm 5 0 R >>",
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Annots [ 4 0 R << /Type /Annot "
+        "/Subtype /Text /Rect [1 1 2 2] /Contents (direct \\(note\\)) >> ] >>",
+        "<< /Type /Annot /Subtype /Link /Rect [10 10 20 20] /Border [0 0 0] >>",
+        "<< /Fields [ 6 0 R ] /DA (/Helv 0 Tf 0 g) /NeedAppearances false >>",
+        "<< /FT /Tx /T (name) /V (Alice) /Type /Annot /Subtype /Widget /Rect [30 30 90 40] "
+        "/P 3 0 R >>",
+    };
+    char src[1100], out[1100];
+    lts_pades_doc *d = NULL;
+    lts_pdf pdf;
+    lts_buf b = LTS_BUF_INIT;
+    uint64_t in_size = 0;
+    const uint8_t *u;
+    size_t un;
+
+    snprintf(src, sizeof src, "%s", lts_test_tmp_file(0, "form.pdf"));
+    snprintf(out, sizeof out, "%s", lts_test_tmp_file(0, "form-signed.pdf"));
+    write_pdf(src, objs, sizeof objs / sizeof objs[0], "");
+    LTS_ASSERT_OK(lts_io__file_size(src, &in_size));
+    LTS_ASSERT_OK(make_signed(src, out, 64));
+    LTS_ASSERT_OK(lts_pades_open(&d, out));
+    CU_ASSERT_EQUAL(lts_pades_sig_count(d), 1);
+    CU_ASSERT(lts_pades_sig_get(d, 0)->byte_range_ok);
+    lts_pades_free(d);
+    LTS_ASSERT_OK(lts_io__read_file(&b, out, 0));
+    u = b.p + in_size;
+    un = b.n - (size_t)in_size;
+    CU_ASSERT_EQUAL(u[0], '\n'); /* the original ended right after %%EOF */
+    CU_ASSERT_PTR_NOT_NULL(memmem(u, un, "/Annots [ 4 0 R << ", 19));
+    CU_ASSERT_PTR_NOT_NULL(memmem(u, un, "/Fields [ 6 0 R 8 0 R ]", 23));
+    CU_ASSERT_PTR_NOT_NULL(memmem(u, un, "/DA (/Helv 0 Tf 0 g)", 20));
+    CU_ASSERT_PTR_NOT_NULL(memmem(u, un, "/ID [<", 6));
+    CU_ASSERT_PTR_NULL(memmem(u, un, "1 0 obj", 7)); /* the catalog is untouched */
+    CU_ASSERT_PTR_NOT_NULL(memmem(u, un, "\n5 0 obj", 8)); /* the /AcroForm is rewritten */
+    /* the result opens without recovery */
+    LTS_ASSERT_OK(lts_pades__pdf_open(&pdf, out));
+    CU_ASSERT_EQUAL(pdf.next_num, 9); /* 7 = signature, 8 = field + widget */
+    CU_ASSERT(pdf.has_id);
+    lts_pades__pdf_close(&pdf);
+    lts_buf_dispose(&b);
+}
+
 int lts_suite_pades_sigs(void)
 {
     static CU_TestInfo tests[] = {
@@ -339,6 +418,7 @@ int lts_suite_pades_sigs(void)
         { "truncated", test_pades_sigs__truncated },
         { "unsigned_has_none", test_pades_sigs__unsigned_has_none },
         { "rebuild_is_stable", test_pades_sigs__rebuild_is_stable },
+        { "keeps_existing_form_and_annots", test_pades_sigs__keeps_existing_form_and_annots },
         CU_TEST_INFO_NULL,
     };
     return lts_test_add_suite("pades_sigs", NULL, NULL, tests);
