@@ -185,7 +185,7 @@ lts_status lts_policy_parse(lts_policy **out, lts_span text, const char *name)
     *out = NULL;
     if (name == NULL)
         name = "policy";
-    LTS_ENSURE(memchr(text.p, '\0', text.n) == NULL || text.n == 0, LTS_E_CONFIG,
+    LTS_ENSURE(text.n == 0 || memchr(text.p, '\0', text.n) == NULL, LTS_E_CONFIG,
                "%s: not a text file (NUL byte)", name);
     LTS_TRY(lts_policy_new_default(&p));
     LTS_ALLOC(copy = lts_malloc(text.n + 1));
