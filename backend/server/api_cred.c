@@ -245,10 +245,8 @@ out:
 static json_t *cred_info(api_req *r, const srv_cred *c, const char *certs, int with_info)
 {
     int ec = srv_algo_is_ec(c->algo);
-    int bits = strcmp(c->algo, "rsa2048") == 0   ? 2048
-               : strcmp(c->algo, "rsa3072") == 0 ? 3072
-               : strcmp(c->algo, "ec-p256") == 0 ? 256
-                                                 : 384;
+    /* algo is rsa<bits> or ec-p<bits> */
+    int bits = atoi(c->algo + (ec ? 4 : 3));
     json_t *algos = json_array();
     for (size_t i = 0; i < sizeof sign_algos / sizeof sign_algos[0]; i++) {
         if (sign_algos[i].ec == ec)

@@ -82,6 +82,8 @@ int srv_parse_opts(int argc, char **argv, srv_opts *o)
         { "subject", required_argument, NULL, 's' },
         { "chain", required_argument, NULL, 'k' },
         { "output", required_argument, NULL, 'o' },
+        { "p12", required_argument, NULL, '1' },
+        { "passin", required_argument, NULL, 'i' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -100,6 +102,8 @@ int srv_parse_opts(int argc, char **argv, srv_opts *o)
         case 's': o->subject = optarg; break;
         case 'k': o->chain = optarg; break;
         case 'o': o->output = optarg; break;
+        case '1': o->p12 = optarg; break;
+        case 'i': o->passin = optarg; break;
         default: return -1;
         }
     }

@@ -6,7 +6,7 @@
 
 typedef struct {
     const char *config, *user, *password_file, *pin_file, *algo, *credential, *subject,
-        *chain, *output;
+        *chain, *output, *p12, *passin;
 } srv_opts;
 
 /** getopt_long over the ltsigd options; -1 on a usage error (already printed). */

@@ -5,9 +5,11 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <ltsig/signer.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include "core/codec.h"
@@ -236,21 +238,14 @@ out:
     return rc;
 }
 
-static lts_status key_cert(srv_ctx *ctx, const srv_opts *o)
+/* Check `chain` against the credential's key (the leaf is put first; each certificate
+ * must be issued by the next) and store it. `src` names the input in messages. */
+static lts_status set_chain(srv_ctx *ctx, const char *cid, EVP_PKEY *pub,
+                            STACK_OF(X509) *chain, const char *src)
 {
     lts_status rc = LTS_OK;
-    srv_cred c;
-    STACK_OF(X509) *chain = NULL;
-    EVP_PKEY *pub = NULL;
     lts_buf out = LTS_BUF_INIT;
     int leaf = -1;
-    memset(&c, 0, sizeof c);
-    rc = srv_cred_get(ctx->db, o->credential, &c);
-    if (rc == LTS_E_NOTFOUND)
-        LTS_FAIL(LTS_E_NOTFOUND, "no credential '%.64s'", o->credential);
-    LTS_TRY(rc);
-    LTS_TRY(srv_spki_decode(c.spki, &pub));
-    LTS_TRY(read_chain(o->chain, &chain));
     for (int i = 0; i < sk_X509_num(chain) && leaf < 0; i++) {
         EVP_PKEY *k = X509_get0_pubkey(sk_X509_value(chain, i));
         if (k && EVP_PKEY_eq(k, pub) == 1)
@@ -258,18 +253,18 @@ static lts_status key_cert(srv_ctx *ctx, const srv_opts *o)
     }
     ERR_clear_error();
     LTS_ENSURE(leaf >= 0, LTS_E_INPUT, "%s: no certificate in the chain holds the public key "
-               "of credential %s", o->chain, c.id);
+               "of credential %s", src, cid);
     if (leaf > 0) {
         X509 *x = sk_X509_delete(chain, leaf);
         LTS_OSSL(sk_X509_unshift(chain, x) > 0, "sk_X509_unshift");
     }
     LTS_ENSURE(X509_cmp_current_time(X509_get0_notAfter(sk_X509_value(chain, 0))) > 0,
-               LTS_E_INPUT, "%s: the certificate has expired", o->chain);
+               LTS_E_INPUT, "%s: the certificate has expired", src);
     for (int i = 0; i + 1 < sk_X509_num(chain); i++) {
         LTS_ENSURE(X509_check_issued(sk_X509_value(chain, i + 1), sk_X509_value(chain, i)) ==
                        X509_V_OK,
                    LTS_E_INPUT, "%s: certificate %d is not issued by certificate %d; give "
-                   "the chain leaf first", o->chain, i + 1, i + 2);
+                   "the chain leaf first", src, i + 1, i + 2);
     }
     for (int i = 0; i < sk_X509_num(chain); i++) {
         unsigned char *der = NULL;
@@ -282,15 +277,147 @@ static lts_status key_cert(srv_ctx *ctx, const srv_opts *o)
         OPENSSL_free(der);
         LTS_TRY(rc);
     }
-    const char *p[] = { (const char *)out.p, c.id };
+    const char *p[] = { (const char *)out.p, cid };
     LTS_TRY(srv_db_exec(ctx->db, "UPDATE credentials SET chain = $1 WHERE id = $2", p, 2,
                         NULL, NULL, NULL));
-    LTS_TRY(srv_audit(ctx->db, "key.cert", "admin", c.id, "ok", o->chain));
 out:
     lts_buf_dispose(&out);
+    return rc;
+}
+
+static lts_status key_cert(srv_ctx *ctx, const srv_opts *o)
+{
+    lts_status rc = LTS_OK;
+    srv_cred c;
+    STACK_OF(X509) *chain = NULL;
+    EVP_PKEY *pub = NULL;
+    memset(&c, 0, sizeof c);
+    rc = srv_cred_get(ctx->db, o->credential, &c);
+    if (rc == LTS_E_NOTFOUND)
+        LTS_FAIL(LTS_E_NOTFOUND, "no credential '%.64s'", o->credential);
+    LTS_TRY(rc);
+    LTS_TRY(srv_spki_decode(c.spki, &pub));
+    LTS_TRY(read_chain(o->chain, &chain));
+    LTS_TRY(set_chain(ctx, c.id, pub, chain, o->chain));
+    LTS_TRY(srv_audit(ctx->db, "key.cert", "admin", c.id, "ok", o->chain));
+out:
     sk_X509_pop_free(chain, X509_free);
     EVP_PKEY_free(pub);
     srv_cred_dispose(&c);
+    return rc;
+}
+
+/* ---- import ----------------------------------------------------------------------------- */
+
+static lts_status read_p12(const char *path, const char *passin, EVP_PKEY **key,
+                           STACK_OF(X509) **chain)
+{
+    lts_status rc = LTS_OK;
+    lts_buf der = LTS_BUF_INIT_MAX((size_t)16 << 20), pw = LTS_BUF_INIT;
+    PKCS12 *p12 = NULL;
+    X509 *cert = NULL;
+    STACK_OF(X509) *ca = NULL;
+    const unsigned char *q;
+    LTS_TRY(lts_secret_read(&pw, passin));
+    LTS_TRY(lts_io__read_file(&der, path, 0));
+    q = der.p;
+    p12 = d2i_PKCS12(NULL, &q, (long)der.n);
+    if (p12 == NULL)
+        LTS_FAIL_OSSL(LTS_E_INPUT, "%s: not a PKCS#12 file", path);
+    if (PKCS12_mac_present(p12) && PKCS12_verify_mac(p12, (const char *)pw.p, -1) != 1) {
+        ERR_clear_error();
+        LTS_FAIL(LTS_E_AUTH, "%s: wrong password for the PKCS#12 file", path);
+    }
+    if (PKCS12_parse(p12, (const char *)pw.p, key, &cert, &ca) != 1)
+        LTS_FAIL_OSSL(LTS_E_AUTH, "%s: cannot decrypt the PKCS#12 file", path);
+    LTS_ENSURE(*key != NULL && cert != NULL, LTS_E_INPUT,
+               "%s: the PKCS#12 file needs a private key and its certificate", path);
+    LTS_ALLOC(*chain = sk_X509_new_null());
+    LTS_OSSL(sk_X509_push(*chain, cert) > 0, "sk_X509_push");
+    cert = NULL;
+    while (ca && sk_X509_num(ca) > 0) {
+        X509 *x = sk_X509_shift(ca);
+        if (sk_X509_push(*chain, x) <= 0) {
+            X509_free(x);
+            LTS_FAIL_OSSL(LTS_E_NOMEM, "sk_X509_push");
+        }
+    }
+out:
+    if (rc != LTS_OK) {
+        EVP_PKEY_free(*key);
+        *key = NULL;
+        sk_X509_pop_free(*chain, X509_free);
+        *chain = NULL;
+    }
+    X509_free(cert);
+    sk_X509_pop_free(ca, X509_free);
+    PKCS12_free(p12);
+    lts_buf_wipe(&der);
+    lts_buf_wipe(&pw);
+    return rc;
+}
+
+static lts_status key_import(srv_ctx *ctx, const srv_opts *o)
+{
+    lts_status rc = LTS_OK;
+    lts_buf pin = LTS_BUF_INIT_MAX(1024), idhex = LTS_BUF_INIT, spki = LTS_BUF_INIT;
+    uint8_t id[CRED_ID_BYTES];
+    char *pin_hash = NULL, label[64], now[24], algo[16];
+    EVP_PKEY *key = NULL;
+    STACK_OF(X509) *chain = NULL;
+    unsigned char *der = NULL;
+    int made = 0, len, tx = 0;
+    srv_user u;
+    memset(&u, 0, sizeof u);
+
+    rc = srv_user_get(ctx->db, o->user, &u);
+    if (rc == LTS_E_NOTFOUND)
+        LTS_FAIL(LTS_E_NOTFOUND, "no user '%.64s' (ltsigd user add first)", o->user);
+    LTS_TRY(rc);
+    LTS_TRY(srv_secret_file(&pin, o->pin_file, "PIN"));
+    LTS_ENSURE(pin.n >= 4, LTS_E_INPUT, "%s: the activation PIN needs at least 4 characters",
+               o->pin_file);
+    LTS_TRY(read_p12(o->p12, o->passin, &key, &chain));
+    if (EVP_PKEY_is_a(key, "EC"))
+        snprintf(algo, sizeof algo, "ec-p%d", EVP_PKEY_get_bits(key));
+    else
+        snprintf(algo, sizeof algo, "rsa%d", EVP_PKEY_get_bits(key));
+    LTS_TRY(srv_pw_hash(ctx->conf, (const char *)pin.p, pin.n, &pin_hash));
+    LTS_TRY(srv_random(id, sizeof id));
+    LTS_TRY(lts_hex__encode(&idhex, lts_span_of(id, sizeof id)));
+    snprintf(label, sizeof label, "ltsigd-%s", (const char *)idhex.p);
+    len = i2d_PUBKEY(key, &der);
+    LTS_OSSL(len > 0, "i2d_PUBKEY");
+    LTS_TRY(lts_b64__encode(&spki, lts_span_of(der, (size_t)len)));
+    LTS_TRY(srv_p11_import(ctx->p11, key, lts_span_of(id, sizeof id), label));
+    made = 1;
+    srv_now_str(now);
+    const char *p[] = { (const char *)idhex.p, o->user, algo, (const char *)spki.p, pin_hash,
+                        now };
+    LTS_TRY(srv_db_begin(ctx->db));
+    tx = 1;
+    LTS_TRY(srv_db_exec(ctx->db, "INSERT INTO credentials(id, owner, algo, spki, pin_hash, "
+                                 "created) VALUES ($1, $2, $3, $4, $5, $6)",
+                        p, 6, NULL, NULL, NULL));
+    LTS_TRY(set_chain(ctx, (const char *)idhex.p, key, chain, o->p12));
+    tx = 0;
+    LTS_TRY(srv_db_commit(ctx->db));
+    made = 0;
+    LTS_TRY(srv_audit(ctx->db, "key.import", "admin", (const char *)idhex.p, "ok", algo));
+    printf("%s\n", (const char *)idhex.p);
+out:
+    if (tx)
+        srv_db_rollback(ctx->db);
+    if (made)
+        srv_p11_destroy(ctx->p11, lts_span_of(id, sizeof id));
+    srv_user_dispose(&u);
+    OPENSSL_free(der);
+    EVP_PKEY_free(key);
+    sk_X509_pop_free(chain, X509_free);
+    lts_buf_wipe(&pin);
+    lts_buf_dispose(&idhex);
+    lts_buf_dispose(&spki);
+    lts_free(pin_hash);
     return rc;
 }
 
@@ -300,7 +427,9 @@ int srv_cmd_key(int argc, char **argv)
         "ltsigd key generate --config FILE --user NAME --algo rsa2048|rsa3072|ec-p256|ec-p384 "
         "--pin-file F\n"
         "       ltsigd key csr --config FILE --credential ID --subject DN -o REQ.pem\n"
-        "       ltsigd key cert --config FILE --credential ID --chain CHAIN.pem";
+        "       ltsigd key cert --config FILE --credential ID --chain CHAIN.pem\n"
+        "       ltsigd key import --config FILE --user NAME --p12 FILE "
+        "--passin env:VAR|file:PATH|pass:TEXT --pin-file F";
     srv_opts o;
     srv_ctx ctx;
     int ret = 1;
@@ -309,16 +438,20 @@ int srv_cmd_key(int argc, char **argv)
         return srv_usage(use);
     const char *sub = argv[1];
     int gen = strcmp(sub, "generate") == 0, csr = strcmp(sub, "csr") == 0,
-        cert = strcmp(sub, "cert") == 0;
+        cert = strcmp(sub, "cert") == 0, imp = strcmp(sub, "import") == 0;
     if ((gen && (!o.user || !o.algo || !o.pin_file)) ||
         (csr && (!o.credential || !o.subject || !o.output)) ||
-        (cert && (!o.credential || !o.chain)) || !(gen || csr || cert))
+        (cert && (!o.credential || !o.chain)) ||
+        (imp && (!o.user || !o.p12 || !o.passin || !o.pin_file)) || !(gen || csr || cert || imp))
         return srv_usage(use);
     if (srv_open_ctx(&ctx, o.config, 1) != LTS_OK) {
         ret = srv_fail(o.config);
         goto out;
     }
-    st = gen ? key_generate(&ctx, &o) : csr ? key_csr(&ctx, &o) : key_cert(&ctx, &o);
+    st = gen   ? key_generate(&ctx, &o)
+         : csr ? key_csr(&ctx, &o)
+         : imp ? key_import(&ctx, &o)
+               : key_cert(&ctx, &o);
     if (st != LTS_OK) {
         char what[32];
         snprintf(what, sizeof what, "key %s", sub);

@@ -15,6 +15,8 @@ static int usage(void)
           "--algo rsa2048|rsa3072|ec-p256|ec-p384 --pin-file F\n"
           "       ltsigd key csr  --config FILE --credential ID --subject DN -o REQ.pem\n"
           "       ltsigd key cert --config FILE --credential ID --chain CHAIN.pem\n"
+          "       ltsigd key import --config FILE --user NAME --p12 FILE --passin SRC "
+          "--pin-file F\n"
           "       ltsigd audit verify --config FILE\n",
           stderr);
     return 2;

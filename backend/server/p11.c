@@ -230,8 +230,9 @@ out:
     return rc;
 }
 
-/* The private key must have come out sensitive and never extractable. */
-static lts_status check_private(srv_p11 *p, CK_OBJECT_HANDLE priv)
+/* The private key must have come out sensitive, private and not extractable (and never
+ * extractable when it was generated in the token). */
+static lts_status check_private(srv_p11 *p, CK_OBJECT_HANDLE priv, int generated)
 {
     lts_status rc = LTS_OK;
     CK_BBOOL sens = CK_FALSE, extr = CK_TRUE, never = CK_FALSE, priv_attr = CK_FALSE;
@@ -242,7 +243,8 @@ static lts_status check_private(srv_p11 *p, CK_OBJECT_HANDLE priv)
         { CKA_PRIVATE, &priv_attr, sizeof priv_attr },
     };
     P11(p->f->C_GetAttributeValue(p->sess, priv, a, 4), "C_GetAttributeValue (key flags)");
-    LTS_ENSURE(sens == CK_TRUE && extr == CK_FALSE && never == CK_TRUE && priv_attr == CK_TRUE,
+    LTS_ENSURE(sens == CK_TRUE && extr == CK_FALSE && (never == CK_TRUE || !generated) &&
+                   priv_attr == CK_TRUE,
                LTS_E_CRYPTO, "the token made a private key that is extractable or not "
                "sensitive; refusing to use it");
 out:
@@ -310,7 +312,7 @@ lts_status srv_p11_generate(srv_p11 *p, const char *algo, lts_span id, const cha
     P11(p->f->C_GenerateKeyPair(p->sess, &mech, pub_t, npub, priv_t,
                                 sizeof priv_t / sizeof priv_t[0], &hpub, &hpriv),
         "C_GenerateKeyPair");
-    LTS_TRY(check_private(p, hpriv));
+    LTS_TRY(check_private(p, hpriv, 1));
     if (group)
         LTS_TRY(ec_pub(p, hpub, group, pub));
     else
@@ -440,4 +442,97 @@ void srv_p11_destroy(srv_p11 *p, lts_span id)
             p->f->C_DestroyObject(p->sess, h);
     }
     pthread_mutex_unlock(&p->mu);
+}
+
+/* ---- import ----------------------------------------------------------------------------- */
+
+/* The big-endian bytes of a BIGNUM parameter of key, left-padded to `pad` bytes (0: none).
+ * *out is wiped and freed by the caller. */
+static lts_status bn_param(const EVP_PKEY *key, const char *name, int pad, lts_buf *out)
+{
+    lts_status rc = LTS_OK;
+    BIGNUM *bn = NULL;
+    LTS_OSSL(EVP_PKEY_get_bn_param(key, name, &bn) == 1, "the key has no %s", name);
+    int n = BN_num_bytes(bn);
+    int len = pad > n ? pad : n;
+    LTS_TRY(lts_buf_reserve(out, (size_t)(len > 0 ? len : 1)));
+    LTS_OSSL(BN_bn2binpad(bn, out->p, len) == len, "BN_bn2binpad");
+    out->n = (size_t)len;
+out:
+    BN_clear_free(bn);
+    return rc;
+}
+
+lts_status srv_p11_import(srv_p11 *p, EVP_PKEY *key, lts_span id, const char *label)
+{
+    lts_status rc = LTS_OK;
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+    CK_KEY_TYPE kt;
+    CK_OBJECT_HANDLE h = 0;
+    lts_buf v[8];
+    unsigned char *ecparams = NULL;
+    int eclen = 0, locked = 0, nv = 0;
+    CK_ATTRIBUTE t[20];
+    CK_ULONG n = 0;
+    memset(v, 0, sizeof v);
+    t[n++] = (CK_ATTRIBUTE){ CKA_CLASS, &cls, sizeof cls };
+    t[n++] = (CK_ATTRIBUTE){ CKA_KEY_TYPE, &kt, sizeof kt };
+    t[n++] = (CK_ATTRIBUTE){ CKA_TOKEN, &yes, sizeof yes };
+    t[n++] = (CK_ATTRIBUTE){ CKA_PRIVATE, &yes, sizeof yes };
+    t[n++] = (CK_ATTRIBUTE){ CKA_SENSITIVE, &yes, sizeof yes };
+    t[n++] = (CK_ATTRIBUTE){ CKA_EXTRACTABLE, &no, sizeof no };
+    t[n++] = (CK_ATTRIBUTE){ CKA_SIGN, &yes, sizeof yes };
+    t[n++] = (CK_ATTRIBUTE){ CKA_DECRYPT, &no, sizeof no };
+    t[n++] = (CK_ATTRIBUTE){ CKA_ID, (void *)id.p, id.n };
+    t[n++] = (CK_ATTRIBUTE){ CKA_LABEL, (void *)label, strlen(label) };
+    if (EVP_PKEY_is_a(key, "RSA")) {
+        static const char *names[] = {
+            OSSL_PKEY_PARAM_RSA_N, OSSL_PKEY_PARAM_RSA_E, OSSL_PKEY_PARAM_RSA_D,
+            OSSL_PKEY_PARAM_RSA_FACTOR1, OSSL_PKEY_PARAM_RSA_FACTOR2,
+            OSSL_PKEY_PARAM_RSA_EXPONENT1, OSSL_PKEY_PARAM_RSA_EXPONENT2,
+            OSSL_PKEY_PARAM_RSA_COEFFICIENT1,
+        };
+        static const CK_ATTRIBUTE_TYPE types[] = {
+            CKA_MODULUS, CKA_PUBLIC_EXPONENT, CKA_PRIVATE_EXPONENT, CKA_PRIME_1, CKA_PRIME_2,
+            CKA_EXPONENT_1, CKA_EXPONENT_2, CKA_COEFFICIENT,
+        };
+        LTS_ENSURE(EVP_PKEY_get_bits(key) >= 2048, LTS_E_UNSUPPORTED,
+                   "RSA keys under 2048 bits are not accepted (TS 119 312)");
+        kt = CKK_RSA;
+        for (nv = 0; nv < 8; nv++) {
+            LTS_TRY(bn_param(key, names[nv], 0, &v[nv]));
+            t[n++] = (CK_ATTRIBUTE){ types[nv], v[nv].p, v[nv].n };
+        }
+    } else if (EVP_PKEY_is_a(key, "EC")) {
+        char group[64];
+        size_t glen = 0;
+        LTS_OSSL(EVP_PKEY_get_utf8_string_param(key, OSSL_PKEY_PARAM_GROUP_NAME, group,
+                                                sizeof group, &glen) == 1, "EC group name");
+        int nid = OBJ_sn2nid(group);
+        LTS_ENSURE(nid == NID_X9_62_prime256v1 || nid == NID_secp384r1, LTS_E_UNSUPPORTED,
+                   "EC curve %s not accepted (P-256 or P-384)", group);
+        kt = CKK_EC;
+        eclen = i2d_ASN1_OBJECT(OBJ_nid2obj(nid), &ecparams);
+        LTS_OSSL(eclen > 0, "i2d_ASN1_OBJECT");
+        t[n++] = (CK_ATTRIBUTE){ CKA_EC_PARAMS, ecparams, (CK_ULONG)eclen };
+        LTS_TRY(bn_param(key, OSSL_PKEY_PARAM_PRIV_KEY, (EVP_PKEY_get_bits(key) + 7) / 8, &v[0]));
+        nv = 1;
+        t[n++] = (CK_ATTRIBUTE){ CKA_VALUE, v[0].p, v[0].n };
+    } else {
+        LTS_FAIL(LTS_E_UNSUPPORTED, "only RSA and EC keys can be imported");
+    }
+    pthread_mutex_lock(&p->mu);
+    locked = 1;
+    P11(p->f->C_CreateObject(p->sess, t, n, &h), "C_CreateObject (private key)");
+    rc = check_private(p, h, 0);
+    if (rc != LTS_OK)
+        p->f->C_DestroyObject(p->sess, h);
+out:
+    if (locked)
+        pthread_mutex_unlock(&p->mu);
+    for (int i = 0; i < 8; i++)
+        lts_buf_wipe(&v[i]);
+    OPENSSL_free(ecparams);
+    return rc;
 }

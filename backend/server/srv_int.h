@@ -156,6 +156,9 @@ lts_status srv_p11_generate(srv_p11 *p, const char *algo, lts_span id, const cha
  *  or ECDSA (returned DER-encoded). */
 lts_status srv_p11_sign(srv_p11 *p, lts_span id, int is_ec, lts_hash h, lts_span digest,
                         lts_buf *out);
+/** Put an existing private key into the token under CKA_ID id: sensitive, not
+ *  extractable, private, sign only (RSA >= 2048 bits, EC P-256 / P-384). */
+lts_status srv_p11_import(srv_p11 *p, EVP_PKEY *key, lts_span id, const char *label);
 /** Destroy both keys with CKA_ID id (used to undo a half-done key generation). */
 void srv_p11_destroy(srv_p11 *p, lts_span id);
 

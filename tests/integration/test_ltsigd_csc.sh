@@ -31,6 +31,18 @@ check "user add refuses an existing user" \
 check "key cert refuses a chain for another key" \
     bash -c "! '$LTSIGD' key cert --config '$CONF' --credential '$A_CID' --chain '$LTS_TEST_PKI/signer-rsa-chain.pem' 2>/dev/null"
 
+# key import: a PKCS#12 from the test PKI goes into the token, sensitive and not extractable
+I_SEC=$(add_user ivan 'ivan-password-6')
+echo 4716-ivan >"$WORK/ivan.pin"
+I_CID=$("$LTSIGD" key import --config "$CONF" --user ivan --p12 "$LTS_TEST_PKI/signer-rsa.p12" \
+    --passin pass:test1234 --pin-file "$WORK/ivan.pin")
+check "key import of a PKCS#12 prints a credential ID" test ${#I_CID} -eq 32
+ncred=$(sqlite3 "$WORK/ltsigd.db" "SELECT count(*) FROM credentials")
+check "key import with a wrong password fails and adds nothing" \
+    bash -c "! '$LTSIGD' key import --config '$CONF' --user ivan --p12 '$LTS_TEST_PKI/signer-rsa.p12' --passin pass:wrong --pin-file '$WORK/ivan.pin' 2>/dev/null && test \"\$(sqlite3 '$WORK/ltsigd.db' 'SELECT count(*) FROM credentials')\" = $ncred"
+check "the imported key cannot be read from the token" \
+    p11_private_unreadable "$MODULE" ltsigd-test "$TOKEN_PIN" "$I_CID"
+
 start_server "$CONF" "$LOG" || { echo "ltsigd serve did not start"; cat "$LOG"; echo "0 passed, 1 failed"; exit 1; }
 
 # ---- info, login -------------------------------------------------------------------------
@@ -46,7 +58,7 @@ check "login with a wrong password: 401 authentication_error" \
 st=$(curl -s -o "$WORK/resp" -w '%{http_code}' -X POST -u "nobody' OR '1'='1:x" -d '{}' "$URL/auth/login")
 check "login with SQL in the user name: 401" test "$st" = 401
 check "users table intact after SQL metacharacters" \
-    test "$(sqlite3 "$WORK/ltsigd.db" 'SELECT count(*) FROM users')" = 5
+    test "$(sqlite3 "$WORK/ltsigd.db" 'SELECT count(*) FROM users')" = 6
 
 # ---- list, info --------------------------------------------------------------------------
 st=$(echo '{}' | api credentials/list - "$A_TOK")
@@ -112,13 +124,14 @@ st=$(signh "$A_TOK" "$A_CID" "$SAD2" "[\"$H1\"]" "$RSA")
 check "SAD signs its first hash (unaffected by the refusals)" test "$st" = 200
 
 # SAD expiry: the SAD is stored only as its SHA-256; age it in the database
-st=$(authz "$A_TOK" "$A_CID" 4711-alice "$(totp "$A_SEC" 1)" 1 "[\"$H3\"]")
+OTP3=$(totp "$A_SEC" 1)
+st=$(authz "$A_TOK" "$A_CID" 4711-alice "$OTP3" 1 "[\"$H3\"]")
 SAD3=$(jq -r '.SAD // empty' "$WORK/resp")
 sqlite3 "$WORK/ltsigd.db" "UPDATE sads SET expires = 1 WHERE hash = '$(sha256hex "$SAD3")'"
 st=$(signh "$A_TOK" "$A_CID" "$SAD3" "[\"$H3\"]" "$RSA")
 check "expired SAD: 400 SAD expired" \
     test "$st" = 400 -a "$(jq -r .error_description "$WORK/resp")" = "SAD expired"
-st=$(authz "$A_TOK" "$A_CID" 4711-alice "$(totp "$A_SEC" 1)" 1 "[\"$H3\"]")
+st=$(authz "$A_TOK" "$A_CID" 4711-alice "$OTP3" 1 "[\"$H3\"]")
 check "a TOTP code is accepted once only" test "$st" = 400
 
 # request checks that come before the PIN (no OTP spent)
@@ -172,6 +185,16 @@ for i in $(seq 0 31); do
     fi
 done
 check "every parallel value verifies with openssl" test "$vok" = 16
+
+# the imported key signs, and the value verifies against the PKCS#12's certificate
+I_TOK=$(login ivan ivan-password-6)
+st=$(authz "$I_TOK" "$I_CID" 4716-ivan "$(totp "$I_SEC" 0)" 1 "[\"$H1\"]")
+SADI=$(jq -r '.SAD // empty' "$WORK/resp")
+st=$(signh "$I_TOK" "$I_CID" "$SADI" "[\"$H1\"]" "$RSA")
+jq -r '.signatures[0]' "$WORK/resp" | base64 -d >"$WORK/sigi.bin"
+openssl x509 -in "$LTS_TEST_PKI/signer-rsa.pem" -pubkey -noout >"$WORK/ivan-pub.pem"
+check "signHash with the imported key verifies against signer-rsa.pem" \
+    bash -c "test '$st' = 200 && printf '%s' 'document one' | openssl dgst -sha256 -verify '$WORK/ivan-pub.pem' -signature '$WORK/sigi.bin' >/dev/null"
 
 # ---- tokens ---------------------------------------------------------------------------------
 st=$(echo '{}' | api credentials/list -)
@@ -258,12 +281,11 @@ done
 check "no password, PIN, token or SAD in the log or the database" test "$leak" = 0
 
 # ---- the key cannot be read out of the token -------------------------------------------------
-P11=(pkcs11-tool --module "$MODULE" --token-label ltsigd-test --login --pin "$TOKEN_PIN")
 check "the RSA private key cannot be read (C_GetAttributeValue: sensitive)" \
     p11_private_unreadable "$MODULE" ltsigd-test "$TOKEN_PIN" "$A_CID"
 check "the EC private key cannot be read (CKA_VALUE sensitive)" \
     p11_private_unreadable "$MODULE" ltsigd-test "$TOKEN_PIN" "$B_CID"
-"${P11[@]}" --list-objects --type privkey --id "$A_CID" >"$WORK/objs" 2>/dev/null
+pkcs11-tool --module "$MODULE" --token-label ltsigd-test --login --pin "$TOKEN_PIN" --list-objects --type privkey --id "$A_CID" >"$WORK/objs" 2>/dev/null
 check "the private key is sensitive and never extractable" \
     bash -c "grep -q 'never extractable' '$WORK/objs' && grep -q sensitive '$WORK/objs'"
 
