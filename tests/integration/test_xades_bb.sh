@@ -111,6 +111,39 @@ v = t.find('.//{http://www.w3.org/2000/09/xmldsig#}SignatureValue').text
 sys.exit(0 if len(base64.b64decode(v)) == 64 else 1)
 EOF
 
+# P-384 with SHA-384: ecdsa-sha384, r||s of 96 bytes
+check "ec384 sha384: sign" "$LTSIG" sign --format xades --level B-B --hash sha384 \
+    --signer "file:$PKI/signer-ec384.p12" --passin pass:test1234 -o env-ec384.xml doc.xml
+check "ec384 sha384: xmlsec1 --verify" xv env-ec384.xml
+check "ec384 sha384: ltsig verify" passed env-ec384.xml
+python3 - env-ec384.xml <<'EOF' && ok "ec384: ecdsa-sha384, 96-byte value, SHA-384 digests" || fail "ec384: algorithms"
+import sys, base64, xml.etree.ElementTree as ET
+ds = '{http://www.w3.org/2000/09/xmldsig#}'
+t = ET.parse(sys.argv[1]).getroot()
+assert t.find('.//%sSignatureMethod' % ds).get('Algorithm').endswith('#ecdsa-sha384')
+assert len(base64.b64decode(t.find('.//%sSignatureValue' % ds).text)) == 96
+assert all(d.get('Algorithm').endswith('#sha384') for d in t.findall('.//%sSignedInfo/%sReference/%sDigestMethod' % (ds, ds, ds)))
+EOF
+
+# big inputs: a 300 MB detached file is digested in blocks (memory stays small), and an XML
+# document with an 11 MB text node (past libxml2's default limit) is signed enveloped
+truncate -s 300M big.bin
+out=$( { /usr/bin/time -f '%M' "$LTSIG" sign --format xades --level B-B --detached \
+        --signer "file:$PKI/signer-rsa.p12" --passin pass:test1234 -o big.xml big.bin; } 2>&1 )
+kb=$(printf '%s\n' "$out" | tail -n 1)
+if [[ -s big.xml && "$kb" =~ ^[0-9]+$ && $kb -lt 100000 ]]; then ok "300 MB detached: signed with ${kb} KB max RSS"
+else fail "300 MB detached: streamed" "$out"; fi
+check "300 MB detached: xmlsec1 --verify" xv big.xml
+check "300 MB detached: ltsig verify" passed --detached-content big.bin big.xml
+python3 -c "
+import sys
+sys.stdout.write('<?xml version=\"1.0\"?><log xmlns=\"urn:ltsig:test:log\"><blob>')
+sys.stdout.write('A' * (11 * 1024 * 1024))
+sys.stdout.write('</blob></log>')" >huge.xml
+check "11 MB text node: sign enveloped" sign rsa -o huge-signed.xml huge.xml
+check "11 MB text node: ltsig verify" passed huge-signed.xml
+rm -f big.bin huge.xml huge-signed.xml
+
 # failures write nothing
 printf '<a><b></a>' >broken.xml
 check_not "not well-formed input is refused" sign rsa -o out1.xml broken.xml
