@@ -235,6 +235,7 @@ PY
         openssl ts -verify -token_in -in "$W/ats.der" -digest "$(cat "$W/ats.hex")" -CAfile "$P/root.pem"
     }
     check "B-LTA: index and imprint recomputed, openssl ts -verify" ats_check "$W/lta.p7m" "$W/doc.txt"
+    check "B-LTA: openssl ts -verify on the signature time-stamp" ts_verify "$W/lta.p7m"
     "$LTSIG" verify --trust "$P/root.pem" --report json "$W/lta.p7m" >"$W/lta.json"
     check "B-LTA: verify exit 0" test $? -eq 0
     check "B-LTA: level and archive time-stamp" json "$W/lta.json" 'r["signatures"][0]["level"]=="B-LTA" and [t["type"] for t in r["signatures"][0]["timestamps"]]==["signature-time-stamp","archive-time-stamp-v3"] and all(t["indication"]=="TOTAL_PASSED" for t in r["signatures"][0]["timestamps"])'
@@ -340,6 +341,8 @@ PY
         done
     }
     check "ES-XL: references match values; CRLs and OCSP responses verify" xl_check "$W/ES-XL.p7m"
+    check "ES-XL: openssl ts -verify on the signature time-stamp" ts_verify "$W/ES-XL.p7m"
+    check "ES-A: openssl ts -verify on the signature time-stamp" ts_verify "$W/ES-A.p7m"
     check "ES-A: archive index and imprint, openssl ts -verify" ats_check "$W/ES-A.p7m" "$W/doc.txt"
 else
     echo "no HTTP/OCSP services for $P: B-LT, B-LTA, ES-XL and ES-A tests skipped"
