@@ -115,6 +115,9 @@ static void m_info(api_req *r, json_t *body)
         "1.2.840.113549.1.1.1", "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12",
         "1.2.840.113549.1.1.13", "1.2.840.10045.2.1", "1.2.840.10045.4.3.2",
         "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4");
+    if (r->resp && r->ctx->conf->tsa_url)
+        json_array_append_new(json_object_get(r->resp, "methods"),
+                              json_string("signatures/timestamp"));
     r->status = r->resp ? 200 : 500;
 }
 
@@ -268,6 +271,7 @@ static const method methods[] = {
     { "credentials/info", 1, api_m_info },
     { "credentials/authorize", 1, api_m_authorize },
     { "signatures/signHash", 1, api_m_sign_hash },
+    { "signatures/timestamp", 1, api_m_timestamp },
 };
 
 void srv_api_handle(srv_ctx *ctx, const char *path, const char *authz, const char *peer,

@@ -43,6 +43,14 @@ check "key import with a wrong password fails and adds nothing" \
 check "the imported key cannot be read from the token" \
     p11_private_unreadable "$MODULE" ltsigd-test "$TOKEN_PIN" "$I_CID"
 
+# the test TSA (tests/integration/services.sh), when it runs, for signatures/timestamp
+TSA_PORT=${LTS_TEST_TSA_PORT:-$(sed -n 's/^export LTS_TEST_TSA_PORT=//p' "$LTS_TEST_PKI/env.sh" 2>/dev/null)}
+HAVE_TSA=0
+if [ -n "$TSA_PORT" ] && (exec 3<>"/dev/tcp/127.0.0.1/$TSA_PORT") 2>/dev/null; then
+    echo "tsa_url = http://127.0.0.1:$TSA_PORT/" >>"$CONF"
+    HAVE_TSA=1
+fi
+
 start_server "$CONF" "$LOG" || { echo "ltsigd serve did not start"; cat "$LOG"; echo "0 passed, 1 failed"; exit 1; }
 
 # ---- info, login -------------------------------------------------------------------------
@@ -195,6 +203,23 @@ jq -r '.signatures[0]' "$WORK/resp" | base64 -d >"$WORK/sigi.bin"
 openssl x509 -in "$LTS_TEST_PKI/signer-rsa.pem" -pubkey -noout >"$WORK/ivan-pub.pem"
 check "signHash with the imported key verifies against signer-rsa.pem" \
     bash -c "test '$st' = 200 && printf '%s' 'document one' | openssl dgst -sha256 -verify '$WORK/ivan-pub.pem' -signature '$WORK/sigi.bin' >/dev/null"
+
+# ---- signatures/timestamp ----------------------------------------------------------------------
+HEXD=$(printf '%s' "document one" | openssl dgst -sha256 -r | cut -d' ' -f1)
+if [ "$HAVE_TSA" = 1 ]; then
+    st=$(printf '{"hash":"%s","hashAlgorithmOID":"%s"}' "$H1" "$SHA256" | api signatures/timestamp - "$A_TOK")
+    jq -r '.timestamp // empty' "$WORK/resp" | base64 -d >"$WORK/ts.der"
+    check "signatures/timestamp: the token verifies with openssl ts" \
+        bash -c "test '$st' = 200 && openssl ts -verify -digest '$HEXD' -in '$WORK/ts.der' -token_in -CAfile '$LTS_TEST_PKI/root.pem' -untrusted '$LTS_TEST_PKI/tsa-chain.pem' >/dev/null 2>&1"
+    st=$(printf '{"hash":"%s","hashAlgorithmOID":"%s"}' "$(b64hash x sha384)" "$SHA256" | api signatures/timestamp - "$A_TOK")
+    check "signatures/timestamp: wrong digest length 400" test "$st" = 400
+    st=$(printf '{"hash":"%s","hashAlgorithmOID":"%s"}' "$H1" "$SHA256" | api signatures/timestamp -)
+    check "signatures/timestamp: needs an access token" test "$st" = 401
+else
+    st=$(printf '{"hash":"%s","hashAlgorithmOID":"%s"}' "$H1" "$SHA256" | api signatures/timestamp - "$A_TOK")
+    check "signatures/timestamp without tsa_url: 501" test "$st" = 501
+    echo "skip - no test TSA running: signatures/timestamp not checked with openssl ts"
+fi
 
 # ---- tokens ---------------------------------------------------------------------------------
 st=$(echo '{}' | api credentials/list -)
