@@ -559,7 +559,7 @@ static lts_status policy_sig(const lts_policy *p, lts_sig_result *s, lts_time vt
     char why[300];
     lts_level req;
 
-    if (s->digest_algorithm && lts_hash_parse(&h, s->digest_algorithm) != LTS_OK) {
+    if (s->digest_algorithm && lts_validation__hash_name(&h, s->digest_algorithm) != LTS_OK) {
         lts_error_clear();
         h = LTS_HASH_NONE;
     }
@@ -580,7 +580,7 @@ static lts_status policy_sig(const lts_policy *p, lts_sig_result *s, lts_time vt
         lts_ts_result *t = &s->timestamps[i];
         lts_hash th = LTS_HASH_NONE;
         lts_time sun;
-        if (t->digest_algorithm == NULL || lts_hash_parse(&th, t->digest_algorithm) != LTS_OK) {
+        if (t->digest_algorithm == NULL || lts_validation__hash_name(&th, t->digest_algorithm) != LTS_OK) {
             lts_error_clear();
             continue;
         }

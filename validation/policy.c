@@ -265,6 +265,15 @@ int lts_policy_sunset(const lts_policy *p, const char *alg, lts_time *out)
     return alg ? find_sunset(p, alg, out) : 0;
 }
 
+lts_status lts_validation__hash_name(lts_hash *out, const char *name)
+{
+    if (name && (strcasecmp(name, "SHA-1") == 0 || strcasecmp(name, "SHA1") == 0)) {
+        *out = LTS_HASH_SHA1;
+        return LTS_OK;
+    }
+    return lts_hash_parse(out, name);
+}
+
 static const char *hash_key(lts_hash h)
 {
     switch (h) {
@@ -434,7 +443,7 @@ int lts_policy_protection_until(const lts_policy *p, const lts_sig_result *s, lt
     until = best->tsa_not_after;
     if (best->digest_algorithm) {
         lts_hash h = LTS_HASH_NONE;
-        if (lts_hash_parse(&h, best->digest_algorithm) == LTS_OK) {
+        if (lts_validation__hash_name(&h, best->digest_algorithm) == LTS_OK) {
             lts_time sun = lts_policy_hash_sunset(p, h);
             if (sun && (until == 0 || sun < until))
                 until = sun;

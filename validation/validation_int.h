@@ -162,6 +162,9 @@ int lts_report__has_prop(const lts_sig_result *s, const char *name);
  *  signer certificate, timestamp tokens, TSA notAfter, imprint hash) from the file, then
  *  apply o->policy (algorithms, required level) and o->profile. Called by
  *  lts_validate_file before lts_report__finish. */
+/** lts_hash_parse that also knows "SHA-1" (validation of old signatures). */
+#include <ltsig/alg.h>
+lts_status lts_validation__hash_name(lts_hash *out, const char *name);
 lts_status lts_validation__after(const char *path, int format, const lts_validate_opts *o,
                                  lts_report *r);
 #endif
