@@ -317,13 +317,63 @@ out:
     return rc;
 }
 
+/* xades:CertificateValues and xades:RevocationValues children of parent. */
+static lts_status write_values(xmlNodePtr parent, xmlNsPtr xa, const vdata_sets *v)
+{
+    lts_status rc = LTS_OK;
+    xmlNodePtr cv, rv, n;
+    LTS_ALLOC(cv = xmlNewChild(parent, xa, (const xmlChar *)"CertificateValues", NULL));
+    LTS_TRY(encapsulate(cv, xa, "EncapsulatedX509Certificate", &v->certs));
+    LTS_ALLOC(rv = xmlNewChild(parent, xa, (const xmlChar *)"RevocationValues", NULL));
+    if (v->crls.n > 0) {
+        LTS_ALLOC(n = xmlNewChild(rv, xa, (const xmlChar *)"CRLValues", NULL));
+        LTS_TRY(encapsulate(n, xa, "EncapsulatedCRLValue", &v->crls));
+    }
+    if (v->ocsps.n > 0) {
+        LTS_ALLOC(n = xmlNewChild(rv, xa, (const xmlChar *)"OCSPValues", NULL));
+        LTS_TRY(encapsulate(n, xa, "EncapsulatedOCSPValue", &v->ocsps));
+    }
+out:
+    return rc;
+}
+
+lts_status lts_xades__add_ts_validation_data(xmlNodePtr usp, xmlNsPtr xa, xmlNodePtr ts,
+                                             struct lts_vdata_source *src, const char *trust,
+                                             const lts_clock *clock)
+{
+    lts_status rc = LTS_OK;
+    lts_vdata_collect_opts co = LTS_VDATA_COLLECT_OPTS_INIT;
+    vdata_sets v;
+    xmlNodePtr tvd = NULL;
+    xmlNsPtr x141;
+
+    memset(&v, 0, sizeof v);
+    LTS_ENSURE(src != NULL, LTS_E_CONFIG, "renewing an archive timestamp needs a validation "
+                                          "data source");
+    co.trust_file = trust;
+    co.clock = clock;
+    LTS_TRY(collect_tsa(&v, ts, src, &co));
+    LTS_ALLOC(tvd = xmlNewDocNode(usp->doc, NULL, (const xmlChar *)"TimeStampValidationData", NULL));
+    LTS_ALLOC(x141 = xmlNewNs(tvd, (const xmlChar *)LTS_NS_XADES141, (const xmlChar *)"xades141"));
+    xmlSetNs(tvd, x141);
+    LTS_TRY(write_values(tvd, xa, &v));
+    LTS_ALLOC(xmlAddChild(usp, tvd));
+    tvd = NULL;
+out:
+    xmlFreeNode(tvd);
+    blobs_free(&v.certs);
+    blobs_free(&v.ocsps);
+    blobs_free(&v.crls);
+    return rc;
+}
+
 lts_status lts_xades__add_ltv(xmlNodePtr qp, xmlNsPtr ds, xmlNsPtr xa, lts_vdata_source *src,
                               const char *trust, const lts_clock *clock, STACK_OF(X509) *chain,
                               int with_refs)
 {
     lts_status rc = LTS_OK;
     vdata_sets v;
-    xmlNodePtr up, usp, cv, rv, n;
+    xmlNodePtr up, usp;
     unsigned char *leaf = NULL;
     int leaf_n;
 
@@ -341,17 +391,7 @@ lts_status lts_xades__add_ltv(xmlNodePtr qp, xmlNsPtr ds, xmlNsPtr xa, lts_vdata
         LTS_TRY(cert_refs(usp, ds, xa, &v.certs, lts_span_of(leaf, (size_t)leaf_n)));
         LTS_TRY(revocation_refs(usp, ds, xa, &v));
     }
-    LTS_ALLOC(cv = xmlNewChild(usp, xa, (const xmlChar *)"CertificateValues", NULL));
-    LTS_TRY(encapsulate(cv, xa, "EncapsulatedX509Certificate", &v.certs));
-    LTS_ALLOC(rv = xmlNewChild(usp, xa, (const xmlChar *)"RevocationValues", NULL));
-    if (v.crls.n > 0) {
-        LTS_ALLOC(n = xmlNewChild(rv, xa, (const xmlChar *)"CRLValues", NULL));
-        LTS_TRY(encapsulate(n, xa, "EncapsulatedCRLValue", &v.crls));
-    }
-    if (v.ocsps.n > 0) {
-        LTS_ALLOC(n = xmlNewChild(rv, xa, (const xmlChar *)"OCSPValues", NULL));
-        LTS_TRY(encapsulate(n, xa, "EncapsulatedOCSPValue", &v.ocsps));
-    }
+    LTS_TRY(write_values(usp, xa, &v));
 out:
     OPENSSL_free(leaf);
     blobs_free(&v.certs);

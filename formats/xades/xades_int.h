@@ -119,6 +119,13 @@ lts_status lts_xades__add_ltv(xmlNodePtr qp, xmlNsPtr ds, xmlNsPtr xa,
                               struct lts_vdata_source *src, const char *trust,
                               const lts_clock *clock, STACK_OF(X509) *chain, int with_refs);
 
+/** xades141:TimeStampValidationData (CertificateValues + RevocationValues) for the TSA
+ *  chain of the timestamp element `ts`, appended to usp (before an ArchiveTimeStamp
+ *  renewal, EN 319 132-1 §5.5.1). */
+lts_status lts_xades__add_ts_validation_data(xmlNodePtr usp, xmlNsPtr xa, xmlNodePtr ts,
+                                             struct lts_vdata_source *src, const char *trust,
+                                             const lts_clock *clock);
+
 /* --- ats.c ------------------------------------------------------------------------------ */
 
 /** Add a xades141:ArchiveTimeStamp (EN 319 132-1 §5.5.2, not distributed case) to the

@@ -100,6 +100,30 @@ typedef struct {
     const char *kind;        /**< "signature-time-stamp" or "archive-time-stamp" (static) */
 } lts_xades_ts_check;
 
+/** Extending existing XAdES signatures. */
+typedef struct {
+    unsigned int version;          /**< LTS_XADES_EXTEND_OPTS_VERSION */
+    lts_level level;               /**< target: B-T, B-LT, B-LTA, ES-T, ES-XL, ES-A */
+    lts_tsa *tsa;                  /**< needed for every target */
+    struct lts_vdata_source *vdata;/**< needed at B-LT / ES-XL and above */
+    const char *trust_file;        /**< anchors for the collected chains and the check */
+    const char *detached_content;  /**< the content of a detached signature (B-LTA / ES-A) */
+    const lts_clock *clock;        /**< NULL = system clock */
+} lts_xades_extend_opts;
+#define LTS_XADES_EXTEND_OPTS_VERSION 1
+#define LTS_XADES_EXTEND_OPTS_INIT { LTS_XADES_EXTEND_OPTS_VERSION, 0, NULL, NULL, NULL, NULL, NULL }
+
+/** Extend every XAdES signature of the XML file at `path` to o->level and append the
+ *  document to out. Each signature is checked first (lts_xades_check_file: it must verify;
+ *  LTS_E_INPUT otherwise) and gets what it lacks: a SignatureTimeStamp (B-T / ES-T); the
+ *  values (B-LT), with the Complete*Refs (ES-XL) when it has no values yet; and, at B-LTA /
+ *  ES-A, a new xades141:ArchiveTimeStamp, preceded, when one exists already (renewal), by a
+ *  xades141:TimeStampValidationData holding the validation data of the last one's TSA.
+ *  Nothing else in the document changes. LTS_E_UNSUPPORTED: ES-XL asked for a signature that
+ *  already has values without references. */
+LTS_API LTS_MUST_USE lts_status lts_xades_extend_file(lts_buf *out, const char *path,
+                                                     const lts_xades_extend_opts *o);
+
 /** What was found and checked in one ds:Signature (read-only for callers). */
 typedef struct {
     char *signature_id;      /**< ds:Signature/@Id, or NULL */

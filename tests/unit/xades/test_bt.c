@@ -145,3 +145,105 @@ int lts_suite_xades_bt(void)
     };
     return lts_test_add_suite("xades_bt", NULL, NULL, tests);
 }
+
+/* Extend B-B -> B-T -> B-LTA -> B-LTA again (renewal): every timestamp verifies, the second
+ * archive timestamp is preceded by the validation data of the first one's TSA. Needs the
+ * suite's HTTP/OCSP services (the fixture) for the validation data. */
+static void test_xades_bt__extend_and_renew(void)
+{
+    lts_signer *s = open_p12("signer-rsa.p12"), *ts = open_p12("tsa.p12");
+    lts_tsa_responder *resp = NULL;
+    lts_tsa *tsa = NULL;
+    lts_vdata_source *src = NULL;
+    lts_vdata_online_opts vo = LTS_VDATA_ONLINE_OPTS_INIT;
+    lts_xades_sign_opts so = LTS_XADES_SIGN_OPTS_INIT;
+    lts_xades_extend_opts eo = LTS_XADES_EXTEND_OPTS_INIT;
+    lts_buf b0 = LTS_BUF_INIT, b1 = LTS_BUF_INIT, b2 = LTS_BUF_INIT, b3 = LTS_BUF_INIT;
+    lts_xades_check *k = NULL;
+    size_t n = 0;
+    static const char xml[] = "<a xmlns=\"urn:a\"><b>extend</b></a>";
+    if (s == NULL || ts == NULL)
+        return;
+    LTS_ASSERT_OK(lts_tsa_responder_new(&resp, ts, NULL));
+    LTS_ASSERT_OK(lts_tsa_open_responder(&tsa, resp, NULL));
+    char root[512];
+    snprintf(root, sizeof root, "%s", lts_test_pki_file(0, "root.pem"));
+    vo.trust_file = root;
+    LTS_ASSERT_OK(lts_vdata_online_new(&src, &vo));
+    const char *in = write_tmp(0, "ext.xml", xml, sizeof xml - 1);
+    LTS_ASSERT_OK(lts_xades_sign_file(&b0, s, in, &so));
+    const char *f0 = write_tmp(1, "ext-bb.xml", b0.p, b0.n);
+
+    eo.level = LTS_LEVEL_B_T;
+    CU_ASSERT_EQUAL(lts_xades_extend_file(&b1, f0, &eo), LTS_E_CONFIG); /* no TSA */
+    eo.tsa = tsa;
+    LTS_ASSERT_OK(lts_xades_extend_file(&b1, f0, &eo));
+    const char *f1 = write_tmp(2, "ext-bt.xml", b1.p, b1.n);
+    LTS_ASSERT_OK(lts_xades_check_file(f1, NULL, &k, &n));
+    CU_ASSERT_STRING_EQUAL(k->level, "B-T");
+    CU_ASSERT(k->sig_ok && k->n_timestamps == 1 && k->timestamps[0].imprint_ok);
+    lts_xades_checks_free(k, n);
+
+    eo.level = LTS_LEVEL_B_LTA;
+    eo.vdata = src;
+    eo.trust_file = vo.trust_file;
+    LTS_ASSERT_OK(lts_xades_extend_file(&b2, f1, &eo));
+    const char *f2 = write_tmp(3, "ext-lta.xml", b2.p, b2.n);
+    LTS_ASSERT_OK(lts_xades_check_file(f2, NULL, &k, &n));
+    CU_ASSERT_STRING_EQUAL(k->level, "B-LTA");
+    CU_ASSERT_EQUAL_FATAL(k->n_timestamps, 2);
+    CU_ASSERT(k->timestamps[1].imprint_ok && k->timestamps[1].token_ok);
+    CU_ASSERT_STRING_EQUAL(k->timestamps[1].kind, "archive-time-stamp");
+    CU_ASSERT(k->n_ocsps + k->n_crls > 0);
+    lts_xades_checks_free(k, n);
+
+    LTS_ASSERT_OK(lts_xades_extend_file(&b3, f2, &eo)); /* renewal */
+    const char *f3 = write_tmp(4, "ext-lta2.xml", b3.p, b3.n);
+    LTS_ASSERT_OK(lts_xades_check_file(f3, NULL, &k, &n));
+    CU_ASSERT_EQUAL_FATAL(k->n_timestamps, 3);
+    for (size_t i = 0; i < 3; i++)
+        CU_ASSERT(k->timestamps[i].imprint_ok && k->timestamps[i].token_ok);
+    CU_ASSERT(k->sig_ok);
+    lts_xades_checks_free(k, n);
+    CU_ASSERT_PTR_NOT_NULL(strstr((char *)b3.p, "TimeStampValidationData"));
+    /* the signed part did not move: the B-B prefix up to SignatureValue is unchanged */
+    {
+        const char *sv0 = strstr((char *)b0.p, "</ds:SignatureValue>");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(sv0);
+        CU_ASSERT_EQUAL(memcmp(b0.p, b3.p, (size_t)(sv0 - (char *)b0.p)), 0);
+    }
+
+    /* a broken signature is not extended */
+    {
+        lts_buf bad = LTS_BUF_INIT, o2 = LTS_BUF_INIT;
+        LTS_ASSERT_OK(lts_buf_set(&bad, lts_buf_span(&b0)));
+        char *p = strstr((char *)bad.p, "extend</b>");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        p[0] = 'E';
+        const char *fb = write_tmp(5, "ext-bad.xml", bad.p, bad.n);
+        eo.level = LTS_LEVEL_B_T;
+        CU_ASSERT_EQUAL(lts_xades_extend_file(&o2, fb, &eo), LTS_E_INPUT);
+        CU_ASSERT_EQUAL(o2.n, 0);
+        lts_buf_dispose(&bad);
+        lts_buf_dispose(&o2);
+    }
+
+    lts_buf_dispose(&b0);
+    lts_buf_dispose(&b1);
+    lts_buf_dispose(&b2);
+    lts_buf_dispose(&b3);
+    lts_vdata_free(src);
+    lts_tsa_close(tsa);
+    lts_tsa_responder_free(resp);
+    lts_signer_close(ts);
+    lts_signer_close(s);
+}
+
+int lts_suite_xades_extend(void)
+{
+    static CU_TestInfo tests[] = {
+        { "extend_and_renew", test_xades_bt__extend_and_renew },
+        CU_TEST_INFO_NULL,
+    };
+    return lts_test_add_suite("xades_extend", NULL, NULL, tests);
+}
