@@ -101,8 +101,9 @@ int cmd_extend(int argc, char **argv)
 
     if (lts_format_detect(in, &fmt) != LTS_OK)
         return cli_fail(NULL);
-    if (fmt != LTS_FORMAT_CADES) {
-        fprintf(stderr, "ltsig: %s: extend supports CAdES signatures only for now\n", in);
+    if (fmt != LTS_FORMAT_CADES && fmt != LTS_FORMAT_XADES) {
+        fprintf(stderr, "ltsig: %s: extend supports CAdES and XAdES signatures only for now\n",
+                in);
         return CLI_ERROR;
     }
     if (lts_io__read_file(&data, in, 0) != LTS_OK) {
@@ -138,7 +139,17 @@ int cmd_extend(int argc, char **argv)
         eo.vdata = vdata;
         eo.trust_file = to.trust_file;
     }
-    if (lts_cades_extend(&res, lts_buf_span(&data), &eo) != LTS_OK) {
+    if (fmt == LTS_FORMAT_XADES) {
+        lts_xades_extend_opts xo = LTS_XADES_EXTEND_OPTS_INIT;
+        xo.level = eo.level;
+        xo.tsa = eo.tsa;
+        xo.vdata = eo.vdata;
+        xo.trust_file = to.trust_file;
+        if (lts_xades_extend_file(&res, in, &xo) != LTS_OK) {
+            ret = cli_fail(NULL);
+            goto out;
+        }
+    } else if (lts_cades_extend(&res, lts_buf_span(&data), &eo) != LTS_OK) {
         ret = cli_fail(in);
         goto out;
     }
