@@ -169,5 +169,26 @@ v=$("$LTSIG" verify --trust "$PKI/root.pem" --detached-content content.bin --rep
 if [[ "$v" == "TOTAL_PASSED TOTAL_PASSED TOTAL_PASSED" ]]; then ok "B-LTA detached: passed with the content"
 else fail "B-LTA detached" "$v"; fi
 
+# --- ltsig extend: B-B -> B-LTA -> renewal ------------------------------------------------
+check "extend: B-B sign" sign --level B-B -o ext-bb.xml doc.xml
+check "extend: B-B -> B-LTA" "$LTSIG" extend --level B-LTA --tsa "http://127.0.0.1:$TSA_PORT" \
+    --trust "$PKI/root.pem" -o ext-lta.xml ext-bb.xml
+check "extend: B-LTA -> B-LTA (renewal)" "$LTSIG" extend --level B-LTA \
+    --tsa "http://127.0.0.1:$TSA_PORT" --trust "$PKI/root.pem" -o ext-lta2.xml ext-lta.xml
+check "extend: renewed file passes xmlsec1 --verify" xmlsec1 --verify --trusted-pem "$PKI/root.pem" \
+    --untrusted-pem "$PKI/inter.pem" \
+    --id-attr:Id "http://uri.etsi.org/01903/v1.3.2#:SignedProperties" ext-lta2.xml
+v=$("$LTSIG" verify --trust "$PKI/root.pem" --report json ext-lta2.xml 2>/dev/null |
+    python3 -c 'import sys, json; d = json.load(sys.stdin); s = d["signatures"][0]; print(d["indication"], s["level"], " ".join(t["type"] + ":" + t["indication"] for t in s["timestamps"]))')
+if [[ "$v" == "TOTAL_PASSED B-LTA signature-time-stamp:TOTAL_PASSED archive-time-stamp:TOTAL_PASSED archive-time-stamp:TOTAL_PASSED" ]]; then
+    ok "extend: renewed B-LTA verifies with three timestamps"
+else fail "extend: renewed B-LTA" "$v"; fi
+if grep -q 'xades141:TimeStampValidationData' ext-lta2.xml; then ok "extend: renewal adds TimeStampValidationData"
+else fail "extend: renewal adds TimeStampValidationData"; fi
+sed 's/keep-until/keep-after/g' ext-bb.xml >ext-bad.xml
+out=$("$LTSIG" extend --level B-T --tsa "http://127.0.0.1:$TSA_PORT" -o ext-bad-out.xml ext-bad.xml 2>&1); rc=$?
+if [[ $rc -ge 3 && ! -e ext-bad-out.xml && "$out" == *"does not verify"* ]]; then ok "extend: a broken signature is not extended"
+else fail "extend: a broken signature is not extended" "rc=$rc $out"; fi
+
 echo "$PASS passed, $FAIL failed"
 [[ $FAIL -eq 0 ]]
