@@ -9,6 +9,7 @@
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <ltsig/cades.h>
+#include <ltsig/vdata.h>
 #include "core/err.h"
 #include "core/io.h"
 #include "core/mem.h"
@@ -114,6 +115,88 @@ out:
     return rc;
 }
 
+static lts_status der_of(X509 *x, lts_buf *out)
+{
+    lts_status rc = LTS_OK;
+    unsigned char *d = NULL;
+    int n = i2d_X509(x, &d);
+    LTS_OSSL(n > 0, "i2d_X509");
+    rc = lts_buf_set(out, lts_span_of(d, (size_t)n));
+out:
+    OPENSSL_free(d);
+    return rc;
+}
+
+/* The signer certificate's status from the revocation data the signature carries
+ * (SignedData.crls: CRLs and id-ri-ocsp-response, B-LT and above). Offline only; nothing
+ * embedded leaves it unchecked (a later issue: collecting it). EN 319 102-1 §5.2.6: a
+ * revoked signing certificate is INDETERMINATE REVOKED_NO_POE unless a proof of existence
+ * predates the revocation. */
+static lts_status check_revocation(ctx *x, lts_sig_result *s, STACK_OF(X509) *chain)
+{
+    lts_status rc = LTS_OK;
+    lts_buf cert = LTS_BUF_INIT, issuer = LTS_BUF_INIT;
+    size_t n = lts_cades_revocation_count(x->c);
+    int good = 0, revoked = 0;
+    lts_revocation_info info, rev;
+    char when[LTS_TIME_RFC3339_LEN] = "";
+
+    memset(&rev, 0, sizeof rev);
+    if (n == 0 || chain == NULL || sk_X509_num(chain) < 2)
+        goto out;
+    LTS_TRY(der_of(sk_X509_value(chain, 0), &cert));
+    LTS_TRY(der_of(sk_X509_value(chain, 1), &issuer));
+    for (size_t k = 0; k < n; k++) {
+        int is_ocsp = 0;
+        lts_span der;
+        if (lts_cades_revocation(x->c, k, &is_ocsp, &der) != LTS_OK) {
+            lts_error_clear();
+            continue;
+        }
+        lts_status r = is_ocsp ? lts_vdata_ocsp_check(der, lts_buf_span(&cert),
+                                                       lts_buf_span(&issuer),
+                                                       LTS_VDATA_NO_FRESHNESS, &info)
+                               : lts_vdata_crl_check(der, lts_buf_span(&cert),
+                                                     lts_buf_span(&issuer),
+                                                     LTS_VDATA_NO_FRESHNESS, &info);
+        if (r != LTS_OK) {
+            lts_error_clear(); /* data about another certificate, or unusable */
+            continue;
+        }
+        if (info.status == LTS_CERT_REVOKED && !revoked) {
+            revoked = 1;
+            rev = info;
+        } else if (info.status == LTS_CERT_GOOD) {
+            good = 1;
+        }
+    }
+    if (revoked) {
+        if (lts_time_format_rfc3339(when, sizeof when, rev.revocation_time) != LTS_OK)
+            lts_error_clear();
+        if (s->best_signature_time < rev.revocation_time) {
+            LTS_TRY(lts_report__msg(s, "revocation: the signer certificate was revoked at %s "
+                                       "(%s), after the proof of existence of the signature",
+                                    when, lts_crl_reason_name(rev.reason)));
+        } else {
+            lower(s, LTS_IND_INDETERMINATE, LTS_SUB_REVOKED_NO_POE);
+            LTS_TRY(lts_report__msg(s, "revocation: the signer certificate was revoked at %s "
+                                       "(%s, from the embedded %s)", when,
+                                    lts_crl_reason_name(rev.reason),
+                                    rev.source == LTS_REVSRC_OCSP ? "OCSP response" : "CRL"));
+        }
+    } else if (good) {
+        LTS_TRY(lts_report__msg(s, "revocation: the signer certificate is not revoked "
+                                   "(embedded OCSP response / CRL)"));
+    } else {
+        LTS_TRY(lts_report__msg(s, "revocation: the embedded data does not cover the signer "
+                                   "certificate"));
+    }
+out:
+    lts_buf_dispose(&cert);
+    lts_buf_dispose(&issuer);
+    return rc;
+}
+
 /* The signer's chain at the validation time; when it is only out of bounds then and a
  * time-stamp proves the signature existed earlier, at that time (EN 319 102-1 §5.5). */
 static lts_status check_chain(ctx *x, lts_sig_result *s, X509 *cert, int have_poe, lts_time poe)
@@ -129,12 +212,15 @@ static lts_status check_chain(ctx *x, lts_sig_result *s, X509 *cert, int have_po
             LTS_TRY(lts_report__msg(s, "%s at the validation time, but the chain was valid at "
                                        "the time-stamp's genTime (proof of existence)",
                                     cr.detail));
+            LTS_TRY(check_revocation(x, s, at_poe.chain));
             goto out;
         }
     }
     lower(s, cr.indication, cr.sub);
     LTS_TRY(lts_report__msg(s, "%s%s", cr.detail,
                             x->o->trust ? "" : " (no --trust anchors were given)"));
+    if (cr.indication == LTS_IND_TOTAL_PASSED)
+        LTS_TRY(check_revocation(x, s, cr.chain));
 out:
     lts_chain_result__dispose(&cr);
     lts_chain_result__dispose(&at_poe);

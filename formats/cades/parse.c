@@ -9,6 +9,7 @@
 #include "core/der.h"
 #include "core/err.h"
 #include "core/mem.h"
+#include "core/oid.h"
 
 static int is_pem(lts_span d)
 {
@@ -114,6 +115,56 @@ size_t lts_cades_unsigned_attr_count(const lts_cades *c, size_t i, const char *o
             n++;
     }
     return n;
+}
+
+lts_status lts_cades_revocation(const lts_cades *c, size_t k, int *is_ocsp, lts_span *der)
+{
+    lts_status rc = LTS_OK;
+    lts_der_tlv ci, t, sd, item, oid, resp;
+    lts_span v;
+    size_t n = 0;
+    ASN1_OBJECT *o = NULL;
+    const unsigned char *p;
+
+    *is_ocsp = 0;
+    *der = lts_span_of(NULL, 0);
+    LTS_TRY(lts_der__one(lts_buf_span(&c->der), &ci));
+    v = ci.value;
+    LTS_TRY(lts_der__next(&v, &t));
+    LTS_TRY(lts_der__next(&v, &t));
+    LTS_TRY(lts_der__one(t.value, &sd));
+    v = sd.value;
+    while (v.n > 0) {
+        LTS_TRY(lts_der__next(&v, &t));
+        if (t.cls != V_ASN1_CONTEXT_SPECIFIC || t.tag != 1)
+            continue;
+        lts_span r = t.value;
+        while (r.n > 0) {
+            LTS_TRY(lts_der__next(&r, &item));
+            if (n++ != k)
+                continue;
+            if (item.cls == V_ASN1_UNIVERSAL && item.tag == V_ASN1_SEQUENCE) {
+                *der = item.all; /* CertificateList */
+                goto out;
+            }
+            /* [1] OtherRevocationInfoFormat { otherRevInfoFormat, otherRevInfo } */
+            lts_span in = item.value;
+            LTS_TRY(lts_der__next(&in, &oid));
+            LTS_TRY(lts_der__next(&in, &resp));
+            p = oid.all.p;
+            o = d2i_ASN1_OBJECT(NULL, &p, (long)oid.all.n);
+            LTS_ENSURE(o != NULL && lts_oid__is(o, LTS_OID_RI_OCSP_RESPONSE), LTS_E_UNSUPPORTED,
+                       "revocation value %zu is of an unknown format", k + 1);
+            *is_ocsp = 1;
+            *der = resp.all;
+            goto out;
+        }
+    }
+    LTS_FAIL(LTS_E_NOTFOUND, "no revocation value number %zu", k + 1);
+out:
+    ASN1_OBJECT_free(o);
+    ERR_clear_error();
+    return rc;
 }
 
 size_t lts_cades_revocation_count(const lts_cades *c)

@@ -67,6 +67,11 @@ LTS_API lts_span lts_cades_cert(const lts_cades *c, size_t i);
 LTS_API size_t lts_cades_unsigned_attr_count(const lts_cades *c, size_t i, const char *oid);
 /** The number of revocation values in SignedData.crls (CRLs and OCSP responses). */
 LTS_API size_t lts_cades_revocation_count(const lts_cades *c);
+/** Revocation value k of SignedData.crls (borrowed DER): a CertificateList (*is_ocsp 0) or
+ *  the OCSPResponse of an id-ri-ocsp-response (*is_ocsp 1). LTS_E_NOTFOUND past the end,
+ *  LTS_E_UNSUPPORTED for another format, LTS_E_INPUT for indefinite-length input. */
+LTS_API LTS_MUST_USE lts_status lts_cades_revocation(const lts_cades *c, size_t k, int *is_ocsp,
+                                                    lts_span *der);
 /** The bytes that were parsed (DER or BER, PEM decoded); borrowed from c. */
 LTS_API lts_span lts_cades_der(const lts_cades *c);
 

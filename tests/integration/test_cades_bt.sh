@@ -156,6 +156,14 @@ if [ -n "${HTTP_PORT:-}" ] && curl -s -m 3 -o /dev/null "http://127.0.0.1:$HTTP_
     "$LTSIG" verify --trust "$P/root.pem" --report json "$W/lt.p7m" >"$W/lt.json"
     check "B-LT: verify exit 0" test $? -eq 0
     check "B-LT: level" json "$W/lt.json" 'r["signatures"][0]["level"]=="B-LT"'
+    check "B-LT: embedded revocation data checked" json "$W/lt.json" 'any("not revoked" in m for m in r["signatures"][0]["messages"])'
+    # a revoked signer: the embedded OCSP response / CRL says so
+    "$LTSIG" sign --format cades --level B-LT --tsa "$TSA_URL" --trust "$P/root.pem" \
+        --signer "file:$P/signer-revoked.p12" --passin pass:test1234 -o "$W/rev.p7m" "$W/doc.txt" 2>"$W/err"
+    r=$?; check "sign B-LT with a revoked signer ($(cat "$W/err"))" test "$r" -eq 0
+    "$LTSIG" verify --trust "$P/root.pem" --report json "$W/rev.p7m" >"$W/rev.json"
+    r=$?; check "revoked signer: exit 2" test "$r" -eq 2
+    check "revoked signer: REVOKED_NO_POE" json "$W/rev.json" 'r["indication"]=="INDETERMINATE" and r["signatures"][0]["subindication"]=="REVOKED_NO_POE"'
     if "$LTSIG" extend --help >/dev/null 2>&1; then
         "$LTSIG" extend --level B-LT --tsa "$TSA_URL" --trust "$P/root.pem" -o "$W/ext-lt.p7s" "$W/bb.p7s" 2>"$W/err"
         r=$?; check "extend to B-LT: exit 0 ($(cat "$W/err"))" test "$r" -eq 0
