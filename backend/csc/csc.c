@@ -19,6 +19,7 @@
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
+#include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include "core/codec.h"
 #include "core/digest.h"
@@ -230,6 +231,44 @@ static lts_status oid_text(int nid, char *out, size_t cap)
     return LTS_OK;
 }
 
+/* RSASSA-PSS-params (RFC 4055 §3.1): hash h, MGF1 with h, salt = hash length, trailer 1
+ * (implicit), as base64 DER in out. */
+static lts_status pss_params(lts_hash h, lts_buf *out)
+{
+    lts_status rc = LTS_OK;
+    RSA_PSS_PARAMS *pp = NULL;
+    X509_ALGOR *mh = NULL;
+    ASN1_STRING *seq = NULL;
+    unsigned char *der = NULL, *mder = NULL;
+    int len, mlen, nid = lts_hash__nid(h);
+    LTS_ALLOC(pp = RSA_PSS_PARAMS_new());
+    LTS_ALLOC(pp->hashAlgorithm = X509_ALGOR_new());
+    LTS_OSSL(X509_ALGOR_set0(pp->hashAlgorithm, OBJ_nid2obj(nid), V_ASN1_UNDEF, NULL) == 1,
+             "X509_ALGOR_set0");
+    LTS_ALLOC(mh = X509_ALGOR_new());
+    LTS_OSSL(X509_ALGOR_set0(mh, OBJ_nid2obj(nid), V_ASN1_UNDEF, NULL) == 1, "X509_ALGOR_set0");
+    mlen = i2d_X509_ALGOR(mh, &mder);
+    LTS_OSSL(mlen > 0, "i2d_X509_ALGOR");
+    LTS_ALLOC(seq = ASN1_STRING_new());
+    LTS_OSSL(ASN1_STRING_set(seq, mder, mlen) == 1, "ASN1_STRING_set");
+    LTS_ALLOC(pp->maskGenAlgorithm = X509_ALGOR_new());
+    LTS_OSSL(X509_ALGOR_set0(pp->maskGenAlgorithm, OBJ_nid2obj(NID_mgf1), V_ASN1_SEQUENCE, seq)
+                 == 1, "X509_ALGOR_set0 (MGF1)");
+    seq = NULL;
+    LTS_ALLOC(pp->saltLength = ASN1_INTEGER_new());
+    LTS_OSSL(ASN1_INTEGER_set(pp->saltLength, (long)lts_hash_size(h)) == 1, "ASN1_INTEGER_set");
+    len = i2d_RSA_PSS_PARAMS(pp, &der);
+    LTS_OSSL(len > 0, "i2d_RSA_PSS_PARAMS");
+    LTS_TRY(lts_b64__encode(out, lts_span_of(der, (size_t)len)));
+out:
+    OPENSSL_free(der);
+    OPENSSL_free(mder);
+    ASN1_STRING_free(seq);
+    X509_ALGOR_free(mh);
+    RSA_PSS_PARAMS_free(pp);
+    return rc;
+}
+
 static lts_status current_otp(csc_signer *s, char code[16])
 {
     if (s->otp.n > 0) {
@@ -249,17 +288,21 @@ static lts_status csc_sign(lts_signer *base, lts_sig_alg alg, const lts_span *di
     csc_signer *s = (csc_signer *)base;
     lts_status rc = LTS_OK;
     json_t *hashes = NULL, *req = NULL, *resp = NULL;
-    lts_buf b64 = LTS_BUF_INIT;
+    lts_buf b64 = LTS_BUF_INIT, pss = LTS_BUF_INIT;
     char hoid[64], soid[64], code[16];
     int sid = NID_undef;
     memset(code, 0, sizeof code);
-    LTS_ENSURE(alg.scheme == LTS_SCHEME_RSA_PKCS1 || alg.scheme == LTS_SCHEME_ECDSA,
-               LTS_E_UNSUPPORTED, "the csc: signer supports RSA PKCS#1 v1.5 and ECDSA only");
+    LTS_ENSURE(alg.scheme == LTS_SCHEME_RSA_PKCS1 || alg.scheme == LTS_SCHEME_ECDSA ||
+                   alg.scheme == LTS_SCHEME_RSA_PSS,
+               LTS_E_UNSUPPORTED, "the csc: signer supports RSA PKCS#1 v1.5, RSA-PSS and ECDSA");
     LTS_TRY(oid_text(lts_hash__nid(alg.hash), hoid, sizeof hoid));
     if (alg.scheme == LTS_SCHEME_ECDSA) {
         LTS_OSSL(OBJ_find_sigid_by_algs(&sid, lts_hash__nid(alg.hash), NID_X9_62_id_ecPublicKey),
                  "no ECDSA algorithm for this hash");
         LTS_TRY(oid_text(sid, soid, sizeof soid));
+    } else if (alg.scheme == LTS_SCHEME_RSA_PSS) {
+        LTS_TRY(oid_text(NID_rsassaPss, soid, sizeof soid));
+        LTS_TRY(pss_params(alg.hash, &pss));
     } else {
         LTS_TRY(oid_text(NID_rsaEncryption, soid, sizeof soid));
     }
@@ -282,6 +325,10 @@ static lts_status csc_sign(lts_signer *base, lts_sig_alg alg, const lts_span *di
     LTS_ALLOC(req = json_pack("{s:s, s:s, s:O, s:s, s:s, s:s}", "credentialID", s->credential,
                               "SAD", sad, "hashes", hashes, "hashAlgorithmOID", hoid,
                               "signAlgo", soid, "operationMode", "S"));
+    if (pss.n > 0)
+        LTS_ENSURE(json_object_set_new(req, "signAlgoParams",
+                                       json_string((const char *)pss.p)) == 0,
+                   LTS_E_NOMEM, "out of memory");
     json_decref(resp);
     resp = NULL;
     LTS_TRY(call(s, "signatures/signHash", req, 0, &resp));
@@ -307,6 +354,7 @@ static lts_status csc_sign(lts_signer *base, lts_sig_alg alg, const lts_span *di
     }
 out:
     OPENSSL_cleanse(code, sizeof code);
+    lts_buf_dispose(&pss);
     json_decref(hashes);
     json_decref(req);
     json_decref(resp);

@@ -107,13 +107,14 @@ static void m_info(api_req *r, json_t *body)
 {
     (void)body;
     r->resp = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[s,s,s,s,s,s,s], s:{s:[s,s,s,s,s,s,s,s]}}",
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[s,s,s,s,s,s,s], s:{s:[s,s,s,s,s,s,s,s,s]}}",
         "specs", "2.0.0.2", "name", "ltsigd", "logo", "", "region", "", "lang", "en",
         "description", "ltsig remote signing service", "authType", "basic", "methods", "info",
         "auth/login", "auth/revoke", "credentials/list", "credentials/info",
         "credentials/authorize", "signatures/signHash", "signAlgorithms", "algos",
         "1.2.840.113549.1.1.1", "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12",
-        "1.2.840.113549.1.1.13", "1.2.840.10045.2.1", "1.2.840.10045.4.3.2",
+        "1.2.840.113549.1.1.13", "1.2.840.113549.1.1.10", "1.2.840.10045.2.1",
+        "1.2.840.10045.4.3.2",
         "1.2.840.10045.4.3.3", "1.2.840.10045.4.3.4");
     if (r->resp && r->ctx->conf->tsa_url)
         json_array_append_new(json_object_get(r->resp, "methods"),

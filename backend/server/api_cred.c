@@ -36,18 +36,54 @@ typedef struct {
     const char *oid;
     int ec;
     lts_hash hash; /* NONE: given by hashAlgorithmOID */
+    int scheme;    /* SRV_SIG_* */
 } sign_algo;
 
 static const sign_algo sign_algos[] = {
-    { "1.2.840.113549.1.1.1", 0, LTS_HASH_NONE },     /* rsaEncryption */
-    { "1.2.840.113549.1.1.11", 0, LTS_HASH_SHA256 },  /* sha256WithRSAEncryption */
-    { "1.2.840.113549.1.1.12", 0, LTS_HASH_SHA384 },
-    { "1.2.840.113549.1.1.13", 0, LTS_HASH_SHA512 },
-    { "1.2.840.10045.2.1", 1, LTS_HASH_NONE },        /* id-ecPublicKey */
-    { "1.2.840.10045.4.3.2", 1, LTS_HASH_SHA256 },    /* ecdsa-with-SHA256 */
-    { "1.2.840.10045.4.3.3", 1, LTS_HASH_SHA384 },
-    { "1.2.840.10045.4.3.4", 1, LTS_HASH_SHA512 },
+    { "1.2.840.113549.1.1.1", 0, LTS_HASH_NONE, SRV_SIG_RSA_PKCS1 },    /* rsaEncryption */
+    { "1.2.840.113549.1.1.11", 0, LTS_HASH_SHA256, SRV_SIG_RSA_PKCS1 }, /* sha256WithRSA */
+    { "1.2.840.113549.1.1.12", 0, LTS_HASH_SHA384, SRV_SIG_RSA_PKCS1 },
+    { "1.2.840.113549.1.1.13", 0, LTS_HASH_SHA512, SRV_SIG_RSA_PKCS1 },
+    { "1.2.840.113549.1.1.10", 0, LTS_HASH_NONE, SRV_SIG_RSA_PSS },     /* RSASSA-PSS */
+    { "1.2.840.10045.2.1", 1, LTS_HASH_NONE, SRV_SIG_ECDSA },           /* id-ecPublicKey */
+    { "1.2.840.10045.4.3.2", 1, LTS_HASH_SHA256, SRV_SIG_ECDSA },       /* ecdsa-with-SHA256 */
+    { "1.2.840.10045.4.3.3", 1, LTS_HASH_SHA384, SRV_SIG_ECDSA },
+    { "1.2.840.10045.4.3.4", 1, LTS_HASH_SHA512, SRV_SIG_ECDSA },
 };
+
+/* RSASSA-PSS-params (RFC 4055 §3.1) as we sign them: hash = MGF1 hash = h, salt = hash
+ * length, trailer 1. Anything else is refused rather than signed differently. */
+static int pss_params_ok(const char *b64, lts_hash h)
+{
+    lts_buf der = LTS_BUF_INIT_MAX(1024);
+    RSA_PSS_PARAMS *pp = NULL;
+    X509_ALGOR *mgf_hash = NULL;
+    const unsigned char *q;
+    int ok = 0, nid = lts_hash__nid(h);
+    if (b64 == NULL || lts_b64__decode(&der, b64, strlen(b64)) != LTS_OK)
+        goto out;
+    q = der.p;
+    pp = d2i_RSA_PSS_PARAMS(NULL, &q, (long)der.n);
+    if (pp == NULL || q != der.p + der.n)
+        goto out;
+    /* the MGF1 hash is the AlgorithmIdentifier inside maskGenAlgorithm's parameters */
+    if (pp->maskGenAlgorithm && pp->maskGenAlgorithm->parameter &&
+        pp->maskGenAlgorithm->parameter->type == V_ASN1_SEQUENCE)
+        mgf_hash = ASN1_TYPE_unpack_sequence(ASN1_ITEM_rptr(X509_ALGOR),
+                                             pp->maskGenAlgorithm->parameter);
+    ok = pp->hashAlgorithm && OBJ_obj2nid(pp->hashAlgorithm->algorithm) == nid &&
+         OBJ_obj2nid(pp->maskGenAlgorithm->algorithm) == NID_mgf1 && mgf_hash &&
+         OBJ_obj2nid(mgf_hash->algorithm) == nid && pp->saltLength &&
+         ASN1_INTEGER_get(pp->saltLength) == (long)lts_hash_size(h) &&
+         (pp->trailerField == NULL || ASN1_INTEGER_get(pp->trailerField) == 1);
+out:
+    X509_ALGOR_free(mgf_hash);
+    RSA_PSS_PARAMS_free(pp);
+    lts_buf_dispose(&der);
+    ERR_clear_error();
+    lts_error_clear();
+    return ok;
+}
 
 /* ---- shared checks ----------------------------------------------------------------------- */
 
@@ -564,24 +600,29 @@ out:
 }
 
 /* STRICT: the value must verify with the certified key before it leaves the service. */
-static int value_verifies(EVP_PKEY *pk, int ec, lts_hash alg, lts_span dg, lts_span sig)
+static int value_verifies(EVP_PKEY *pk, int scheme, lts_hash alg, lts_span dg, lts_span sig)
 {
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new(pk, NULL);
     int ok = ctx && EVP_PKEY_verify_init(ctx) == 1 &&
-             EVP_PKEY_CTX_set_signature_md(ctx, lts_hash__md(alg)) == 1 &&
-             (ec || EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1) &&
-             EVP_PKEY_verify(ctx, sig.p, sig.n, dg.p, dg.n) == 1;
+             EVP_PKEY_CTX_set_signature_md(ctx, lts_hash__md(alg)) == 1;
+    if (ok && scheme == SRV_SIG_RSA_PKCS1)
+        ok = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PADDING) == 1;
+    if (ok && scheme == SRV_SIG_RSA_PSS)
+        ok = EVP_PKEY_CTX_set_rsa_padding(ctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+             EVP_PKEY_CTX_set_rsa_pss_saltlen(ctx, RSA_PSS_SALTLEN_DIGEST) == 1 &&
+             EVP_PKEY_CTX_set_rsa_mgf1_md(ctx, lts_hash__md(alg)) == 1;
+    ok = ok && EVP_PKEY_verify(ctx, sig.p, sig.n, dg.p, dg.n) == 1;
     EVP_PKEY_CTX_free(ctx);
     ERR_clear_error();
     return ok;
 }
 
-static int sign_all(api_req *r, const srv_cred *c, lts_hash alg, const char *alg_oid,
-                    char **hashes, size_t nh, json_t *out)
+static int sign_all(api_req *r, const srv_cred *c, int scheme, lts_hash alg,
+                    const char *alg_oid, char **hashes, size_t nh, json_t *out)
 {
     lts_buf id = LTS_BUF_INIT, dg = LTS_BUF_INIT, sig = LTS_BUF_INIT, b64 = LTS_BUF_INIT;
     EVP_PKEY *pk = NULL;
-    int ec = srv_algo_is_ec(c->algo), ok = 0;
+    int ok = 0;
     char detail[200];
     if (lts_hex__decode(&id, c->id, strlen(c->id)) != LTS_OK ||
         srv_spki_decode(c->spki, &pk) != LTS_OK)
@@ -589,10 +630,10 @@ static int sign_all(api_req *r, const srv_cred *c, lts_hash alg, const char *alg
     for (size_t i = 0; i < nh; i++) {
         dg.n = sig.n = b64.n = 0;
         if (lts_hex__decode(&dg, hashes[i], strlen(hashes[i])) != LTS_OK ||
-            srv_p11_sign(r->ctx->p11, lts_buf_span(&id), ec, alg, lts_buf_span(&dg), &sig) !=
+            srv_p11_sign(r->ctx->p11, lts_buf_span(&id), scheme, alg, lts_buf_span(&dg), &sig) !=
                 LTS_OK)
             goto out;
-        if (!value_verifies(pk, ec, alg, lts_buf_span(&dg), lts_buf_span(&sig))) {
+        if (!value_verifies(pk, scheme, alg, lts_buf_span(&dg), lts_buf_span(&sig))) {
             lts_err__set(LTS_E_CRYPTO, LTS_MODULE, 0, "the token's value does not verify");
             goto out;
         }
@@ -644,7 +685,7 @@ void api_m_sign_hash(api_req *r, json_t *body)
         api_error(r, 400, "invalid_request", "Invalid parameter signAlgo");
         goto out;
     }
-    if (json_object_get(body, "signAlgoParams") != NULL) {
+    if (sa->scheme != SRV_SIG_RSA_PSS && json_object_get(body, "signAlgoParams") != NULL) {
         api_error(r, 400, "invalid_request", "signAlgoParams is not supported for this signAlgo");
         goto out;
     }
@@ -657,6 +698,11 @@ void api_m_sign_hash(api_req *r, json_t *body)
     }
     if (alg == LTS_HASH_NONE)
         alg = sa->hash;
+    if (sa->scheme == SRV_SIG_RSA_PSS && !pss_params_ok(api_str(body, "signAlgoParams"), alg)) {
+        api_error(r, 400, "invalid_request", "Invalid parameter signAlgoParams (RSASSA-PSS "
+                  "with MGF1 of the same hash and a salt of the hash length only)");
+        goto out;
+    }
     const char *alg_oid = alg == LTS_HASH_SHA256 ? OID_SHA256
                           : alg == LTS_HASH_SHA384 ? OID_SHA384
                                                    : OID_SHA512;
@@ -664,7 +710,8 @@ void api_m_sign_hash(api_req *r, json_t *body)
         goto out;
     if (!consume_sad(r, &c, sad, alg_oid, hashes, nh))
         goto out;
-    if ((sigs = json_array()) == NULL || !sign_all(r, &c, alg, alg_oid, hashes, nh, sigs)) {
+    if ((sigs = json_array()) == NULL ||
+        !sign_all(r, &c, sa->scheme, alg, alg_oid, hashes, nh, sigs)) {
         api_server_error(r, ev);
         goto out;
     }

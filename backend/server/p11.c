@@ -394,21 +394,33 @@ out:
     return rc;
 }
 
-lts_status srv_p11_sign(srv_p11 *p, lts_span id, int is_ec, lts_hash h, lts_span digest,
+lts_status srv_p11_sign(srv_p11 *p, lts_span id, int scheme, lts_hash h, lts_span digest,
                         lts_buf *out)
 {
     lts_status rc = LTS_OK;
     lts_buf in = LTS_BUF_INIT, raw = LTS_BUF_INIT;
     CK_OBJECT_HANDLE key = 0;
+    int is_ec = scheme == SRV_SIG_ECDSA;
+    CK_RSA_PKCS_PSS_PARAMS pss = { 0, 0, 0 };
     CK_MECHANISM mech = { is_ec ? CKM_ECDSA : CKM_RSA_PKCS, NULL, 0 };
     CK_ULONG len = 0;
     int locked = 0;
     LTS_ENSURE(digest.n == lts_hash_size(h) && digest.n > 0, LTS_E_INPUT,
                "digest of %zu bytes does not fit %s", digest.n, lts_hash_name(h));
-    if (is_ec)
-        LTS_TRY(lts_buf_set(&in, digest));
-    else
+    if (scheme == SRV_SIG_RSA_PSS) {
+        pss.hashAlg = h == LTS_HASH_SHA256 ? CKM_SHA256 : h == LTS_HASH_SHA384 ? CKM_SHA384
+                                                                              : CKM_SHA512;
+        pss.mgf = h == LTS_HASH_SHA256 ? CKG_MGF1_SHA256 : h == LTS_HASH_SHA384 ? CKG_MGF1_SHA384
+                                                                                : CKG_MGF1_SHA512;
+        pss.sLen = digest.n;
+        mech.mechanism = CKM_RSA_PKCS_PSS;
+        mech.pParameter = &pss;
+        mech.ulParameterLen = sizeof pss;
+    }
+    if (scheme == SRV_SIG_RSA_PKCS1)
         LTS_TRY(digest_info(h, digest, &in));
+    else
+        LTS_TRY(lts_buf_set(&in, digest));
     pthread_mutex_lock(&p->mu);
     locked = 1;
     LTS_TRY(find_key(p, CKO_PRIVATE_KEY, id, &key));

@@ -152,9 +152,11 @@ void srv_p11_close(srv_p11 *p);
  *  key sensitive, not extractable, private. *pub gets the public key. */
 lts_status srv_p11_generate(srv_p11 *p, const char *algo, lts_span id, const char *label,
                             EVP_PKEY **pub);
+/** How srv_p11_sign signs (0 and 1 match srv_algo_is_ec()). */
+enum { SRV_SIG_RSA_PKCS1 = 0, SRV_SIG_ECDSA = 1, SRV_SIG_RSA_PSS = 2 };
 /** Sign a digest with the private key CKA_ID id: RSA PKCS#1 v1.5 over the DigestInfo,
- *  or ECDSA (returned DER-encoded). */
-lts_status srv_p11_sign(srv_p11 *p, lts_span id, int is_ec, lts_hash h, lts_span digest,
+ *  RSA-PSS (MGF1 with h, salt = digest length), or ECDSA (returned DER-encoded). */
+lts_status srv_p11_sign(srv_p11 *p, lts_span id, int scheme, lts_hash h, lts_span digest,
                         lts_buf *out);
 /** Put an existing private key into the token under CKA_ID id: sensitive, not
  *  extractable, private, sign only (RSA >= 2048 bits, EC P-256 / P-384). */

@@ -153,6 +153,40 @@ check "digest of the wrong length: 400 Invalid digest value length" \
 st=$(authz "$A_TOK" "$A_CID" 4711-alice 000000 101 "[\"$H1\"]")
 check "numSignatures over multisign: 400" test "$st" = 400
 
+# ---- RSA-PSS (ivan, the imported RSA key) ------------------------------------------------------------
+cat >"$WORK/pss.cnf" <<'EOC'
+asn1 = SEQUENCE:pss
+[pss]
+hash = EXP:0,SEQUENCE:sha256
+mgf = EXP:1,SEQUENCE:mgf1
+salt = EXP:2,INTEGER:32
+[sha256]
+oid = OID:sha256
+[mgf1]
+oid = OID:mgf1
+params = SEQUENCE:sha256
+EOC
+openssl asn1parse -genconf "$WORK/pss.cnf" -out "$WORK/pss.der" >/dev/null
+sed 's/INTEGER:32/INTEGER:20/' "$WORK/pss.cnf" >"$WORK/pss20.cnf"
+openssl asn1parse -genconf "$WORK/pss20.cnf" -out "$WORK/pss20.der" >/dev/null
+PSSP=$(base64 -w0 "$WORK/pss.der")
+PSS20=$(base64 -w0 "$WORK/pss20.der")
+H4=$(b64hash "document four")
+I_TOK=$(login ivan ivan-password-6)
+st=$(authz "$I_TOK" "$I_CID" 4716-ivan "$(totp "$I_SEC" -1)" 1 "[\"$H4\"]")
+SADS=$(jq -r '.SAD // empty' "$WORK/resp")
+openssl x509 -in "$LTS_TEST_PKI/signer-rsa.pem" -pubkey -noout >"$WORK/ivan-pub.pem"
+pss_req() { # pss_req PARAMS_B64
+    printf '{"credentialID":"%s","SAD":"%s","hashes":["%s"],"hashAlgorithmOID":"%s","signAlgo":"1.2.840.113549.1.1.10","signAlgoParams":"%s"}' \
+        "$I_CID" "$SADS" "$H4" "$SHA256" "$1" | api signatures/signHash - "$I_TOK"
+}
+st=$(pss_req "$PSS20")
+check "RSA-PSS with a salt other than the hash length: 400 (nothing spent)" test "$st" = 400
+st=$(pss_req "$PSSP")
+jq -r '.signatures[0]' "$WORK/resp" | base64 -d >"$WORK/sigpss.bin"
+check "RSA-PSS value verifies with openssl (MGF1-SHA256, salt 32)" \
+    bash -c "test '$st' = 200 && printf '%s' 'document four' | openssl dgst -sha256 -sigopt rsa_padding_mode:pss -sigopt rsa_pss_saltlen:32 -sigopt rsa_mgf1_md:sha256 -verify '$WORK/ivan-pub.pem' -signature '$WORK/sigpss.bin' >/dev/null"
+
 # ---- ECDSA (bob) ---------------------------------------------------------------------------
 st=$(authz "$B_TOK" "$B_CID" 4712-bob "$(totp "$B_SEC" 0)" 1 "[\"$H1\"]")
 SADB=$(jq -r '.SAD // empty' "$WORK/resp")
