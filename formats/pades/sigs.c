@@ -5,7 +5,10 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
+#include <openssl/asn1.h>
+#include <openssl/err.h>
 #include <string.h>
 #include "core/der.h"
 #include "core/digest.h"
@@ -125,19 +128,35 @@ out:
     return rc;
 }
 
-/* The revision ends at e: "%%EOF" followed by at most one EOL. */
+/* The revision ends at `end`: "startxref" N "%%EOF" and at most one EOL, as ISO 32000-2
+ * §7.5.5 writes the end of a file (a stray "%%EOF" inside data does not qualify). */
 static lts_status check_revision_end(lts_pdf *pdf, sig_ent *e, uint64_t end)
 {
     lts_status rc = LTS_OK;
-    char t[8];
-    size_t n = end < sizeof t ? (size_t)end : sizeof t;
+    char t[64];
+    size_t n = end < sizeof t ? (size_t)end : sizeof t, k;
+    int ok = 0;
+
     LTS_TRY(lts_io__pread_full(pdf->fd, t, n, end - n, pdf->path));
     if (n > 0 && t[n - 1] == '\n')
         n--;
     if (n > 0 && t[n - 1] == '\r')
         n--;
-    if (n < 5 || memcmp(t + n - 5, "%%EOF", 5) != 0)
-        LTS_TRY(set_problem(e, "the /ByteRange does not end at the end of a revision (%%%%EOF)"));
+    if (n >= 5 && memcmp(t + n - 5, "%%EOF", 5) == 0) {
+        k = n - 5;
+        while (k > 0 && is_ws((unsigned char)t[k - 1]))
+            k--;
+        if (k > 0 && t[k - 1] >= '0' && t[k - 1] <= '9') {
+            while (k > 0 && t[k - 1] >= '0' && t[k - 1] <= '9')
+                k--;
+            while (k > 0 && is_ws((unsigned char)t[k - 1]))
+                k--;
+            ok = k >= 9 && memcmp(t + k - 9, "startxref", 9) == 0;
+        }
+    }
+    if (!ok)
+        LTS_TRY(set_problem(e, "the /ByteRange does not end at the end of a revision "
+                               "(startxref, %%%%EOF)"));
 out:
     return rc;
 }
@@ -159,13 +178,42 @@ out:
     return rc;
 }
 
+/* The length of the BER value at p (definite or indefinite lengths, OpenSSL's header
+ * parser), 0 when it is malformed or runs past n. */
+static size_t ber_len(const uint8_t *p, size_t n, int depth)
+{
+    const unsigned char *q = p;
+    long len = 0;
+    int tag = 0, cls = 0, r;
+    size_t hdr, off;
+
+    if (depth > 64 || n < 2 || n > LONG_MAX)
+        return 0;
+    r = ASN1_get_object(&q, &len, &tag, &cls, (long)n);
+    ERR_clear_error();
+    if (r & 0x80)
+        return 0;
+    hdr = (size_t)(q - p);
+    if (r != 0x21) /* definite */
+        return (len >= 0 && (size_t)len <= n - hdr) ? hdr + (size_t)len : 0;
+    for (off = hdr; off + 2 <= n;) {
+        size_t c;
+        if (p[off] == 0 && p[off + 1] == 0)
+            return off + 2; /* end-of-contents */
+        c = ber_len(p + off, n - off, depth + 1);
+        if (c == 0)
+            return 0;
+        off += c;
+    }
+    return 0;
+}
+
 static lts_status check_ranges(lts_pdf *pdf, sig_ent *e, qpdf_oh br)
 {
     lts_status rc = LTS_OK;
     int64_t v[4];
     uint64_t l1, o2, l2, end;
-    lts_der_tlv tlv;
-    lts_span rest;
+    size_t used;
 
     if (!qpdf_oh_is_array(pdf->q, br) || qpdf_oh_get_array_n_items(pdf->q, br) != 4) {
         LTS_TRY(set_problem(e, "/ByteRange is not an array of four integers"));
@@ -211,20 +259,20 @@ static lts_status check_ranges(lts_pdf *pdf, sig_ent *e, qpdf_oh br)
         goto out;
     e->pub.revision_end = end;
     LTS_TRY(only_ws_after(pdf, end, &e->pub.covers_whole_file));
-    /* the CMS is one DER value; what follows is the placeholder's zero padding */
-    rest = lts_buf_span(&e->contents);
-    if (lts_der__next(&rest, &tlv) != LTS_OK) {
-        lts_error_clear();
+    /* the CMS is one DER/BER value (NSS writes indefinite lengths); what follows is the
+     * placeholder's zero padding */
+    used = ber_len(e->contents.p, e->contents.n, 0);
+    if (used == 0) {
         LTS_TRY(set_problem(e, "/Contents is not a DER value"));
         goto out;
     }
-    for (size_t i = 0; i < rest.n; i++) {
-        if (rest.p[i] != 0) {
+    for (size_t i = used; i < e->contents.n; i++) {
+        if (e->contents.p[i] != 0) {
             LTS_TRY(set_problem(e, "/Contents has bytes after its DER value"));
             goto out;
         }
     }
-    e->pub.contents = tlv.all;
+    e->pub.contents = lts_span_of(e->contents.p, used);
     e->pub.byte_range_ok = 1;
 out:
     return rc;

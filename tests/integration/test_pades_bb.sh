@@ -337,7 +337,36 @@ PY
         --signer "file:$P/signer-rsa.p12" --passin pass:test1234 -o "$W/l.pdf" "$DOCS/sample.pdf"
 fi
 
-# --- 6. A big PDF streams (memory does not follow the file size) -----------------------------
+# --- 6. Signatures made by another tool (pdfsig/NSS: adbe.pkcs7.detached, BER) ---------------
+mkdir -p "$W/nss-sign"
+certutil -N -d "sql:$W/nss-sign" --empty-password >/dev/null 2>&1
+# (no trusted root here: with the whole chain the CMS outgrows poppler's fixed placeholder)
+pk12util -i "$P/signer-rsa.p12" -d "sql:$W/nss-sign" -W test1234 >/dev/null 2>&1
+nick=$(certutil -L -d "sql:$W/nss-sign" | awk '/u,u,u/ {print $1}' | head -1)
+# pdfsig 22.12 now and then fails with "unable update signature" (its own placeholder): retry
+for _ in 1 2 3 4 5 6; do
+    rm -f "$W/nss.pdf"
+    pdfsig -nssdir "sql:$W/nss-sign" -add-signature -nick "$nick" "$DOCS/sample.pdf" "$W/nss.pdf" \
+        >"$W/pdfsig.err" 2>&1 && ! grep -q "unable" "$W/pdfsig.err" && [ -s "$W/nss.pdf" ] && break
+done
+if [ -s "$W/nss.pdf" ] && ! grep -q "unable" "$W/pdfsig.err"; then
+    verify_json "$W/r.json" "$W/nss.pdf" --trust "$P/root.pem"
+    if [ $rc -eq 0 ] && json "$W/r.json" 'r["signatures"][0]["level"]=="adbe.pkcs7.detached"'; then ok; else
+        ko "pdfsig-made signature: ltsig verify passes (rc=$rc)"; cat "$W/r.json" "$W/verify.err" >&2; fi
+    if sign "$W/nss-ours.pdf" "$W/nss.pdf" ec 2>"$W/sign.err"; then
+        check "pdfsig-made + ours: pdfsig both valid" pdfsig_ok "$W/nss-ours.pdf" 2
+        check "pdfsig-made + ours: qpdf --check" qpdf_clean "$W/nss-ours.pdf"
+        verify_json "$W/r.json" "$W/nss-ours.pdf" --trust "$P/root.pem"
+        if [ $rc -eq 0 ] && json "$W/r.json" 'len(r["signatures"])==2'; then ok; else
+            ko "pdfsig-made + ours: ltsig verify (rc=$rc)"; cat "$W/r.json" >&2; fi
+    else
+        ko "sign over a pdfsig-made signature: $(cat "$W/sign.err")"
+    fi
+else
+    ko "pdfsig -add-signature did not work here"
+fi
+
+# --- 7. A big PDF streams (memory does not follow the file size) -----------------------------
 python3 - "$W/big-src.pdf" <<'PY'
 import sys, os
 data = os.urandom(1 << 20) * 40   # 40 MiB stream
