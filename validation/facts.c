@@ -491,6 +491,18 @@ out:
     return rc;
 }
 
+/* The result whose id is the ds:Signature's Id (the XAdES process names them so). */
+static lts_sig_result *by_id(lts_report *r, xmlNode *sig)
+{
+    xmlChar *id = xmlGetProp(sig, (const xmlChar *)"Id");
+    lts_sig_result *found = NULL;
+    for (size_t i = 0; id && i < r->n_sigs && !found; i++)
+        if (r->sigs[i].id && strcmp(r->sigs[i].id, (const char *)id) == 0)
+            found = &r->sigs[i];
+    xmlFree(id);
+    return found;
+}
+
 static lts_status xades_sigs(xmlNode *n, lts_report *r, size_t *k)
 {
     lts_status rc = LTS_OK;
@@ -499,7 +511,10 @@ static lts_status xades_sigs(xmlNode *n, lts_report *r, size_t *k)
         if (c->type != XML_ELEMENT_NODE)
             continue;
         if (in_ns(c, NS_DS) && strcmp((const char *)c->name, "Signature") == 0) {
-            lts_sig_result *s = &r->sigs[(*k)++];
+            lts_sig_result *s = by_id(r, c);
+            if (s == NULL)
+                s = &r->sigs[*k];
+            (*k)++;
             tokens_free(&ts);
             LTS_TRY(xades_walk(c, s, &ts));
             LTS_TRY(xades_signer(c, s));
