@@ -205,7 +205,7 @@ int cmd_renew(int argc, char **argv)
     }
     ctx.cfg = &cfg;
     ctx.now = lts_clock_now(NULL);
-    ctx.started = time(NULL);
+    clock_gettime(CLOCK_MONOTONIC, &ctx.started);
     ctx.tty = isatty(STDOUT_FILENO);
     if (cfg.out_dir && mkdir(cfg.out_dir, 0755) != 0 && access(cfg.out_dir, W_OK) != 0) {
         fprintf(stderr, "ltsig renew: %s: cannot create or write the output folder\n",

@@ -95,7 +95,7 @@ typedef struct {
     size_t done;
     size_t counts[RA_DUE + 1];
     size_t n_from_journal;
-    time_t started;
+    struct timespec started;   /* CLOCK_MONOTONIC */
     int tty;
     size_t last_len;           /* of the progress line */
     pthread_mutex_t lock;
@@ -139,6 +139,7 @@ int renew_sha256_file(const char *path, char out[65]);
 const char *renew_action_name(renew_action a);
 void renew_progress(renew_ctx *ctx, const renew_item *it); /* call under ctx->lock */
 void renew_summary(const renew_ctx *ctx, FILE *f);
+double renew_elapsed(const renew_ctx *ctx); /* seconds since the start */
 int renew_write_report(const renew_ctx *ctx, const char *path);
 /* RFC 3339, or "none" / "unlimited" for the two special values. */
 void renew_time_str(char *out, size_t cap, lts_time t);

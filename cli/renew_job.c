@@ -93,7 +93,10 @@ static void classify(renew_item *it)
         return;
     }
     if (it->is_content) {
-        say(it, RA_SKIPPED, "signed content of the detached signature beside it (%s.p7s or .p7m)", it->rel);
+        /* never modified, even when it is a signed PDF: that would break the detached
+         * signature over it */
+        say(it, RA_SKIPPED, "signed content of the detached signature %s.p7s/.p7m beside it "
+                            "(never modified)", it->rel);
         return;
     }
     if (lts_format_detect(p, &f) != LTS_OK)

@@ -65,18 +65,21 @@ void renew_progress(renew_ctx *ctx, const renew_item *it)
                     it->reason);
     }
     if (ctx->tty && !cfg->quiet) {
-        double el = difftime(time(NULL), ctx->started);
-        double rate = el > 0 ? (double)ctx->done / el : 0;
-        long eta = rate > 0 ? (long)((double)(ctx->n_items - ctx->done) / rate) : -1;
-        char line[256];
+        double el = renew_elapsed(ctx);
+        double rate = el > 0.05 ? (double)ctx->done / el : 0;
+        char eta[32], line[256];
+        if (rate > 0) {
+            long e = (long)((double)(ctx->n_items - ctx->done) / rate + 0.5);
+            snprintf(eta, sizeof eta, "%ld:%02ld", e / 60, e % 60);
+        } else {
+            snprintf(eta, sizeof eta, "?");
+        }
         int n = snprintf(line, sizeof line,
-                         "[%zu/%zu] renewed %zu ok %zu skipped %zu failed %zu  %.1f files/s  "
-                         "ETA %s%ld:%02ld",
-                         ctx->done, ctx->n_items, ctx->counts[RA_RENEWED] + ctx->counts[RA_DUE],
-                         ctx->counts[RA_OK],
+                         "[%zu/%zu] %s %zu ok %zu skipped %zu failed %zu  %.1f files/s  ETA %s",
+                         ctx->done, ctx->n_items, cfg->dry_run ? "due" : "renewed",
+                         ctx->counts[RA_RENEWED] + ctx->counts[RA_DUE], ctx->counts[RA_OK],
                          ctx->counts[RA_SKIPPED] + ctx->counts[RA_NOT_A_SIGNATURE],
-                         ctx->counts[RA_FAILED], rate, eta < 0 ? "?" : "",
-                         eta < 0 ? 0L : eta / 60, eta < 0 ? 0L : eta % 60);
+                         ctx->counts[RA_FAILED], rate, eta);
         if (n > 0) {
             fprintf(stdout, "\r%s", line);
             if ((size_t)n < ctx->last_len)
@@ -87,12 +90,20 @@ void renew_progress(renew_ctx *ctx, const renew_item *it)
     fflush(stdout);
 }
 
+double renew_elapsed(const renew_ctx *ctx)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - ctx->started.tv_sec) +
+           (double)(now.tv_nsec - ctx->started.tv_nsec) / 1e9;
+}
+
 void renew_summary(const renew_ctx *ctx, FILE *f)
 {
-    double el = difftime(time(NULL), ctx->started);
+    double el = renew_elapsed(ctx);
     if (ctx->tty && ctx->last_len)
         fprintf(f, "\n");
-    fprintf(f, "%zu files in %.0f s: %zu renewed, %zu ok, %zu skipped, %zu not signatures, "
+    fprintf(f, "%zu files in %.1f s: %zu renewed, %zu ok, %zu skipped, %zu not signatures, "
                "%zu failed%s",
             ctx->n_items, el, ctx->counts[RA_RENEWED], ctx->counts[RA_OK],
             ctx->counts[RA_SKIPPED], ctx->counts[RA_NOT_A_SIGNATURE], ctx->counts[RA_FAILED],

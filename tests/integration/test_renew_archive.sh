@@ -214,6 +214,15 @@ check "dry run: nothing modified" cmp "$W/before.sha" "$W/dry.sha"
 check "dry run: no journal written" test ! -e "$A/.ltsig-renew.journal"
 check "dry run: every signature to renew is due" json "$W/dry.json" \
     "sum(1 for f in r['files'] if f['action']=='due') == $((made + npdf))"
+# progress: a line rewritten in place on a terminal, plain lines otherwise
+if command -v script >/dev/null 2>&1; then
+    script -qec "$(printf '%q ' "$LTSIG" renew --dry-run --no-journal --within 36500 \
+        --trust "$P/root.pem" "$A/cades/attached")" /dev/null >"$W/tty.out" 2>&1
+    check "terminal: a progress line with counts, rate and ETA" \
+        grep -qE '\[18/18\] due 18 ok 0 skipped 0 failed 0 .* files/s  ETA' "$W/tty.out"
+fi
+check "not a terminal: no progress line, one line per file" sh -c \
+    "! grep -q 'files/s' '$W/dry.out' && test \$(grep -c '^due ' '$W/dry.out') -eq $((made + npdf))"
 "$LTSIG" renew --tsa "$TSA" --dry-run "$A/does-not-exist" >"$W/ne.out" 2>&1
 r=$?
 check "missing PATH: exit 1, named" sh -c "test $r -eq 1 && grep -q 'does-not-exist' '$W/ne.out'"
