@@ -44,6 +44,8 @@ int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_extend(int argc, char **argv);
 int cmd_tsa_serve(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_renew(int argc, char **argv);
 
 /* One signing function per format, each in its own file (sign_<format>.c). They write
  * a->out atomically, and nothing at all on failure. */

@@ -13,6 +13,8 @@ static const command commands[] = {
     { "sign", cmd_sign, "sign a file (CAdES, XAdES or PAdES) at a chosen level" },
     { "extend", cmd_extend, "raise a signature to a higher level (B-T, B-LT, B-LTA, ES-*)" },
     { "verify", cmd_verify, "validate the signatures of a file and print a report" },
+    { "info", cmd_info, "what is inside a signed file: levels, timestamps, protection end" },
+    { "renew", cmd_renew, "archival renewal job: re-timestamp what is about to expire" },
     { "tsa-serve", cmd_tsa_serve, "run an RFC 3161 timestamp authority over HTTP" },
 };
 
@@ -20,7 +22,12 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage: ltsig <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(f, "  %-8s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nexamples:\n"
+               "  ltsig sign --format pades --level B-LTA --signer file:me.p12 --passin env:PASS \\\n"
+               "             --tsa http://tsa.example/ -o signed.pdf contract.pdf\n"
+               "  ltsig verify --trust roots.pem --report json signed.pdf\n"
+               "  ltsig renew --within 90 --jobs 4 --tsa http://tsa.example/ /archive\n");
     fprintf(f, "\n'ltsig <command> --help' describes a command.\n"
                "exit codes: 0 success (verify: TOTAL_PASSED), 1 TOTAL_FAILED, 2 INDETERMINATE,\n"
                "            3 usage error, 4 other error (input, I/O, network, key)\n");
