@@ -357,8 +357,10 @@ static lts_status check_doc_ts(ctx *x, docts *t)
         snprintf(t->msg, sizeof t->msg, "%s", ps->problem ? ps->problem : "bad /ByteRange");
         goto out;
     }
-    if (lts_cades_parse(&c, ps->contents) != LTS_OK ||
-        !tst_info(ps->contents, &h, md, &md_n, &t->gen_time)) {
+    if ((rc = lts_cades_parse(&c, ps->contents)) == LTS_E_NOMEM)
+        goto out; /* out of memory is an error, not a verdict on the file */
+    rc = LTS_OK;
+    if (c == NULL || !tst_info(ps->contents, &h, md, &md_n, &t->gen_time)) {
         lts_error_clear();
         lts_report__lower(&t->ind, &t->sub, LTS_IND_TOTAL_FAILED, LTS_SUB_FORMAT_FAILURE);
         snprintf(t->msg, sizeof t->msg, "/Contents is not an RFC 3161 time-stamp token");
@@ -514,7 +516,10 @@ static lts_status check_cms(ctx *x, lts_sig_result *s, const lts_pades_sig *ps)
     int have_poe = 0, n_passed = 0;
     lts_time poe = 0;
 
-    if (lts_cades_parse(&c, ps->contents) != LTS_OK) {
+    if ((rc = lts_cades_parse(&c, ps->contents)) == LTS_E_NOMEM)
+        goto out; /* out of memory is an error, not a verdict on the file */
+    rc = LTS_OK;
+    if (c == NULL) {
         lower(s, LTS_IND_TOTAL_FAILED, LTS_SUB_FORMAT_FAILURE);
         LTS_TRY(lts_report__msg(s, "format: /Contents is not a CMS SignedData: %s",
                                 lts_error_last()->message));
