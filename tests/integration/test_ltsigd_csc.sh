@@ -24,6 +24,10 @@ A_CID=$(add_key alice rsa2048 4711-alice "/CN=Alice Test/O=ltsig test")
 B_CID=$(add_key bob ec-p256 4712-bob "CN=Bob Test, O=ltsig test")
 C_CID=$(add_key carol rsa3072 4713-carol "/CN=Carol Test")
 E_CID=$(add_key erin ec-p384 4714-erin "/CN=Erin Test")
+G_SEC=$(add_user gwen 'gwen-password-7')
+G_CID=$(add_key gwen ec-p256 4717-gwen "/CN=Gwen Test")
+K_SEC=$(add_user hank 'hank-password-8')
+K_CID=$(add_key hank rsa2048 4718-hank "/CN=Hank Test")
 check "setup: users, keys and certificates" test -n "$A_SEC" -a -n "$B_SEC" -a -n "$A_CID" \
     -a -n "$B_CID" -a -n "$C_CID" -a -n "$E_CID"
 check "user add refuses an existing user" \
@@ -66,7 +70,7 @@ check "login with a wrong password: 401 authentication_error" \
 st=$(curl -s -o "$WORK/resp" -w '%{http_code}' -X POST -u "nobody' OR '1'='1:x" -d '{}' "$URL/auth/login")
 check "login with SQL in the user name: 401" test "$st" = 401
 check "users table intact after SQL metacharacters" \
-    test "$(sqlite3 "$WORK/ltsigd.db" 'SELECT count(*) FROM users')" = 6
+    test "$(sqlite3 "$WORK/ltsigd.db" 'SELECT count(*) FROM users')" = 8
 
 # ---- list, info --------------------------------------------------------------------------
 st=$(echo '{}' | api credentials/list - "$A_TOK")
@@ -320,6 +324,30 @@ elif grep -q "not built yet" "$WORK/sign.err"; then
     echo "skip - ltsig sign --format cades is not built yet"
 else
     bad "ltsig sign through csc: $(cat "$WORK/sign.err")"
+fi
+# XAdES and PAdES through the csc: client (gwen: EC P-256, hank: RSA), independent verifiers
+csc_sign() { # csc_sign USER FORMAT IN OUT TOTP_SECRET
+    echo "$5" >"$WORK/$1.totp"
+    "$LTSIG" sign --format "$2" --level B-B --signer "csc:$URL" --csc-user "$1" \
+        --csc-password-file "$WORK/$1.pw" --csc-pin-file "$WORK/$1.pin" \
+        --csc-totp-secret-file "$WORK/$1.totp" -o "$4" "$3" 2>"$WORK/sign.err"
+}
+printf '<?xml version="1.0"?>\n<doc><item>signed through ltsigd</item></doc>\n' >"$WORK/doc.xml"
+if csc_sign gwen xades "$WORK/doc.xml" "$WORK/out.xml" "$G_SEC"; then
+    check "XAdES through csc: xmlsec1 --verify" \
+        bash -c "xmlsec1 --verify --trusted-pem '$LTS_TEST_PKI/root.pem' --untrusted-pem '$LTS_TEST_PKI/inter.pem' '$WORK/out.xml' 2>&1 | grep -q '^OK'"
+elif grep -q "not built yet" "$WORK/sign.err"; then
+    echo "skip - ltsig sign --format xades is not built yet"
+else
+    bad "XAdES through csc: $(cat "$WORK/sign.err")"
+fi
+if csc_sign hank pades "$LTS_SRC/testdata/docs/sample.pdf" "$WORK/out.pdf" "$K_SEC"; then
+    check "PAdES through csc: pdfsig says the signature is valid, signer Hank" \
+        bash -c "pdfsig '$WORK/out.pdf' 2>&1 | grep -q 'Signature is Valid' && pdfsig '$WORK/out.pdf' 2>&1 | grep -q 'Hank Test'"
+elif grep -q "not built yet" "$WORK/sign.err"; then
+    echo "skip - ltsig sign --format pades is not built yet"
+else
+    bad "PAdES through csc: $(cat "$WORK/sign.err")"
 fi
 echo 1234567 >"$WORK/wrong.pin"
 check "csc client with a wrong PIN fails with a clear message, no output" \
