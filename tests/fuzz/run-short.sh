@@ -4,6 +4,11 @@
 # starting from its seed corpus and regressions, with ASan + UBSan. Exit 0 when no target
 # crashed, leaked or timed out. The new inputs libFuzzer finds go to a scratch folder, never
 # into the committed corpus. Prints the time each target took.
+# Env: FUZZ_TIME=S runs each target for S seconds instead (what `make fuzz` does); the
+# inputs it finds are then kept in BUILDDIR/fuzz-corpus/<target>/ for the next run.
+# FUZZ_TARGETS="cades tsa" limits the targets. JOBS (default 2) for the build.
+# A crash leaves its input in BUILDDIR/fuzz-artifacts/art-<target>/ (docs/fuzzing.md says
+# how to turn it into a regression input).
 # Needs: clang, libclang-rt-14-dev (the libFuzzer runtime).
 set -euo pipefail
 [ $# -ge 1 ] || { echo "usage: $0 BUILDDIR [RUNS]" >&2; exit 2; }
@@ -12,7 +17,7 @@ ROOT=$(cd "$HERE/../.." && pwd -P)
 BUILD=$1
 RUNS=${2:-2000}
 JOBS=${JOBS:-2}
-TARGETS="cades tsa ocsp crl xades pades p11uri"
+TARGETS=${FUZZ_TARGETS:-cades tsa ocsp crl xades pades p11uri}
 
 command -v clang >/dev/null || { echo "run-short: clang is not installed" >&2; exit 1; }
 mkdir -p "$BUILD"
@@ -42,15 +47,27 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/lts-fuzz-short.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
 fail=0
+if [ -n "${FUZZ_TIME:-}" ]; then
+    LIMIT=(-max_total_time="$FUZZ_TIME")
+    WHAT="$FUZZ_TIME s"
+else
+    LIMIT=(-runs="$RUNS")
+    WHAT="$RUNS runs"
+fi
 for t in $TARGETS; do
     mkdir -p "$SCRATCH/$t" "$SCRATCH/art-$t"
-    dirs=("$SCRATCH/$t" "$HERE/corpus/$t")
+    new=$SCRATCH/$t
+    if [ -n "${FUZZ_TIME:-}" ]; then
+        new=$BUILD/fuzz-corpus/$t
+        mkdir -p "$new"
+    fi
+    dirs=("$new" "$HERE/corpus/$t")
     [ -d "$HERE/regressions/$t" ] && dirs+=("$HERE/regressions/$t")
     s=$(date +%s)
-    if (cd "$SCRATCH" && "$FUZZDIR/fuzz_$t" -runs="$RUNS" -max_len=65536 -timeout=20 \
+    if (cd "$SCRATCH" && "$FUZZDIR/fuzz_$t" "${LIMIT[@]}" -max_len=65536 -timeout=20 \
         -rss_limit_mb=2048 -seed=1 -artifact_prefix="$SCRATCH/art-$t/" "${dirs[@]}") \
         >"$SCRATCH/$t.log" 2>&1; then
-        echo "run-short: fuzz_$t: $RUNS runs ok ($(($(date +%s) - s)) s)"
+        echo "run-short: fuzz_$t: $WHAT ok ($(($(date +%s) - s)) s)"
     else
         echo "run-short: fuzz_$t FAILED ($(($(date +%s) - s)) s):"
         grep -E "ERROR|SUMMARY|==[0-9]+==|runtime error" "$SCRATCH/$t.log" | head -20
