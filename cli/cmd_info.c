@@ -10,7 +10,7 @@
 #include "cli.h"
 #include "core/io.h"
 
-int cmd_info(int argc, char **argv); /* declared in cli.h by the lead */
+
 
 static const char help[] =
     "usage: ltsig info [--report text|json] [--policy FILE] [--trust FILE|DIR]\n"

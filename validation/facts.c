@@ -623,7 +623,8 @@ lts_status lts_validation__after(const char *path, int format, const lts_validat
     default: break;
     }
     for (size_t i = 0; i < r->n_sigs; i++)
-        LTS_TRY(policy_sig(policy, &r->sigs[i], r->validation_time));
+        if (!r->sigs[i].policy_applied)
+            LTS_TRY(policy_sig(policy, &r->sigs[i], r->validation_time));
     if (o->version >= 2 && o->profile != LTS_PROFILE_NONE)
         LTS_TRY(lts_profile_check(r, (lts_profile)o->profile));
 out:

@@ -186,7 +186,7 @@ static const char *attr_name(const char *kind)
 }
 
 /* ValidationObjects of the time-stamps of signature number si; their ids in ids[]. */
-static lts_status ts_objects(xctx *x, const lts_sig_result *s, size_t si, char (*ids)[32])
+static lts_status ts_objects(xctx *x, const lts_sig_result *s, size_t si, char (*ids)[48])
 {
     lts_status rc = LTS_OK;
     for (size_t k = 0; k < s->n_timestamps; k++) {
@@ -213,7 +213,7 @@ out:
 }
 
 static lts_status sig_attributes(xctx *x, xmlNodePtr svr, const lts_sig_result *s,
-                                 char (*ids)[32])
+                                 char (*ids)[48])
 {
     lts_status rc = LTS_OK;
     xmlNodePtr sa = NULL, n = NULL;
@@ -251,7 +251,7 @@ static lts_status one_sig(xctx *x, const lts_report *r, const lts_sig_result *s,
 {
     lts_status rc = LTS_OK;
     xmlNodePtr svr = NULL, n = NULL, m = NULL;
-    char (*ids)[32] = NULL;
+    char (*ids)[48] = NULL;
     char id[48], cert_id[32] = "", profile[200];
     long poe = poe_ts(s);
 

@@ -96,6 +96,9 @@ typedef struct {
     lts_buf signer_cert;      /**< DER of the signing certificate (empty when unknown) */
     char *profile;            /**< profile checked ("ISO 14533-1 CAdES ES-A" ...), or NULL */
     int profile_conformant;   /**< 1 when `profile` is met (meaningful when profile set) */
+    int policy_applied;       /**< set by a format process that called
+                               *   lts_policy_check_algorithm / lts_policy_level_ok itself:
+                               *   validation then does not apply them again */
 } lts_sig_result;
 
 typedef struct {

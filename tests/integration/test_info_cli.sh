@@ -4,7 +4,7 @@
 # -token_in`) and TSA certificate notAfter (against `openssl x509 -enddate` of the TSA
 # certificate), and the protection end date (the TSA notAfter, or an earlier hash sunset
 # from the policy) for CAdES, XAdES and PAdES; a B-B signature has none; bad input is
-# refused. Skipped (0 passed) while `info` is not yet in ltsig's command table.
+# refused. Skipped (0 passed) when the ltsig binary has no `info` command.
 # Env: LTSIG, LTS_TEST_PKI, LTS_SRC; optional LTS_TEST_TSA_PORT, TMPDIR.
 set -u
 : "${LTSIG:?}" "${LTS_TEST_PKI:?}" "${LTS_SRC:?}"
