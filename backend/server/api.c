@@ -36,6 +36,7 @@ void api_refuse(api_req *r, const char *event, const char *cred, int status, con
     api_error(r, status, error, desc);
     (void)srv_audit(r->ctx->db, event, r->user[0] ? r->user : "-", cred ? cred : "",
                     "refused", desc);
+    r->audited = 1;
     srv_log(r->ctx->log_level, SRV_LOG_WARN, "refused", "method", event, "user",
             r->user[0] ? r->user : NULL, "credential", cred, "reason", desc, "peer", r->peer,
             NULL);
@@ -314,6 +315,16 @@ void srv_api_handle(srv_ctx *ctx, const char *path, const char *authz, const cha
 out:
     ERR_clear_error();
     lts_error_clear();
+    if (r.status >= 400 && !r.audited) {
+        /* every refusal goes into the log, with what the client was told */
+        const char *desc = r.resp ? api_str(r.resp, "error_description") : NULL;
+        const char *cred = in ? api_str(in, "credentialID") : NULL;
+        char cbuf[72], pbuf[72];
+        snprintf(cbuf, sizeof cbuf, "%.64s", cred ? cred : "");
+        snprintf(pbuf, sizeof pbuf, "%.64s", path);
+        (void)srv_audit(ctx->db, pbuf, r.user[0] ? r.user : "-", cbuf,
+                        r.status >= 500 ? "error" : "refused", desc ? desc : "");
+    }
     if (r.resp) {
         char *txt = json_dumps(r.resp, JSON_COMPACT);
         if (txt) {

@@ -12,6 +12,7 @@ typedef struct {
     json_t *resp;         /* the response body, or NULL for none */
     char user[80];        /* the authenticated user, "" before authentication */
     char token_hash[65];  /* SHA-256 of the access token in use */
+    int audited;          /* the outcome is already in the signature generation log */
 } api_req;
 
 /** Set the CSC error response {"error", "error_description"}. */

@@ -381,5 +381,9 @@ n=$(sqlite3 "$WORK/ltsigd.db" "SELECT count(*) FROM audit WHERE event = 'signatu
 check "each signature is in the log (5 from the tests + 1 from ltsig sign)" test "$n" -ge 5
 n=$(sqlite3 "$WORK/ltsigd.db" "SELECT count(*) FROM audit WHERE status = 'refused'")
 check "refusals are in the log" test "$n" -ge 10
+n=$(sqlite3 "$WORK/ltsigd.db" "SELECT count(*) FROM audit WHERE status = 'refused' AND detail = 'Missing or invalid access token'")
+check "a request without an access token is in the log too" test "$n" -ge 1
+n=$(sqlite3 "$WORK/ltsigd.db" "SELECT count(*) FROM audit WHERE status = 'refused' AND detail = 'The request body is not a JSON object'")
+check "a malformed request is in the log too" test "$n" -ge 2
 
 finish
