@@ -35,7 +35,7 @@ cp "$P/root.pem" "$HERE/trust-root.pem" # the anchor of fuzz_xades / fuzz_pades 
 DAYS=$(( ($(date +%s) - 1795651200) / 86400 + 1 ))
 [ "$DAYS" -ge 0 ] && [ "$DAYS" -le 127 ] || DAYS=0
 FRESH=$((2 * DAYS + 1))
-for t in cades tsa ocsp crl xades pades p11uri; do
+for t in cades tsa ocsp crl xades pades p11uri validate; do
     rm -rf "${OUT:?}/$t"
     mkdir -p "$OUT/$t"
 done
@@ -190,6 +190,18 @@ printf '%s' 'pkcs11:token=a;token=b' >"$U/duplicate"
 printf '%s' 'pkcs11:id=%zz' >"$U/bad-escape"
 printf '%s' 'pkcs11:' >"$U/empty"
 
-for t in cades tsa ocsp crl xades pades p11uri; do
+# --- validate: whole files (CAdES mostly) --------------------------------------------------
+V=$OUT/validate
+cp "$W/bb.p7m" "$V/cades-bb.p7m"
+cp "$W/bt.p7m" "$V/cades-bt.p7m"
+cp "$W/blta.p7m" "$V/cades-blta.p7m"
+cp "$W/bb-ec.p7m" "$V/cades-ec384.p7m"
+cp "$W/ossl.pem" "$V/openssl.pem"
+cp "$W/ossl-ber.p7m" "$V/openssl-ber.p7m"
+cp "$W/bb-det.p7s" "$V/cades-detached.p7s"
+cp "$X/enveloping-ec.xml" "$V/xades.xml"
+cp "$D/bb.pdf" "$V/pades.pdf"
+
+for t in cades tsa ocsp crl xades pades p11uri validate; do
     echo "make-corpus: $t: $(find "$OUT/$t" -type f | wc -l) seeds, $(du -sk "$OUT/$t" | cut -f1) KB"
 done
