@@ -274,6 +274,36 @@ static void test_xades_sign__eprescription_detect(void)
     CU_ASSERT(o.keyinfo_reference);
 }
 
+/* The service's own layout: lowercase id, and an empty PrescriptionSign element that
+ * receives the signature. */
+static void test_xades_sign__eprescription_slot(void)
+{
+    static const char rx[] =
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Document id=\"Document\"><Prescription>"
+        "<PrescriptionManagement id=\"PrescriptionManagement\"><Version Value=\"EPS1.0\"/>"
+        "</PrescriptionManagement><PrescriptionDocument id=\"PrescriptionDocument\">U0oxLDEK"
+        "</PrescriptionDocument><PrescriptionSign></PrescriptionSign></Prescription></Document>\n";
+    lts_signer *s = open_signer("signer-rsa.p12");
+    lts_xades_sign_opts o = LTS_XADES_SIGN_OPTS_INIT;
+    lts_buf sig = LTS_BUF_INIT;
+    lts_xades_check *k;
+    int found = 0;
+    if (s == NULL)
+        return;
+    const char *in = write_tmp(0, "rx-slot.xml", rx, sizeof rx - 1);
+    LTS_ASSERT_OK(lts_xades_detect_eprescription(in, &o, &found));
+    CU_ASSERT_EQUAL_FATAL(found, 1);
+    CU_ASSERT_STRING_EQUAL(o.placement, "PrescriptionSign");
+    k = sign_check(s, in, &o, NULL, &sig);
+    expect_good(k, LTS_SCHEME_RSA_PKCS1);
+    CU_ASSERT_STRING_EQUAL(k->signature_id, "PrescriptionSign");
+    lts_xades_checks_free(k, 1);
+    CU_ASSERT_PTR_NOT_NULL(strstr((char *)sig.p, "<PrescriptionSign><ds:Signature"));
+    CU_ASSERT_PTR_NOT_NULL(strstr((char *)sig.p, "URI=\"#PrescriptionDocument\""));
+    lts_buf_dispose(&sig);
+    lts_signer_close(s);
+}
+
 /* Fail each library allocation in turn: every run ends in LTS_OK or LTS_E_NOMEM, and
  * ASan sees no leak. */
 static void test_xades_sign__oom_loop(void)
@@ -328,6 +358,7 @@ int lts_suite_xades_sign(void)
         { "tampering", test_xades_sign__tampering },
         { "bad_options", test_xades_sign__bad_options },
         { "eprescription_detect", test_xades_sign__eprescription_detect },
+        { "eprescription_slot", test_xades_sign__eprescription_slot },
         { "oom_loop", test_xades_sign__oom_loop },
         CU_TEST_INFO_NULL,
     };
