@@ -8,6 +8,7 @@
 #include <string.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
+#include <openssl/ocsp.h>
 #include <ltsig/cades.h>
 #include <ltsig/vdata.h>
 #include "core/err.h"
@@ -132,27 +133,73 @@ out:
  * embedded leaves it unchecked (a later issue: collecting it). EN 319 102-1 §5.2.6: a
  * revoked signing certificate is INDETERMINATE REVOKED_NO_POE unless a proof of existence
  * predates the revocation. */
-static lts_status check_revocation(ctx *x, lts_sig_result *s, STACK_OF(X509) *chain)
+/* A BasicOCSPResponse (ES-XL revocation-values) as an OCSPResponse. */
+static lts_status ocsp_response_of(lts_span basic, lts_buf *out)
 {
     lts_status rc = LTS_OK;
-    lts_buf cert = LTS_BUF_INIT, issuer = LTS_BUF_INIT;
+    const unsigned char *p = basic.p;
+    OCSP_BASICRESP *bs = NULL;
+    OCSP_RESPONSE *resp = NULL;
+    unsigned char *d = NULL;
+    int n;
+    LTS_ENSURE((bs = d2i_OCSP_BASICRESP(NULL, &p, (long)basic.n)) != NULL, LTS_E_INPUT,
+               "malformed BasicOCSPResponse");
+    LTS_OSSL((resp = OCSP_response_create(OCSP_RESPONSE_STATUS_SUCCESSFUL, bs)) != NULL,
+             "OCSP_response_create");
+    n = i2d_OCSP_RESPONSE(resp, &d);
+    LTS_OSSL(n > 0, "i2d_OCSP_RESPONSE");
+    rc = lts_buf_set(out, lts_span_of(d, (size_t)n));
+out:
+    OPENSSL_free(d);
+    OCSP_RESPONSE_free(resp);
+    OCSP_BASICRESP_free(bs);
+    ERR_clear_error();
+    return rc;
+}
+
+/* Revocation value k the signature carries: SignedData.crls first, then the
+ * revocation-values attribute of SignerInfo i. */
+static lts_status revocation_value(ctx *x, size_t i, size_t k, int *is_ocsp, lts_span *der,
+                                   lts_buf *tmp)
+{
     size_t n = lts_cades_revocation_count(x->c);
-    int good = 0, revoked = 0;
+    if (k < n)
+        return lts_cades_revocation(x->c, k, is_ocsp, der);
+    lts_status rc = lts_cades_revocation_value(x->c, i, k - n, is_ocsp, der);
+    if (rc == LTS_OK && *is_ocsp) {
+        tmp->n = 0;
+        rc = ocsp_response_of(*der, tmp);
+        *der = lts_buf_span(tmp);
+    }
+    return rc;
+}
+
+static lts_status check_revocation(ctx *x, lts_sig_result *s, size_t i, STACK_OF(X509) *chain)
+{
+    lts_status rc = LTS_OK;
+    lts_buf cert = LTS_BUF_INIT, issuer = LTS_BUF_INIT, tmp = LTS_BUF_INIT;
+    int good = 0, revoked = 0, any = 0;
     lts_revocation_info info, rev;
     char when[LTS_TIME_RFC3339_LEN] = "";
 
     memset(&rev, 0, sizeof rev);
-    if (n == 0 || chain == NULL || sk_X509_num(chain) < 2)
+    if (chain == NULL || sk_X509_num(chain) < 2)
         goto out;
     LTS_TRY(der_of(sk_X509_value(chain, 0), &cert));
     LTS_TRY(der_of(sk_X509_value(chain, 1), &issuer));
-    for (size_t k = 0; k < n; k++) {
+    for (size_t k = 0;; k++) {
         int is_ocsp = 0;
         lts_span der;
-        if (lts_cades_revocation(x->c, k, &is_ocsp, &der) != LTS_OK) {
+        lts_status vr = revocation_value(x, i, k, &is_ocsp, &der, &tmp);
+        if (vr == LTS_E_NOTFOUND) {
+            lts_error_clear();
+            break;
+        }
+        if (vr != LTS_OK) {
             lts_error_clear();
             continue;
         }
+        any = 1;
         lts_status r = is_ocsp ? lts_vdata_ocsp_check(der, lts_buf_span(&cert),
                                                        lts_buf_span(&issuer),
                                                        LTS_VDATA_NO_FRESHNESS, &info)
@@ -187,19 +234,21 @@ static lts_status check_revocation(ctx *x, lts_sig_result *s, STACK_OF(X509) *ch
     } else if (good) {
         LTS_TRY(lts_report__msg(s, "revocation: the signer certificate is not revoked "
                                    "(embedded OCSP response / CRL)"));
-    } else {
+    } else if (any) {
         LTS_TRY(lts_report__msg(s, "revocation: the embedded data does not cover the signer "
                                    "certificate"));
     }
 out:
     lts_buf_dispose(&cert);
     lts_buf_dispose(&issuer);
+    lts_buf_dispose(&tmp);
     return rc;
 }
 
 /* The signer's chain at the validation time; when it is only out of bounds then and a
  * time-stamp proves the signature existed earlier, at that time (EN 319 102-1 §5.5). */
-static lts_status check_chain(ctx *x, lts_sig_result *s, X509 *cert, int have_poe, lts_time poe)
+static lts_status check_chain(ctx *x, lts_sig_result *s, size_t i, X509 *cert, int have_poe,
+                              lts_time poe)
 {
     lts_status rc = LTS_OK;
     lts_chain_result cr, at_poe;
@@ -212,7 +261,7 @@ static lts_status check_chain(ctx *x, lts_sig_result *s, X509 *cert, int have_po
             LTS_TRY(lts_report__msg(s, "%s at the validation time, but the chain was valid at "
                                        "the time-stamp's genTime (proof of existence)",
                                     cr.detail));
-            LTS_TRY(check_revocation(x, s, at_poe.chain));
+            LTS_TRY(check_revocation(x, s, i, at_poe.chain));
             goto out;
         }
     }
@@ -220,7 +269,7 @@ static lts_status check_chain(ctx *x, lts_sig_result *s, X509 *cert, int have_po
     LTS_TRY(lts_report__msg(s, "%s%s", cr.detail,
                             x->o->trust ? "" : " (no --trust anchors were given)"));
     if (cr.indication == LTS_IND_TOTAL_PASSED)
-        LTS_TRY(check_revocation(x, s, cr.chain));
+        LTS_TRY(check_revocation(x, s, i, cr.chain));
 out:
     lts_chain_result__dispose(&cr);
     lts_chain_result__dispose(&at_poe);
@@ -367,7 +416,7 @@ static lts_status one_signer(ctx *x, size_t i)
     }
     LTS_TRY(judge(s, &k, attached, co.detached_path));
     if (cert != NULL)
-        LTS_TRY(check_chain(x, s, cert, have_poe, poe));
+        LTS_TRY(check_chain(x, s, i, cert, have_poe, poe));
 out:
     X509_free(cert);
     return rc;

@@ -167,6 +167,54 @@ out:
     return rc;
 }
 
+lts_status lts_cades_revocation_value(const lts_cades *c, size_t i, size_t k, int *is_ocsp,
+                                      lts_span *der)
+{
+    lts_status rc = LTS_OK;
+    STACK_OF(CMS_SignerInfo) *sis = CMS_get0_SignerInfos(c->cms);
+    CMS_SignerInfo *si;
+    size_t n = 0;
+
+    *is_ocsp = 0;
+    *der = lts_span_of(NULL, 0);
+    LTS_ENSURE(sis != NULL && i < (size_t)sk_CMS_SignerInfo_num(sis), LTS_E_NOTFOUND,
+               "no SignerInfo number %zu", i + 1);
+    si = sk_CMS_SignerInfo_value(sis, (int)i);
+    for (int a = 0; a < CMS_unsigned_get_attr_count(si); a++) {
+        X509_ATTRIBUTE *at = CMS_unsigned_get_attr(si, a);
+        if (!lts_oid__is(X509_ATTRIBUTE_get0_object(at), LTS_OID_AA_REVOC_VALUES))
+            continue;
+        for (int v = 0; v < X509_ATTRIBUTE_count(at); v++) {
+            ASN1_TYPE *t = X509_ATTRIBUTE_get0_type(at, v);
+            lts_der_tlv rv, part, lst, item;
+            if (ASN1_TYPE_get(t) != V_ASN1_SEQUENCE)
+                continue;
+            LTS_TRY(lts_der__one(lts_span_of(ASN1_STRING_get0_data(t->value.sequence),
+                                             (size_t)ASN1_STRING_length(t->value.sequence)),
+                                 &rv));
+            lts_span parts = rv.value;
+            while (parts.n > 0) {
+                LTS_TRY(lts_der__next(&parts, &part)); /* [0] crlVals, [1] ocspVals */
+                if (part.cls != V_ASN1_CONTEXT_SPECIFIC || part.tag > 1)
+                    continue;
+                LTS_TRY(lts_der__one(part.value, &lst));
+                lts_span items = lst.value;
+                while (items.n > 0) {
+                    LTS_TRY(lts_der__next(&items, &item));
+                    if (n++ == k) {
+                        *is_ocsp = part.tag == 1;
+                        *der = item.all;
+                        goto out;
+                    }
+                }
+            }
+        }
+    }
+    LTS_FAIL(LTS_E_NOTFOUND, "no revocation value number %zu", k + 1);
+out:
+    return rc;
+}
+
 size_t lts_cades_revocation_count(const lts_cades *c)
 {
     return count_revocations(c);

@@ -72,6 +72,11 @@ LTS_API size_t lts_cades_revocation_count(const lts_cades *c);
  *  LTS_E_UNSUPPORTED for another format, LTS_E_INPUT for indefinite-length input. */
 LTS_API LTS_MUST_USE lts_status lts_cades_revocation(const lts_cades *c, size_t k, int *is_ocsp,
                                                     lts_span *der);
+/** Value k of the revocation-values attributes of SignerInfo i (ES-X Long, TS 101 733
+ *  §6.3.4), borrowed: a CertificateList (*is_ocsp 0) or a BasicOCSPResponse (*is_ocsp 1).
+ *  LTS_E_NOTFOUND past the end. */
+LTS_API LTS_MUST_USE lts_status lts_cades_revocation_value(const lts_cades *c, size_t i, size_t k,
+                                                          int *is_ocsp, lts_span *der);
 /** The bytes that were parsed (DER or BER, PEM decoded); borrowed from c. */
 LTS_API lts_span lts_cades_der(const lts_cades *c);
 

@@ -348,6 +348,13 @@ PY
                 grep -q "Response verify OK" || return 1
         done
     }
+    check "ES-XL: revocation values checked" json "$W/ES-XL.json" 'any("not revoked" in m for m in r["signatures"][0]["messages"])'
+    "$LTSIG" sign --format cades --level ES-XL --tsa "$TSA_URL" --trust "$P/root.pem" \
+        --signer "file:$P/signer-revoked.p12" --passin pass:test1234 -o "$W/xlrev.p7m" "$W/doc.txt" 2>"$W/err"
+    r=$?; check "sign ES-XL with a revoked signer ($(cat "$W/err"))" test "$r" -eq 0
+    "$LTSIG" verify --trust "$P/root.pem" --report json "$W/xlrev.p7m" >"$W/xlrev.json"
+    r=$?; check "ES-XL revoked signer: exit 2" test "$r" -eq 2
+    check "ES-XL revoked signer: REVOKED_NO_POE" json "$W/xlrev.json" 'r["signatures"][0]["subindication"]=="REVOKED_NO_POE"'
     check "ES-XL: references match values; CRLs and OCSP responses verify" xl_check "$W/ES-XL.p7m"
     check "ES-XL: openssl ts -verify on the signature time-stamp" ts_verify "$W/ES-XL.p7m"
     check "ES-A: openssl ts -verify on the signature time-stamp" ts_verify "$W/ES-A.p7m"
