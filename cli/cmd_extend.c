@@ -101,12 +101,11 @@ int cmd_extend(int argc, char **argv)
 
     if (lts_format_detect(in, &fmt) != LTS_OK)
         return cli_fail(NULL);
-    if (fmt != LTS_FORMAT_CADES && fmt != LTS_FORMAT_XADES) {
-        fprintf(stderr, "ltsig: %s: extend supports CAdES and XAdES signatures only for now\n",
-                in);
+    if (fmt != LTS_FORMAT_CADES && fmt != LTS_FORMAT_XADES && fmt != LTS_FORMAT_PADES) {
+        fprintf(stderr, "ltsig: %s: extend supports CAdES, XAdES and PAdES signatures\n", in);
         return CLI_ERROR;
     }
-    if (lts_io__read_file(&data, in, 0) != LTS_OK) {
+    if (fmt != LTS_FORMAT_PADES && lts_io__read_file(&data, in, 0) != LTS_OK) {
         ret = cli_fail(NULL);
         goto out;
     }
@@ -138,6 +137,17 @@ int cmd_extend(int argc, char **argv)
         }
         eo.vdata = vdata;
         eo.trust_file = to.trust_file;
+    }
+    if (fmt == LTS_FORMAT_PADES) {
+        /* PAdES streams the PDF and writes OUT atomically itself */
+        lts_pades_extend_opts po = LTS_PADES_EXTEND_OPTS_INIT;
+        po.level = eo.level;
+        po.tsa = eo.tsa;
+        po.vdata = eo.vdata;
+        po.trust_file = to.trust_file;
+        if (lts_pades_extend(in, out, &po) != LTS_OK)
+            ret = cli_fail(NULL);
+        goto out;
     }
     if (fmt == LTS_FORMAT_XADES) {
         lts_xades_extend_opts xo = LTS_XADES_EXTEND_OPTS_INIT;
