@@ -109,14 +109,20 @@ mkdir -p "$W/nss"
 certutil -N -d "sql:$W/nss" --empty-password >/dev/null 2>&1
 certutil -A -d "sql:$W/nss" -n root -t "CT,C,C" -i "$P/root.pem"
 DOCS=$LTS_SRC/testdata/docs
-TSA=http://127.0.0.1:$PORT/
 
 # --- our TSA -------------------------------------------------------------------------------
+# a free port from PORT up (another suite may hold one)
+for _ in $(seq 15); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || break
+    PORT=$((PORT + 1))
+done
+TSA=http://127.0.0.1:$PORT/
 "$LTSIG" tsa-serve --signer "file:$P/tsa.p12" --passin pass:test1234 --port "$PORT" \
     >"$W/tsa.log" 2>&1 &
 TSA_PID=$!
 for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break; sleep 0.1; done
 check "TSA listening on $PORT" bash -c "(exec 3<>/dev/tcp/127.0.0.1/$PORT)"
+check "our TSA (pid $TSA_PID) is the one listening" kill -0 "$TSA_PID"
 
 # --- 1. B-T: signature-time-stamp in the CMS ------------------------------------------------
 in=$DOCS/sample.pdf
@@ -235,7 +241,43 @@ if [ -f "$W/B-LTA.pdf" ] && sign "$W/two.pdf" "$W/B-LTA.pdf" rsa B-T --tsa "$TSA
     fi
 fi
 
-# --- 5. Refusals -------------------------------------------------------------------------------
+# --- 5. ltsig extend: B-B -> B-T (document time-stamp) -> B-LTA -> renewal ----------------------
+if sign "$W/ext-bb.pdf" "$DOCS/sample-objstm.pdf" rsa B-B; then
+    before=$(sha "$W/ext-bb.pdf")
+    check "extend B-B -> B-T" "$LTSIG" extend --level B-T --tsa "$TSA" --trust "$P/root.pem" \
+        -o "$W/ext-bt.pdf" "$W/ext-bb.pdf"
+    check "extend B-T -> B-LTA" "$LTSIG" extend --level B-LTA --tsa "$TSA" --trust "$P/root.pem" \
+        -o "$W/ext-lta.pdf" "$W/ext-bt.pdf"
+    check "renewal: extend B-LTA -> B-LTA" "$LTSIG" extend --level B-LTA --tsa "$TSA" \
+        --trust "$P/root.pem" -o "$W/ext-lta2.pdf" "$W/ext-lta.pdf"
+    [ "$(sha "$W/ext-bb.pdf")" = "$before" ] && ok || ko "extend modified its input"
+    check "renewed: qpdf --check" qpdf --check "$W/ext-lta2.pdf"
+    check "renewed: pdfsig signature still valid" pdfsig_sig_ok "$W/ext-lta2.pdf"
+    for f in DocTimeStamp1 DocTimeStamp2 DocTimeStamp3; do
+        check "renewed: openssl ts -verify $f" ts_verify "$W/ext-lta2.pdf" $f
+    done
+    check "renewed: the original bytes are a prefix" cmp -n "$(stat -c %s "$W/ext-bb.pdf")" \
+        "$W/ext-bb.pdf" "$W/ext-lta2.pdf"
+    check "renewed: every revision is an xref stream" \
+        bash -c "! tail -c +$(($(stat -c %s "$DOCS/sample-objstm.pdf") + 1)) '$W/ext-lta2.pdf' | grep -aq '^xref'"
+    verify_json "$W/r.json" "$W/ext-lta2.pdf" --trust "$P/root.pem"
+    if [ $rc -eq 0 ] && json "$W/r.json" \
+        's["level"]=="B-LTA" and len(s["timestamps"])==3 and all(t["indication"]=="TOTAL_PASSED" for t in s["timestamps"])'; then
+        ok
+    else
+        ko "renewed: ltsig verify B-LTA with three time-stamps (rc=$rc)"; cat "$W/r.json" >&2
+    fi
+    check_not "extend B-LT --offline without --vdata refused" "$LTSIG" extend --level B-LT \
+        --offline -o "$W/ext-x.pdf" "$W/ext-bt.pdf"
+    check_not "extend of an unsigned PDF refused" "$LTSIG" extend --level B-T --tsa "$TSA" \
+        -o "$W/ext-y.pdf" "$DOCS/sample.pdf"
+    check "extend of an unsigned PDF: message" grep -qi "no signature" "$W/last.out"
+    check_not "extend of an unsigned PDF: nothing written" test -e "$W/ext-y.pdf"
+else
+    ko "extend: B-B sign"
+fi
+
+# --- 6. Refusals -------------------------------------------------------------------------------
 check_not "B-T without --tsa refused" sign "$W/n1.pdf" "$DOCS/sample.pdf" rsa B-T
 check_not "B-T without --tsa: nothing written" test -e "$W/n1.pdf"
 check_not "B-LT --offline without --vdata refused" sign "$W/n2.pdf" "$DOCS/sample.pdf" rsa B-LT --tsa "$TSA" --offline
