@@ -328,7 +328,8 @@ static void renew_one(worker *w, renew_item *it, const struct stat *st, const ch
         goto cleanup;
     }
     if (!cfg->out_dir &&
-        renew_journal_append(&ctx->journal, it->path, "pending", it->format, (uint64_t)nst.st_size, 0, nsha,
+        renew_journal_append(&ctx->journal, it->path, "pending", it->format,
+                             (uint64_t)nst.st_size, 0, nsha,
                              it->prot_after, "") != 0) {
         say(it, RA_FAILED, "cannot write the journal: original kept");
         goto cleanup;
@@ -379,7 +380,8 @@ static int from_journal(renew_ctx *ctx, renew_item *it, const struct stat *st, c
         it->format = e->format;
         say(it, RA_RENEWED, "renewed by an interrupted run (journal)");
         if (!cfg->dry_run)
-            renew_journal_append(&ctx->journal, it->path, "renewed", e->format, (uint64_t)st->st_size,
+            renew_journal_append(&ctx->journal, it->path, "renewed", e->format,
+                                 (uint64_t)st->st_size,
                                  mtime_ns(st), sha, e->prot_after, it->reason);
         it->from_journal = 1;
         return 1;

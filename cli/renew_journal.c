@@ -1,7 +1,8 @@
 /* cli/renew_journal.c — `ltsig renew`: the journal that makes a run resumable.
  *
  * One line per event, appended with a single write(2) and fsync'ed before the job goes on:
- *   L1 <TAB> when <TAB> outcome <TAB> format <TAB> size <TAB> mtime_ns <TAB> sha256 <TAB> prot_after
+ *   L1 <TAB> when <TAB> outcome <TAB> format <TAB> size <TAB> mtime_ns <TAB> sha256
+ *      <TAB> prot_after
  *      <TAB> path <TAB> reason <LF>
  * (path and reason with \\, \t, \n escaped; prot_after "-" when none). A line cut short by a
  * crash (no LF, or fields missing) is ignored. The last line of a path wins. "pending" is
@@ -148,7 +149,8 @@ int renew_journal_open(renew_journal *j, const char *path, int writable)
         off = (size_t)(lf - data.p) + 1;
     }
     /* sort by path keeping file order within a path, then keep the last of each path */
-    qsort(j->e, j->n, sizeof *j->e, cmp_entry);
+    if (j->n > 1) /* qsort and bsearch want a non-NULL base even for 0 items */
+        qsort(j->e, j->n, sizeof *j->e, cmp_entry);
     size_t k = 0;
     for (size_t i = 0; i < j->n; i++) {
         if (i + 1 < j->n && strcmp(j->e[i].path, j->e[i + 1].path) == 0) {
@@ -232,8 +234,10 @@ int renew_journal_append(renew_journal *j, const char *path, const char *outcome
     line = malloc(cap);
     if (!line)
         return -1;
-    int len = snprintf(line, cap, "L1\t%" PRId64 "\t%s\t%d\t%" PRIu64 "\t%" PRId64 "\t%s\t%s\t%s\t%s\n",
-                       (int64_t)time(NULL), outcome, (int)fmt, size, mtime_ns, sha256, prot, epath, ereason);
+    int len = snprintf(line, cap,
+                       "L1\t%" PRId64 "\t%s\t%d\t%" PRIu64 "\t%" PRId64 "\t%s\t%s\t%s\t%s\n",
+                       (int64_t)time(NULL), outcome, (int)fmt, size, mtime_ns, sha256, prot,
+                       epath, ereason);
     if (len < 0 || (size_t)len >= cap)
         goto out;
     pthread_mutex_lock(&j->lock);

@@ -130,7 +130,8 @@ static void walk_dir(walk *w, const char *dir, const char *rel)
         names[n++] = xstrdup(de->d_name);
     }
     closedir(d);
-    qsort(names, n, sizeof *names, cmp_name); /* stable order: reports diff well */
+    if (n > 1) /* stable order: reports diff well */
+        qsort(names, n, sizeof *names, cmp_name);
     for (size_t i = 0; i < n; i++) {
         char *p = join(dir, names[i]);
         char *r = *rel ? join(rel, names[i]) : xstrdup(names[i]);
@@ -169,13 +170,14 @@ static renew_item *find(walk *w, const char *path)
 {
     renew_item key;
     key.path = (char *)path;
-    return bsearch(&key, w->v, w->n, sizeof *w->v, cmp_item);
+    return w->n ? bsearch(&key, w->v, w->n, sizeof *w->v, cmp_item) : NULL;
 }
 
 /* FILE.p7s / FILE.p7m next to FILE: FILE is the detached content of the signature. */
 static void pair_detached(walk *w)
 {
-    qsort(w->v, w->n, sizeof *w->v, cmp_item);
+    if (w->n > 1)
+        qsort(w->v, w->n, sizeof *w->v, cmp_item);
     for (size_t i = 0; i < w->n; i++) {
         renew_item *it = &w->v[i];
         size_t l = strlen(it->path);
@@ -222,7 +224,8 @@ int renew_walk(char **paths, int n_paths, int dry_run, renew_item **items, size_
         }
     }
     /* the same file named twice (a folder and a file in it) is processed once */
-    qsort(w.v, w.n, sizeof *w.v, cmp_item);
+    if (w.n > 1)
+        qsort(w.v, w.n, sizeof *w.v, cmp_item);
     size_t k = 0;
     for (size_t i = 0; i < w.n; i++) {
         if (k > 0 && strcmp(w.v[k - 1].path, w.v[i].path) == 0) {
