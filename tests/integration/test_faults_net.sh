@@ -1,5 +1,5 @@
 #!/bin/bash
-# Fault injection on the network (issue 8): the TSA, OCSP and CRL/AIA fetches of
+# Fault injection on the network (issue 8): the TSA, OCSP, CRL and AIA (caIssuers) fetches of
 # `ltsig sign --level B-T/B-LT` (CAdES, XAdES, PAdES) and `ltsig extend` (CAdES) against
 # servers that refuse the connection, accept and never answer, send a truncated body, drip
 # one byte per second, send garbage, or answer 500 (tests/integration/fault_server.py).
@@ -77,6 +77,8 @@ done
 [ $up = 1 ] || { ko "ltsig tsa-serve did not start"; echo "$pass passed, $fail failed"; exit 1; }
 
 SIGNER=(--signer "file:$P/signer-rsa.p12" --passin pass:test1234)
+# a signer without its chain: the intermediate must come from the AIA caIssuers URL
+LEAF=(--signer "file:$P/signer-rsa.key?cert=$P/signer-rsa.pem")
 mkdir -p "$W/out"
 "$LTSIG" sign --format cades --level B-B "${SIGNER[@]}" -o "$W/bb.p7m" "$DOCS/sample.txt" ||
     ko "B-B CAdES for extend"
@@ -122,6 +124,9 @@ expect_ok "sign cades B-T" "$W/out/c.p7m" -- "$LTSIG" sign --format cades --leve
 # the other kind of revocation data was obtained, ltsig/vdata.h)
 expect_ok "sign cades B-LT (CRL only)" "$W/out/c.p7m" -- "$LTSIG" sign --format cades --level B-LT \
     "${SIGNER[@]}" --tsa "$GOOD_TSA" --trust "$P/root.pem" --timeout 2 -o "$W/out/c.p7m" "$DOCS/sample.txt"
+expect_ok "sign cades B-LT, leaf-only signer (AIA, CRL)" "$W/out/c.p7m" -- "$LTSIG" sign --format cades \
+    --level B-LT "${LEAF[@]}" --tsa "$GOOD_TSA" --trust "$P/root.pem" --timeout 2 \
+    -o "$W/out/c.p7m" "$DOCS/sample.txt"
 expect_ok "extend cades B-LT (CRL only)" "$W/out/c.p7m" -- "$LTSIG" extend --level B-LT \
     --tsa "$GOOD_TSA" --trust "$P/root.pem" --timeout 2 -o "$W/out/c.p7m" "$W/bb.p7m"
 stop_server "$HTTP_PID"
@@ -153,6 +158,9 @@ for mode in refused hang truncated drip garbage error500; do
         expect_fail "$mode: sign $fmt B-LT (OCSP, CRL)" "$o" -- "$LTSIG" sign --format $fmt \
             --level B-LT "${SIGNER[@]}" --tsa "$GOOD_TSA" --trust "$P/root.pem" --timeout 2 -o "$o" "$in"
     done
+    expect_fail "$mode: sign cades B-LT, leaf-only signer (AIA)" "$W/out/s.p7m" -- "$LTSIG" sign \
+        --format cades --level B-LT "${LEAF[@]}" --tsa "$GOOD_TSA" --trust "$P/root.pem" \
+        --timeout 2 -o "$W/out/s.p7m" "$DOCS/sample.txt"
     o=$W/out/e.p7m
     expect_fail "$mode: extend cades B-T (TSA)" "$o" -- "$LTSIG" extend --level B-T \
         --tsa "$BAD_TSA" --timeout 2 -o "$o" "$W/bb.p7m"
