@@ -11,13 +11,14 @@
 static const char help[] =
     "usage: ltsig renew [--within DAYS] [--jobs N] [--tsa URL]... [--trust FILE]\n"
     "                   [--dry-run] [--report FILE] [--out DIR] [--offline --vdata DIR]\n"
-    "                   [--timeout SECONDS] [--retry-failed] [--no-journal]\n"
-    "                   [--quiet | --verbose] PATH...\n"
+    "                   [--timeout SECONDS] [--policy FILE] [--retry-failed]\n"
+    "                   [--no-journal] [--quiet | --verbose] PATH...\n"
     "\n"
     "Walk the files and folders PATH..., validate every CAdES (.p7s/.p7m, detached pairs\n"
     "FILE + FILE.p7s), XAdES (.xml) and PAdES (.pdf) signature, work out until when its\n"
     "newest time-stamp protects it (the TSA certificate's notAfter, the sunsets of the\n"
-    "imprint hash and of the TSA key), and renew those whose protection ends within DAYS:\n"
+    "imprint hash (from the validation policy) and of the TSA key size), and renew those\n"
+    "whose protection ends within DAYS:\n"
     "extend to B-LTA with a new archive / document time-stamp. The renewed file replaces\n"
     "the original only once it is complete and validates (or goes into --out DIR).\n"
     "Invalid signatures are reported and left untouched; other files are skipped.\n"
@@ -37,6 +38,7 @@ static const char help[] =
     "  --offline        never reach the network for validation data (needs --vdata)\n"
     "  --vdata DIR      certificates, CRLs and OCSP responses to embed, from DIR\n"
     "  --timeout S      per network call (default 30)\n"
+    "  --policy FILE    validation policy (algorithm sunsets, trust; see ltsig verify)\n"
     "  --retry-failed   look again at files the journal says failed\n"
     "  --no-journal     neither read nor write the journal\n"
     "  -q, --quiet      print failures and the summary only\n"
@@ -57,7 +59,7 @@ static const char help[] =
 
 enum {
     O_WITHIN = 256, O_JOBS, O_TSA, O_TRUST, O_DRY, O_REPORT, O_OUT, O_OFFLINE, O_VDATA,
-    O_TIMEOUT, O_RETRY, O_NOJOURNAL, O_HELP
+    O_TIMEOUT, O_RETRY, O_NOJOURNAL, O_POLICY, O_HELP
 };
 
 static const struct option longopts[] = {
@@ -73,6 +75,7 @@ static const struct option longopts[] = {
     { "timeout", required_argument, NULL, O_TIMEOUT },
     { "retry-failed", no_argument, NULL, O_RETRY },
     { "no-journal", no_argument, NULL, O_NOJOURNAL },
+    { "policy", required_argument, NULL, O_POLICY },
     { "quiet", no_argument, NULL, 'q' },
     { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, O_HELP },
@@ -122,6 +125,7 @@ static int parse(renew_cfg *cfg, int argc, char **argv)
             break;
         case O_RETRY: cfg->retry_failed = 1; break;
         case O_NOJOURNAL: cfg->no_journal = 1; break;
+        case O_POLICY: cfg->policy_file = optarg; break;
         case 'q': cfg->quiet = 1; break;
         case 'v': cfg->verbose = 1; break;
         case 'h':
@@ -191,6 +195,7 @@ int cmd_renew(int argc, char **argv)
     pthread_t th[64];
     int nth = 0, ret = CLI_OK, walk_err, r;
     char *jpath = NULL;
+    lts_policy *policy = NULL;
 
     memset(&cfg, 0, sizeof cfg);
     memset(&ctx, 0, sizeof ctx);
@@ -212,6 +217,13 @@ int cmd_renew(int argc, char **argv)
                 cfg.out_dir);
         ret = CLI_ERROR;
         goto out;
+    }
+    if (cfg.policy_file) {
+        if (lts_policy_load(&policy, cfg.policy_file) != LTS_OK) {
+            ret = cli_fail(NULL);
+            goto out;
+        }
+        cfg.policy = policy;
     }
     if (!cfg.no_journal) {
         if (!(jpath = journal_path(argv[optind])) ||
@@ -245,6 +257,7 @@ out:
     if (ctx.journal.path)
         renew_journal_close(&ctx.journal);
     lts_vdata_free(ctx.vdata);
+    lts_policy_free(policy);
     free(jpath);
     pthread_mutex_destroy(&ctx.lock);
     return ret;

@@ -12,10 +12,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
+#include <ltsig/policy.h>
 #include "cli.h"
 
 /* Names the job owns inside the archive: the journal, and the temporary files of a renewal
- * (ours are ".ltsig-renew.NAME.tmp"; core/io's atomic writer adds "..ltsig-renew.NAME.tmp.XXXXXX"). */
+ * (ours are ".ltsig-renew.NAME.tmp"; core/io's atomic writer adds
+ * "..ltsig-renew.NAME.tmp.XXXXXX"). */
 #define RENEW_JOURNAL_NAME ".ltsig-renew.journal"
 #define RENEW_TMP_PREFIX ".ltsig-renew."
 #define RENEW_TMP_SUFFIX ".tmp"
@@ -63,6 +65,8 @@ typedef struct {
     int quiet, verbose;
     int retry_failed;
     int no_journal;
+    const char *policy_file;
+    const lts_policy *policy;  /* loaded from policy_file, or NULL = the defaults */
 } renew_cfg;
 
 /* One journal entry (the last one seen for its path wins). */
@@ -104,8 +108,6 @@ typedef struct {
     lts_time now;
 } renew_ctx;
 
-int cmd_renew(int argc, char **argv); /* also to be declared in cli.h by the lead */
-
 /* renew_walk.c: collect the files under paths (regular files; symbolic links are reported,
  * never followed; the journal and temp files are left out, and stale temp files of an
  * interrupted run removed unless dry_run). *items is an array of *n, caller frees with
@@ -129,6 +131,12 @@ int renew_journal_append(renew_journal *j, const char *path, const char *outcome
  * *how says how it was computed (one short line). 0, or -1 with lts_error_last() set. */
 int renew_protection(const char *path, lts_format fmt, const char *detached, lts_time *out,
                      char *how, size_t how_cap);
+
+/* Until when the validation policy says the signatures of a validated file are protected
+ * (lts_policy_protection_until: newest archive/document time-stamp, else signature
+ * time-stamp; TSA notAfter and the imprint hash's sunset): the earliest over the
+ * signatures that have one; RENEW_FOREVER when none has one (then renew_protection decides). */
+lts_time renew_protection_policy(const lts_report *r, const lts_policy *p);
 
 /* renew_job.c: the worker thread body (arg: renew_ctx *). */
 void *renew_worker(void *arg);

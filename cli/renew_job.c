@@ -130,9 +130,10 @@ static void classify(renew_item *it)
         say(it, RA_NOT_A_SIGNATURE, "no CAdES, XAdES or PAdES signature found");
 }
 
-/* Validate; 0 when TOTAL_PASSED, else the reason is in why. */
+/* Validate; 0 when TOTAL_PASSED (*prot then gets the policy's protection date), else the
+ * reason is in why. */
 static int validate(const renew_cfg *cfg, const char *path, const char *content, char *why,
-                    size_t cap, char *level, size_t lcap)
+                    size_t cap, char *level, size_t lcap, lts_time *prot)
 {
     lts_validate_opts o = LTS_VALIDATE_OPTS_INIT;
     lts_report *r = NULL;
@@ -141,6 +142,7 @@ static int validate(const renew_cfg *cfg, const char *path, const char *content,
     o.detached_content = content;
     o.offline = cfg->offline;
     o.timeout_s = cfg->timeout_s;
+    o.policy = cfg->policy;
     if (lts_validate_file(path, &o, &r) != LTS_OK) {
         snprintf(why, cap, "cannot be validated: %s", last_msg());
         goto out;
@@ -157,10 +159,26 @@ static int validate(const renew_cfg *cfg, const char *path, const char *content,
                  msg ? ": " : "", msg ? msg : "");
         goto out;
     }
+    if (prot)
+        *prot = renew_protection_policy(r, cfg->policy);
     ret = 0;
 out:
     lts_report_free(r);
     return ret;
+}
+
+/* The policy's date, tightened by renew_protection's (TSA key size; tokens the report
+ * has no facts about; signatures without any time-stamp). 0, or -1 with the reason set. */
+static int protection(renew_item *it, const char *path, lts_time policy_date, lts_time *out)
+{
+    char how[160];
+    lts_time own = RENEW_NO_PROTECTION;
+    if (renew_protection(path, it->format, it->content, &own, how, sizeof how) != 0) {
+        say(it, RA_FAILED, "not renewed: cannot read its time-stamps: %s", last_msg());
+        return -1;
+    }
+    *out = own < policy_date ? own : policy_date;
+    return 0;
 }
 
 static char *dest_path(const renew_cfg *cfg, const renew_item *it)
@@ -271,7 +289,8 @@ static void renew_one(worker *w, renew_item *it, const struct stat *st, const ch
 {
     renew_ctx *ctx = w->ctx;
     const renew_cfg *cfg = ctx->cfg;
-    char why[400], how[160], level[32], nsha[65], b1[40];
+    char why[400], level[32], nsha[65], b1[40];
+    lts_time pol = RENEW_FOREVER;
     char *dest = NULL, *tmp = NULL;
     struct stat nst;
     lts_time horizon = ctx->now + (lts_time)cfg->within_days * 86400;
@@ -279,15 +298,12 @@ static void renew_one(worker *w, renew_item *it, const struct stat *st, const ch
     classify(it);
     if (it->action != RA_NONE)
         goto journal;
-    if (validate(cfg, it->path, it->content, why, sizeof why, level, sizeof level) != 0) {
+    if (validate(cfg, it->path, it->content, why, sizeof why, level, sizeof level, &pol) != 0) {
         say(it, RA_FAILED, "not renewed: %s", why);
         goto journal;
     }
-    if (renew_protection(it->path, it->format, it->content, &it->prot_before, how,
-                         sizeof how) != 0) {
-        say(it, RA_FAILED, "not renewed: cannot read its time-stamps: %s", last_msg());
+    if (protection(it, it->path, pol, &it->prot_before) != 0)
         goto journal;
-    }
     renew_time_str(b1, sizeof b1, it->prot_before);
     if (it->prot_before != RENEW_NO_PROTECTION && it->prot_before > horizon) {
         say(it, RA_OK, "%s, protected until %s", level, b1);
@@ -313,12 +329,13 @@ static void renew_one(worker *w, renew_item *it, const struct stat *st, const ch
     }
     if (extend_into(w, it, tmp) != 0)
         goto cleanup;
-    if (validate(cfg, tmp, it->content, why, sizeof why, NULL, 0) != 0) {
+    if (validate(cfg, tmp, it->content, why, sizeof why, NULL, 0, &pol) != 0) {
         say(it, RA_FAILED, "the renewed signature does not validate (%s): original kept", why);
         goto cleanup;
     }
-    if (renew_protection(tmp, it->format, it->content, &it->prot_after, how, sizeof how) != 0 ||
-        (it->prot_before != RENEW_NO_PROTECTION && it->prot_after < it->prot_before) ||
+    if (protection(it, tmp, pol, &it->prot_after) != 0)
+        goto cleanup;
+    if ((it->prot_before != RENEW_NO_PROTECTION && it->prot_after < it->prot_before) ||
         it->prot_after == RENEW_NO_PROTECTION) {
         say(it, RA_FAILED, "the renewal did not extend the protection: original kept");
         goto cleanup;

@@ -13,9 +13,10 @@
  * The file is protected until the earliest of its signatures. A signature without any
  * time-stamp has no protection (RENEW_NO_PROTECTION): it is due at once.
  *
- * This is computed here from the tokens themselves (OpenSSL), since the report does not
- * carry the TSA certificate yet; when validation exposes a protection date
- * (lts_policy_protection_until) this file should defer to it. */
+ * The validation policy's date (lts_policy_protection_until over the report, with the
+ * policy's hash sunsets: renew_protection_policy) is combined by the caller with the one
+ * computed here from the tokens themselves (OpenSSL), which adds the TSA key-size sunset
+ * and covers time-stamps whose facts the report lacks. */
 #include <string.h>
 #include <time.h>
 #include <openssl/cms.h>
@@ -256,6 +257,17 @@ static int xades_protection(const char *path, const char *detached, lts_time *ou
 out:
     lts_xades_checks_free(cks, n);
     return ret;
+}
+
+lts_time renew_protection_policy(const lts_report *r, const lts_policy *p)
+{
+    lts_time file = RENEW_FOREVER;
+    for (size_t i = 0; r && i < r->n_sigs; i++) {
+        lts_time u = 0;
+        if (lts_policy_protection_until(p, &r->sigs[i], &u) == 1)
+            file = min_t(file, u);
+    }
+    return file;
 }
 
 int renew_protection(const char *path, lts_format fmt, const char *detached, lts_time *out,

@@ -460,6 +460,24 @@ check "--retry-failed: the failures are checked again, nothing modified" cmp "$W
 check "--quiet: only failures and the summary" test "$(grep -Evc 'files in|unchanged since|nothing to do|^ltsig renew: ' "$W/run4.out")" -eq 0
 check "--quiet: the failures are still named" grep -q '^ltsig renew: .*t1.p7m' "$W/run4.out"
 
+# --- the validation policy's hash sunset sets the protection date --------------------------
+C=$W/policy
+mkdir -p "$C"
+printf 'policy test\n' >"$C/p.txt"
+sign_cades "$C/p.txt.p7s" "$C/p.txt" B-T --detached
+printf 'sunset.sha256 = %s\n' "$(date -u -d '+10 days' +%F)" >"$W/policy.conf"
+pol() { # WITHIN [--policy]: the action the dry run reports for p.txt.p7s
+    "$LTSIG" renew --dry-run --no-journal --within "$1" --trust "$P/root.pem" "${@:2}" \
+        --report "$W/pol.json" "$C" >/dev/null 2>&1
+    python3 -c 'import json,sys; print([f["action"] for f in json.load(open(sys.argv[1]))["files"] if f["path"].endswith(".p7s")][0])' "$W/pol.json"
+}
+check "policy: SHA-256 sunset in 10 days, --within 5: ok" test "$(pol 5 --policy "$W/policy.conf")" = ok
+check "policy: SHA-256 sunset in 10 days, --within 30: due" test "$(pol 30 --policy "$W/policy.conf")" = due
+check "no policy, --within 30: ok (the TSA certificate lasts years)" test "$(pol 30)" = ok
+"$LTSIG" renew --dry-run --policy "$W/missing.conf" "$C" >/dev/null 2>"$W/err"
+r=$?
+check "missing policy file: error naming it" sh -c "test $r -ge 3 && grep -q missing.conf '$W/err'"
+
 # --- --out DIR: the originals stay -----------------------------------------------------------
 B=$W/small
 mkdir -p "$B/in"
