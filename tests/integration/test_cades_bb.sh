@@ -224,7 +224,7 @@ bad_sign "unknown signer scheme" --signer "nosuch:$P/signer-rsa.p12" --passin pa
 bad_sign "missing input" --signer "file:$P/signer-rsa.p12" --passin pass:test1234 "$W/nope.txt"
 check "missing input: the error names the file" grep -q "nope.txt" "$W/bad.err"
 bad_sign "missing key file" --signer "file:$W/nope.p12" --passin pass:SECRETWORD "$W/doc.txt"
-bad_sign "unsupported level" --signer "file:$P/signer-rsa.p12" --passin pass:test1234 --tsa http://127.0.0.1:1/ --level B-LTA "$W/doc.txt"
+bad_sign "B-LTA with an unreachable TSA" --signer "file:$P/signer-rsa.p12" --passin pass:test1234 --tsa http://127.0.0.1:1/ --level B-LTA "$W/doc.txt"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
