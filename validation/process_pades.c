@@ -568,11 +568,15 @@ static lts_status check_cms(ctx *x, lts_sig_result *s, const lts_pades_sig *ps)
     if (have_poe)
         s->best_signature_time = poe;
     if (cert != NULL) {
+        /* the untrusted pool: the CMS's certificates, then the DSS's */
+        size_t nd = lts_pades_dss_count(x->doc, LTS_PADES_DSS_CERT);
         n = lts_cades_cert_count(c);
-        LTS_ALLOC(ders = lts_calloc(n ? n : 1, sizeof *ders));
+        LTS_ALLOC(ders = lts_calloc(n + nd + 1, sizeof *ders));
         for (size_t i = 0; i < n; i++)
             ders[i] = lts_cades_cert(c, i);
-        LTS_TRY(lts_chain__certs_from_der(&certs, ders, n, NULL));
+        for (size_t i = 0; i < nd; i++)
+            ders[n + i] = lts_pades_dss_item(x->doc, LTS_PADES_DSS_CERT, i);
+        LTS_TRY(lts_chain__certs_from_der(&certs, ders, n + nd, NULL));
         LTS_TRY(check_chain(x, s, cert, certs, have_poe, poe));
     }
 out:
