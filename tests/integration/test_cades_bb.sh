@@ -109,6 +109,24 @@ verify_json "$W/nodata.json" --trust "$P/root.pem" "$W/ossl-det.p7s"
 check "no detached content: exit 2" test "$rc" -eq 2
 check "no detached content: SIGNED_DATA_NOT_FOUND" json "$W/nodata.json" 'r["signatures"][0]["subindication"]=="SIGNED_DATA_NOT_FOUND"'
 
+# plain CMS (no ESS signing-certificate attribute): INDETERMINATE NO_SIGNING_CERTIFICATE_FOUND
+openssl cms -sign -binary -nodetach -in "$W/doc.txt" -signer "$P/signer-rsa.pem" \
+    -inkey "$P/signer-rsa.key" -certfile "$P/chain.pem" -outform DER -out "$W/plain.p7m"
+verify_json "$W/plain.json" --trust "$P/root.pem" "$W/plain.p7m"
+check "plain CMS: exit 2" test "$rc" -eq 2
+check "plain CMS: level CMS, NO_SIGNING_CERTIFICATE_FOUND" json "$W/plain.json" 'r["signatures"][0]["level"]=="CMS" and r["signatures"][0]["subindication"]=="NO_SIGNING_CERTIFICATE_FOUND"'
+# no signed attributes at all: not CAdES, FORMAT_FAILURE
+openssl cms -sign -binary -nodetach -noattr -in "$W/doc.txt" -signer "$P/signer-rsa.pem" \
+    -inkey "$P/signer-rsa.key" -certfile "$P/chain.pem" -outform DER -out "$W/noattr.p7m"
+verify_json "$W/noattr.json" --trust "$P/root.pem" "$W/noattr.p7m"
+check "no signed attributes: exit 1" test "$rc" -eq 1
+check "no signed attributes: FORMAT_FAILURE" json "$W/noattr.json" 'r["signatures"][0]["subindication"]=="FORMAT_FAILURE"'
+# two signers (openssl cms -resign): both reported
+openssl cms -resign -binary -inform DER -in "$W/ossl-att.p7m" -signer "$P/signer-ec.pem" \
+    -inkey "$P/signer-ec.key" -outform DER -out "$W/two.p7m" 2>/dev/null
+verify_json "$W/two.json" --trust "$P/root.pem" "$W/two.p7m"
+check "two signers: both validated" json "$W/two.json" 'len(r["signatures"])==2 and sorted(s["level"] for s in r["signatures"])==["B-B","CMS"] and any(s["indication"]=="TOTAL_PASSED" for s in r["signatures"])'
+
 # --- 3. tampering -----------------------------------------------------------------------------
 python3 - "$W/ossl-att.p7m" "$W/t-content.p7m" <<'PY'
 import sys
