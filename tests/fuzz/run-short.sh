@@ -31,6 +31,10 @@ else
     bash "$HERE/scratch-project.sh" "$SRC"
     FUZZDIR=$BUILD/fuzz
 fi
+if [ -f "$BUILD/CMakeCache.txt" ] &&
+    ! grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=$SRC" "$BUILD/CMakeCache.txt"; then
+    rm -rf "$BUILD/CMakeCache.txt" "$BUILD/CMakeFiles" # configured from the other source tree
+fi
 t0=$(date +%s)
 CC=clang CXX=clang++ cmake -S "$SRC" -B "$BUILD" -DLTS_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     >"$BUILD/cmake.log" 2>&1 || { tail -20 "$BUILD/cmake.log"; exit 1; }
