@@ -174,6 +174,38 @@ static lts_status coverage_msg(ctx *x, lts_sig_result *s, const lts_pades_sig *p
                            (unsigned long long)(size - ps->revision_end));
 }
 
+/* The first DSS OCSP response (then CRL) that checks for cert: *found, *src. Data that
+ * does not check is skipped; running out of memory is an error. */
+static lts_status dss_status(ctx *x, lts_span cert, lts_span issuer, lts_revocation_info *info,
+                             int *found, const char **src)
+{
+    lts_status rc = LTS_OK, st;
+    *found = 0;
+    for (size_t i = 0; !*found && i < lts_pades_dss_count(x->doc, LTS_PADES_DSS_OCSP); i++) {
+        st = lts_vdata_ocsp_check(lts_pades_dss_item(x->doc, LTS_PADES_DSS_OCSP, i), cert,
+                                  issuer, LTS_VDATA_NO_FRESHNESS, info);
+        if (st == LTS_E_NOMEM)
+            LTS_TRY(st);
+        if (st == LTS_OK && info->status != LTS_CERT_UNKNOWN) {
+            *found = 1;
+            *src = "OCSP response";
+        }
+    }
+    for (size_t i = 0; !*found && i < lts_pades_dss_count(x->doc, LTS_PADES_DSS_CRL); i++) {
+        st = lts_vdata_crl_check(lts_pades_dss_item(x->doc, LTS_PADES_DSS_CRL, i), cert, issuer,
+                                 LTS_VDATA_NO_FRESHNESS, info);
+        if (st == LTS_E_NOMEM)
+            LTS_TRY(st);
+        if (st == LTS_OK) {
+            *found = 1;
+            *src = "CRL";
+        }
+    }
+    lts_error_clear();
+out:
+    return rc;
+}
+
 /* The signer certificate's status from the DSS (EN 319 102-1 §5.2.6, §5.6.2.4): an OCSP
  * response or CRL that checks for it. Revoked before the best signature time (a proof of
  * existence) -> TOTAL_FAILED / REVOKED; revoked without such proof -> INDETERMINATE /
@@ -203,23 +235,7 @@ static lts_status check_revocation(ctx *x, lts_sig_result *s, X509 *leaf, X509 *
     LTS_TRY(lts_buf_reserve(&ib, (size_t)n));
     p = ib.p;
     ib.n = (size_t)i2d_X509(issuer, &p);
-    for (size_t i = 0; !found && i < lts_pades_dss_count(x->doc, LTS_PADES_DSS_OCSP); i++) {
-        if (lts_vdata_ocsp_check(lts_pades_dss_item(x->doc, LTS_PADES_DSS_OCSP, i),
-                                 lts_buf_span(&lb), lts_buf_span(&ib), LTS_VDATA_NO_FRESHNESS,
-                                 &info) == LTS_OK && info.status != LTS_CERT_UNKNOWN) {
-            found = 1;
-            src = "OCSP response";
-        }
-    }
-    for (size_t i = 0; !found && i < lts_pades_dss_count(x->doc, LTS_PADES_DSS_CRL); i++) {
-        if (lts_vdata_crl_check(lts_pades_dss_item(x->doc, LTS_PADES_DSS_CRL, i),
-                                lts_buf_span(&lb), lts_buf_span(&ib), LTS_VDATA_NO_FRESHNESS,
-                                &info) == LTS_OK) {
-            found = 1;
-            src = "CRL";
-        }
-    }
-    lts_error_clear();
+    LTS_TRY(dss_status(x, lts_buf_span(&lb), lts_buf_span(&ib), &info, &found, &src));
     if (!found) {
         LTS_TRY(lts_report__msg(s, "revocation: the DSS has no OCSP response or CRL for the "
                                    "signer certificate"));
@@ -501,18 +517,54 @@ out:
     return rc;
 }
 
+/* The untrusted pool for chain building: the CMS's certificates, then the DSS's. */
+static lts_status untrusted_pool(ctx *x, const lts_cades *c, STACK_OF(X509) **out)
+{
+    lts_status rc = LTS_OK;
+    size_t nd = lts_pades_dss_count(x->doc, LTS_PADES_DSS_CERT);
+    size_t n = lts_cades_cert_count(c);
+    lts_span *ders = NULL;
+    LTS_ALLOC(ders = lts_calloc(n + nd + 1, sizeof *ders));
+    for (size_t i = 0; i < n; i++)
+        ders[i] = lts_cades_cert(c, i);
+    for (size_t i = 0; i < nd; i++)
+        ders[n + i] = lts_pades_dss_item(x->doc, LTS_PADES_DSS_CERT, i);
+    LTS_TRY(lts_chain__certs_from_der(out, ders, n + nd, NULL));
+out:
+    lts_free(ders);
+    return rc;
+}
+
+/* Check the SignerInfo against the /ByteRange digest, made with its own digest algorithm
+ * (learnt in a first pass). k->alg.hash NONE: not supported, already reported. */
+static lts_status check_signer(ctx *x, lts_sig_result *s, const lts_pades_sig *ps,
+                               const lts_cades *c, lts_cades_signer_check *k)
+{
+    lts_status rc = LTS_OK;
+    lts_cades_check_opts co = LTS_CADES_CHECK_OPTS_INIT;
+    uint8_t dg[LTS_HASH_MAX];
+    size_t dg_n = 0;
+    LTS_TRY(lts_cades_check_signer(c, 0, &co, k));
+    if (k->alg.hash == LTS_HASH_NONE) {
+        lower(s, LTS_IND_INDETERMINATE, LTS_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE);
+        LTS_TRY(lts_report__msg(s, "digest algorithm of the SignerInfo not supported"));
+        goto out;
+    }
+    LTS_TRY(lts_pades_digest(x->path, ps, k->alg.hash, dg, &dg_n));
+    co.digest = lts_span_of(dg, dg_n);
+    LTS_TRY(lts_cades_check_signer(c, 0, &co, k));
+out:
+    return rc;
+}
+
 /* The CMS of one signature dictionary. */
 static lts_status check_cms(ctx *x, lts_sig_result *s, const lts_pades_sig *ps)
 {
     lts_status rc = LTS_OK;
     lts_cades *c = NULL;
-    lts_cades_check_opts co = LTS_CADES_CHECK_OPTS_INIT;
     lts_cades_signer_check k;
-    lts_span *ders = NULL;
     STACK_OF(X509) *certs = NULL;
     X509 *cert = NULL;
-    uint8_t dg[LTS_HASH_MAX];
-    size_t dg_n = 0, n;
     int have_poe = 0, n_passed = 0;
     lts_time poe = 0;
 
@@ -534,16 +586,9 @@ static lts_status check_cms(ctx *x, lts_sig_result *s, const lts_pades_sig *ps)
                                 lts_cades_has_content(c) ? " and embedded content" : ""));
         goto out;
     }
-    /* first pass: learn the digest algorithm of the SignerInfo */
-    LTS_TRY(lts_cades_check_signer(c, 0, &co, &k));
-    if (k.alg.hash == LTS_HASH_NONE) {
-        lower(s, LTS_IND_INDETERMINATE, LTS_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE);
-        LTS_TRY(lts_report__msg(s, "digest algorithm of the SignerInfo not supported"));
+    LTS_TRY(check_signer(x, s, ps, c, &k));
+    if (k.alg.hash == LTS_HASH_NONE)
         goto out;
-    }
-    LTS_TRY(lts_pades_digest(x->path, ps, k.alg.hash, dg, &dg_n));
-    co.digest = lts_span_of(dg, dg_n);
-    LTS_TRY(lts_cades_check_signer(c, 0, &co, &k));
     LTS_TRY(lts_report__set_str(&s->digest_algorithm, lts_hash_name(k.alg.hash)));
     if (k.alg.scheme != LTS_SCHEME_NONE)
         LTS_TRY(lts_report__set_str(&s->signature_algorithm, lts_scheme_name(k.alg.scheme)));
@@ -568,21 +613,12 @@ static lts_status check_cms(ctx *x, lts_sig_result *s, const lts_pades_sig *ps)
     if (have_poe)
         s->best_signature_time = poe;
     if (cert != NULL) {
-        /* the untrusted pool: the CMS's certificates, then the DSS's */
-        size_t nd = lts_pades_dss_count(x->doc, LTS_PADES_DSS_CERT);
-        n = lts_cades_cert_count(c);
-        LTS_ALLOC(ders = lts_calloc(n + nd + 1, sizeof *ders));
-        for (size_t i = 0; i < n; i++)
-            ders[i] = lts_cades_cert(c, i);
-        for (size_t i = 0; i < nd; i++)
-            ders[n + i] = lts_pades_dss_item(x->doc, LTS_PADES_DSS_CERT, i);
-        LTS_TRY(lts_chain__certs_from_der(&certs, ders, n + nd, NULL));
+        LTS_TRY(untrusted_pool(x, c, &certs));
         LTS_TRY(check_chain(x, s, cert, certs, have_poe, poe));
     }
 out:
     sk_X509_pop_free(certs, X509_free);
     X509_free(cert);
-    lts_free(ders);
     lts_cades_free(c);
     return rc;
 }
