@@ -22,7 +22,6 @@ static const char help[] =
     "extend to B-LTA with a new archive / document time-stamp. The renewed file replaces\n"
     "the original only once it is complete and validates (or goes into --out DIR).\n"
     "Invalid signatures are reported and left untouched; other files are skipped.\n"
-    "XAdES renewal is not supported yet (reported as failed, left untouched).\n"
     "\n"
     "  --within DAYS    renew what stops being protected within DAYS days (default 90)\n"
     "  --jobs N         worker threads (default 1, at most 64)\n"

@@ -274,8 +274,20 @@ static int extend_into(worker *w, renew_item *it, const char *tmp)
             say(it, RA_FAILED, "cannot extend to B-LTA: %s", last_msg());
             goto out;
         }
+    } else if (it->format == LTS_FORMAT_XADES) {
+        lts_xades_extend_opts xo = LTS_XADES_EXTEND_OPTS_INIT;
+        xo.level = LTS_LEVEL_B_LTA;
+        xo.tsa = w->tsa;
+        xo.vdata = w->ctx->vdata;
+        xo.trust_file = cfg->trust;
+        xo.detached_content = it->content;
+        if (lts_xades_extend_file(&out, it->path, &xo) != LTS_OK ||
+            lts_io__write_atomic(tmp, lts_buf_span(&out), 0) != LTS_OK) {
+            say(it, RA_FAILED, "cannot extend to B-LTA: %s", last_msg());
+            goto out;
+        }
     } else {
-        say(it, RA_FAILED, "renewal of XAdES not supported yet (left untouched)");
+        say(it, RA_FAILED, "unknown format");
         goto out;
     }
     ret = 0;
@@ -308,11 +320,6 @@ static void renew_one(worker *w, renew_item *it, const struct stat *st, const ch
     if (it->prot_before != RENEW_NO_PROTECTION && it->prot_before > horizon) {
         say(it, RA_OK, "%s, protected until %s", level, b1);
         it->prot_after = it->prot_before;
-        goto journal;
-    }
-    if (it->format == LTS_FORMAT_XADES) {
-        say(it, RA_FAILED, "%s, protected until %s: renewal of XAdES not supported yet "
-                           "(left untouched)", level, b1);
         goto journal;
     }
     if (cfg->dry_run) {
