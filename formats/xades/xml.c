@@ -410,6 +410,54 @@ out:
     return rc;
 }
 
+/* xmlsec 1.2.37 leaks its output buffer when its base64 transform fails on XML input. So
+ * a Reference with the base64 transform is accepted only over an element (named by
+ * "#id") whose content is text only and valid base64 (whitespace allowed): anything else
+ * is refused here, before xmlsec sees it. */
+static lts_status base64_input_ok(xmlNodePtr ref)
+{
+    lts_status rc = LTS_OK;
+    xmlNodePtr ts = lts_xades__child(ref, "Transforms", LTS_NS_DS), target;
+    const char *uri = lts_xades__attr(ref, "URI");
+    xmlAttrPtr a;
+    int has_b64 = 0;
+    size_t n = 0, pad = 0;
+
+    for (xmlNodePtr t = lts_xades__first_el(ts); t; t = lts_xades__next_el(t)) {
+        const char *alg = lts_xades__attr(t, "Algorithm");
+        if (alg && strcmp(alg, LTS_URI_BASE64) == 0)
+            has_b64 = 1;
+    }
+    if (!has_b64)
+        goto out;
+    a = uri && uri[0] == '#' ? xmlGetID(ref->doc, (const xmlChar *)uri + 1) : NULL;
+    target = a ? a->parent : NULL;
+    LTS_ENSURE(target != NULL, LTS_E_INPUT, "Reference '%s': the base64 transform needs a "
+                                            "same-document element named by its Id",
+               uri ? uri : "");
+    for (xmlNodePtr c = target->children; c; c = c->next) {
+        LTS_ENSURE(c->type == XML_TEXT_NODE || c->type == XML_CDATA_SECTION_NODE, LTS_E_INPUT,
+                   "Reference '%s': base64 content with markup", uri);
+        for (const xmlChar *p = c->content; p && *p; p++) {
+            if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+                continue;
+            LTS_ENSURE(pad == 0 || *p == '=', LTS_E_INPUT,
+                       "Reference '%s': the content is not base64", uri);
+            if (*p == '=')
+                pad++;
+            else
+                LTS_ENSURE((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+                               (*p >= '0' && *p <= '9') || *p == '+' || *p == '/',
+                           LTS_E_INPUT, "Reference '%s': the content is not base64", uri);
+            n++;
+        }
+    }
+    LTS_ENSURE(n % 4 == 0 && pad <= 2, LTS_E_INPUT, "Reference '%s': the content is not base64",
+               uri);
+out:
+    return rc;
+}
+
 lts_status lts_xades__reference_octets(xmlNodePtr ref, lts_buf *out)
 {
     lts_status rc = LTS_OK;
@@ -419,6 +467,7 @@ lts_status lts_xades__reference_octets(xmlNodePtr ref, lts_buf *out)
     lts_xml_quiet q;
 
     lts_xades__quiet_begin(&q);
+    LTS_TRY(base64_input_ok(ref));
     LTS_ALLOC(d = xmlSecDSigCtxCreate(NULL));
     d->operation = xmlSecTransformOperationVerify;
     d->flags |= XMLSEC_DSIG_FLAGS_STORE_SIGNEDINFO_REFERENCES;
@@ -449,6 +498,7 @@ lts_status lts_xades__reference(xmlNodePtr ref, int sign, int *ok)
     lts_xades__quiet_begin(&q);
     if (ok)
         *ok = 0;
+    LTS_TRY(base64_input_ok(ref));
     LTS_ALLOC(d = xmlSecDSigCtxCreate(NULL));
     d->operation = sign ? xmlSecTransformOperationSign : xmlSecTransformOperationVerify;
     d->enabledReferenceUris = xmlSecTransformUriTypeEmpty | xmlSecTransformUriTypeSameDocument;

@@ -225,6 +225,42 @@ static void test_xades_sign__tampering(void)
     lts_signer_close(s);
 }
 
+/* Enveloped base64 content that is no longer base64: refused before xmlsec (whose base64
+ * transform leaks on that error path) — a fuzzer-found regression. */
+static void test_xades_sign__enveloping_bad_base64(void)
+{
+    lts_signer *s = open_signer("signer-ec.p12");
+    lts_xades_sign_opts o = LTS_XADES_SIGN_OPTS_INIT;
+    lts_buf sig = LTS_BUF_INIT;
+    lts_xades_check *k;
+    uint8_t bin[64];
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < sizeof bin; i++)
+        bin[i] = (uint8_t)(0xa0 + i);
+    const char *in = write_tmp(2, "b64.bin", bin, sizeof bin);
+    o.packaging = LTS_XADES_ENVELOPING;
+    k = sign_check(s, in, &o, NULL, &sig);
+    expect_good(k, LTS_SCHEME_ECDSA);
+    lts_xades_checks_free(k, 1);
+    LTS_ASSERT_OK(lts_buf_nul(&sig));
+    {
+        char *p = strstr((char *)sig.p, "xmldsig#base64\">");
+        CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+        p += strlen("xmldsig#base64\">") + 4;
+        char from[6] = { 0 }, to[6] = { 0 };
+        memcpy(from, p - 4, 5);
+        memcpy(to, from, 5);
+        to[4] = '-';
+        k = tampered(&sig, from, to);
+        CU_ASSERT(!k->format_ok && !k->sig_checked);
+        CU_ASSERT_PTR_NOT_NULL(k->problem && strstr(k->problem, "not base64"));
+        lts_xades_checks_free(k, 1);
+    }
+    lts_buf_dispose(&sig);
+    lts_signer_close(s);
+}
+
 static void test_xades_sign__bad_options(void)
 {
     lts_signer *s = open_signer("signer-rsa.p12");
@@ -356,6 +392,7 @@ int lts_suite_xades_sign(void)
         { "rsa_all_packagings", test_xades_sign__rsa_all_packagings },
         { "ec_all_packagings", test_xades_sign__ec_all_packagings },
         { "tampering", test_xades_sign__tampering },
+        { "enveloping_bad_base64", test_xades_sign__enveloping_bad_base64 },
         { "bad_options", test_xades_sign__bad_options },
         { "eprescription_detect", test_xades_sign__eprescription_detect },
         { "eprescription_slot", test_xades_sign__eprescription_slot },
