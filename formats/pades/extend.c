@@ -63,10 +63,15 @@ static lts_status has_ts(const char *path, int *yes)
         int stamped = 0;
         if (s->kind != LTS_PADES_SIG || !s->byte_range_ok)
             continue;
-        if (last_doc_ts > s->revision_end)
+        if (last_doc_ts > s->revision_end) {
             stamped = 1;
-        else if (lts_cades_parse(&c, s->contents) == LTS_OK)
-            stamped = lts_cades_timestamp_count(c, 0) > 0;
+        } else {
+            lts_status st = lts_cades_parse(&c, s->contents);
+            if (st == LTS_E_NOMEM)
+                LTS_TRY(st);
+            /* an unreadable CMS counts as not stamped; the DSS stage names it */
+            stamped = st == LTS_OK && lts_cades_timestamp_count(c, 0) > 0;
+        }
         lts_error_clear();
         lts_cades_free(c);
         c = NULL;

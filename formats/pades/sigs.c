@@ -42,9 +42,15 @@ struct lts_pades_doc {
     size_t fields_seen;
 };
 
-static char *dup_or_null(const char *s)
+/* *out = a copy of s, or NULL when s is empty. */
+static lts_status dup_or_null(char **out, const char *s)
 {
-    return (s && *s) ? lts_strdup(s) : NULL;
+    lts_status rc = LTS_OK;
+    *out = NULL;
+    if (s && *s)
+        LTS_ALLOC(*out = lts_strdup(s));
+out:
+    return rc;
 }
 
 static lts_status set_problem(sig_ent *e, const char *fmt, ...) LTS_PRINTF(2, 3);
@@ -312,10 +318,10 @@ static lts_status add_sig(lts_pades_doc *d, qpdf_oh field, qpdf_oh v)
         LTS_ALLOC(e->pub.subfilter = lts_strdup(qpdf_oh_get_name(pdf->q, x) + 1));
     x = qpdf_oh_get_key(pdf->q, v, "/M");
     if (qpdf_oh_is_string(pdf->q, x))
-        e->pub.m = dup_or_null(qpdf_oh_get_utf8_value(pdf->q, x));
+        LTS_TRY(dup_or_null(&e->pub.m, qpdf_oh_get_utf8_value(pdf->q, x)));
     x = qpdf_oh_get_key(pdf->q, field, "/T");
     if (qpdf_oh_is_string(pdf->q, x))
-        e->pub.field_name = dup_or_null(qpdf_oh_get_utf8_value(pdf->q, x));
+        LTS_TRY(dup_or_null(&e->pub.field_name, qpdf_oh_get_utf8_value(pdf->q, x)));
     x = qpdf_oh_get_key(pdf->q, v, "/Contents");
     if (!qpdf_oh_is_string(pdf->q, x)) {
         LTS_TRY(set_problem(e, "the signature dictionary has no /Contents string"));

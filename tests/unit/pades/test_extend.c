@@ -217,6 +217,73 @@ static void test_pades_extend__open_oom_loop(void)
     CU_ASSERT(ok_seen);
 }
 
+/* Every allocation of lts_pades_sign failing in turn: LTS_E_NOMEM (or a wrapped error that
+ * says so) and no output, or success; nothing leaks (ASan build). */
+static void test_pades_extend__sign_oom_loop(void)
+{
+    const char *out = p_bt;
+    lts_pades_sign_opts so = LTS_PADES_SIGN_OPTS_INIT;
+    uint64_t sz = 0;
+    int ok_seen = 0;
+    paths();
+    for (long n = 0; n < 2000 && !ok_seen; n++) {
+        lts_status st;
+        unlink(out);
+        lts_mem__fail_after(n, 0);
+        st = lts_pades_sign(signer, lts_test_src_file(7, "testdata/docs/sample-objstm.pdf"), out,
+                            &so);
+        lts_mem__fail_after(-1, 0);
+        if (st == LTS_OK) {
+            ok_seen = 1;
+            break;
+        }
+        if (st != LTS_E_NOMEM)
+            fprintf(stderr, "\nallocation %ld: %s: %s\n", n, lts_status_name(st),
+                    lts_error_last()->message);
+        CU_ASSERT_EQUAL(st, LTS_E_NOMEM);
+        CU_ASSERT_EQUAL(lts_io__file_size(out, &sz), LTS_E_IO);
+    }
+    CU_ASSERT(ok_seen);
+}
+
+/* The same for lts_pades_extend to B-LTA (DSS with online validation data, document
+ * time-stamp): every failure is LTS_E_NOMEM with no output. */
+static void test_pades_extend__extend_oom_loop(void)
+{
+    lts_pades_sign_opts so = LTS_PADES_SIGN_OPTS_INIT;
+    lts_pades_extend_opts eo = LTS_PADES_EXTEND_OPTS_INIT;
+    uint64_t sz = 0;
+    int ok_seen = 0;
+    paths();
+    LTS_ASSERT_OK(lts_pades_sign(signer, lts_test_src_file(7, "testdata/docs/sample.pdf"), p_bb,
+                                 &so));
+    eo.level = LTS_LEVEL_B_LTA;
+    eo.tsa = tsa;
+    eo.vdata = vdata;
+    eo.trust_file = p_root;
+    for (long n = 0; n < 20000 && !ok_seen; n += 1 + n / 50) {
+        lts_status st;
+        unlink(p_lta);
+        lts_mem__fail_after(n, 0);
+        st = lts_pades_extend(p_bb, p_lta, &eo);
+        lts_mem__fail_after(-1, 0);
+        if (st == LTS_OK) {
+            ok_seen = 1;
+            break;
+        }
+        /* the TSA runs in this process: when the failed allocation was the responder's,
+         * the client sees an HTTP error from it (never a success, never an output) */
+        if (st == LTS_E_NET && strstr(lts_error_last()->message, "timestamp failed"))
+            st = LTS_E_NOMEM;
+        if (st != LTS_E_NOMEM)
+            fprintf(stderr, "\nallocation %ld: %s: %s\n", n, lts_status_name(st),
+                    lts_error_last()->message);
+        CU_ASSERT_EQUAL(st, LTS_E_NOMEM);
+        CU_ASSERT_EQUAL(lts_io__file_size(p_lta, &sz), LTS_E_IO);
+    }
+    CU_ASSERT(ok_seen);
+}
+
 int lts_suite_pades_extend(void)
 {
     static CU_TestInfo tests[] = {
@@ -224,6 +291,8 @@ int lts_suite_pades_extend(void)
         { "sign_b_lt_directly", test_pades_extend__sign_b_lt_directly },
         { "refusals", test_pades_extend__refusals },
         { "open_oom_loop", test_pades_extend__open_oom_loop },
+        { "sign_oom_loop", test_pades_extend__sign_oom_loop },
+        { "extend_oom_loop", test_pades_extend__extend_oom_loop },
         CU_TEST_INFO_NULL,
     };
     return lts_test_add_suite("pades_extend", setup, teardown, tests);
