@@ -516,6 +516,36 @@ check "--out: renewed copy validates" "$LTSIG" verify --trust "$P/root.pem" \
     --detached-content "$B/in/o.txt" "$B/out/o.txt.p7s"
 check "--out: renewed copy has an archive time-stamp" test "$(count_ats "$B/out/o.txt.p7s")" -eq 1
 
+# --- --offline --vdata DIR: validation data from a folder ------------------------------------
+V=$W/vdata
+mkdir -p "$V" "$W/off"
+cp "$P/chain.pem" "$P/tsa-chain.pem" "$P/inter.crl" "$P/root.crl" "$V/"
+printf 'offline renewal\n' >"$W/off.txt"
+sign_cades "$W/off/o.p7m" "$W/off.txt" B-T
+"$LTSIG" renew --offline --vdata "$V" --tsa "$TSA" --trust "$P/root.pem" --within 36500 \
+    --no-journal "$W/off" >"$W/off.out" 2>&1
+check "--offline --vdata: exit 0 ($(tail -1 "$W/off.out"))" test $? -eq 0
+"$LTSIG" verify --offline --trust "$P/root.pem" --report json "$W/off/o.p7m" >"$W/off.json" 2>&1
+check "--offline --vdata: renewed to B-LTA, validates offline" json "$W/off.json" \
+    'r["indication"]=="TOTAL_PASSED" and r["signatures"][0]["level"]=="B-LTA"'
+check "--offline --vdata: the CRLs from the folder are embedded" sh -c \
+    "openssl asn1parse -inform DER -in '$W/off/o.p7m' | grep -q ':X509v3 CRL Number'"
+check "--no-journal: no journal written" test ! -e "$W/off/.ltsig-renew.journal"
+"$LTSIG" renew --offline --vdata "$W/no-such-dir" --tsa "$TSA" "$W/off" >"$W/off2.out" 2>&1
+check "--vdata missing folder: error (4) naming it" sh -c "test $? -eq 4 && grep -q no-such-dir '$W/off2.out'"
+
+# --- the TSA down: every renewal fails, nothing is touched, nothing left behind ------------
+mkdir -p "$W/down"
+cp "$W/off/o.p7m" "$W/down/" 2>/dev/null || sign_cades "$W/down/o.p7m" "$W/off.txt" B-T
+sum0=$(sha256sum "$W/down/o.p7m" | cut -d' ' -f1)
+"$LTSIG" renew --tsa http://127.0.0.1:19009/ --timeout 3 --trust "$P/root.pem" --within 36500 \
+    --report "$W/down.json" "$W/down" >"$W/down.out" 2>&1
+check "TSA down: exit 1" test $? -eq 1
+check "TSA down: file untouched" test "$(sha256sum "$W/down/o.p7m" | cut -d' ' -f1)" = "$sum0"
+check "TSA down: no temp file left" test -z "$(find "$W/down" -name '*ltsig-renew*' ! -name '.ltsig-renew.journal')"
+check "TSA down: reported failed with the reason" json "$W/down.json" \
+    "r['files'][0]['action']=='failed' and '19009' in r['files'][0]['reason']"
+
 # --- a journal cut short by a crash is tolerated --------------------------------------------
 printf 'L1\t123\trenewed\t1\t5' >>"$B/in/.ltsig-renew.journal"
 "$LTSIG" renew --tsa "$TSA" --trust "$P/root.pem" --within 36500 --out "$B/out2" "$B/in" >"$W/cut.out" 2>&1
