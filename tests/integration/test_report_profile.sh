@@ -74,6 +74,24 @@ if sign --format cades --level B-LT --tsa "$TSA" -o lt.p7s doc.txt 2>/dev/null; 
     has_msg "baseline B-LT form" && ok "CAdES B-LT: explains the baseline form" || ko "B-LT explanation"
 fi
 
+# ES-XL / ES-A (refs and values as unsigned attributes, TS 101 733), when this build signs them
+for lv in ES-XL ES-A; do
+    if ! sign --format cades --level "$lv" --tsa "$TSA" -o "c-$lv.p7s" doc.txt 2>/dev/null; then
+        echo "# CAdES $lv signing not available: skipped"
+        continue
+    fi
+    expect "CAdES $lv: ISO 14533-1 $lv" "$(profile "c-$lv.p7s")" "0 TOTAL_PASSED None ISO 14533-1 $lv True"
+    for o in id-smime-aa-ets-CertificateRefs id-smime-aa-ets-RevocationRefs \
+             id-smime-aa-ets-certValues id-smime-aa-ets-revocationValues; do
+        cms_has "c-$lv.p7s" "$o" && ok "CAdES $lv: openssl sees $o" || ko "CAdES $lv: openssl $o"
+    done
+done
+if [ -f c-ES-A.p7s ]; then
+    cms_has c-ES-A.p7s "undefined (0.4.0.1733.2.4)" || cms_has c-ES-A.p7s "id-aa-ets-archiveTimestampV2" &&
+        ok "CAdES ES-A: openssl sees an archive-time-stamp" || ko "CAdES ES-A: archive-time-stamp"
+    has_msg "missing" && ko "CAdES ES-A: nothing missing" || ok "CAdES ES-A: nothing missing"
+fi
+
 # --- XAdES ---------------------------------------------------------------------------------
 for lv in ES-XL ES-A B-LTA; do
     if ! sign --format xades --level "$lv" --tsa "$TSA" -o "x-$lv.xml" doc.xml 2>e.txt; then
