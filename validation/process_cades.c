@@ -277,9 +277,12 @@ out:
 }
 
 /* The TSA's certificate and chain; *ind / *sub lowered, *msg the chain text. */
+/* The TSA's certificate and chain, at the validation time; when only out of bounds then,
+ * at the genTime of a later time-stamp that passed (it covers this one: a proof of
+ * existence, EN 319 102-1 §5.6.2.4 simplified). */
 static lts_status check_tsa_chain(ctx *x, lts_cades_ts_check *t, lts_ts_result *tr,
-                                  lts_indication *ind, lts_subindication *sub, char *msg,
-                                  size_t cap)
+                                  int have_later, lts_time later, lts_indication *ind,
+                                  lts_subindication *sub, char *msg, size_t cap)
 {
     lts_status rc = LTS_OK;
     STACK_OF(X509) *pool = NULL;
@@ -304,6 +307,18 @@ static lts_status check_tsa_chain(ctx *x, lts_cades_ts_check *t, lts_ts_result *
     LTS_TRY(name_text(&name, X509_get_subject_name(tsa)));
     LTS_TRY(lts_report__set_str(&tr->tsa, name));
     LTS_TRY(lts_chain__verify(x->store, tsa, pool, x->r->validation_time, &cr));
+    if (cr.sub == LTS_SUB_OUT_OF_BOUNDS_NO_POE && have_later) {
+        char d[sizeof cr.detail];
+        snprintf(d, sizeof d, "%s", cr.detail);
+        lts_chain_result__dispose(&cr);
+        LTS_TRY(lts_chain__verify(x->store, tsa, pool, later, &cr));
+        if (cr.indication == LTS_IND_TOTAL_PASSED) {
+            if (snprintf(msg, cap, "TSA %.160s at the validation time; valid at the genTime "
+                                   "of a later time-stamp (proof of existence)", d) < 0)
+                msg[0] = 0;
+            goto out;
+        }
+    }
     lts_report__lower(ind, sub, cr.indication, cr.sub);
     snprintf(msg, cap, "TSA %s", cr.detail);
 out:
@@ -345,7 +360,7 @@ static lts_status one_ts(ctx *x, lts_sig_result *s, size_t i, size_t k, int *hav
             lts_report__lower(&ind, &sub, LTS_IND_INDETERMINATE,
                               LTS_SUB_NO_SIGNING_CERTIFICATE_FOUND);
         if (tk->signer_cert >= 0)
-            LTS_TRY(check_tsa_chain(x, &t, tr, &ind, &sub, msg, sizeof msg));
+            LTS_TRY(check_tsa_chain(x, &t, tr, *have_poe, *poe, &ind, &sub, msg, sizeof msg));
     }
     tr->indication = ind;
     tr->subindication = sub;
@@ -390,8 +405,14 @@ static lts_status one_signer(ctx *x, size_t i)
     LTS_TRY(lts_report__set_str(&s->level, !k.signing_cert_attr ? "CMS"
                                            : !n_ts ? "B-B"
                                            : lts_cades_revocation_count(x->c) ? "B-LT" : "B-T"));
-    for (size_t t = 0; t < n_ts; t++)
+    /* the latest first: each passed one is a proof of existence for those it covers */
+    for (size_t t = n_ts; t-- > 0;)
         LTS_TRY(one_ts(x, s, i, t, &have_poe, &poe));
+    for (size_t a = 0, b = s->n_timestamps; a + 1 < b; a++, b--) { /* back in file order */
+        lts_ts_result tmp = s->timestamps[a];
+        s->timestamps[a] = s->timestamps[b - 1];
+        s->timestamps[b - 1] = tmp;
+    }
     /* ES-X Long: certificate-values and revocation-values (TS 101 733 §6.3.4) */
     int xl = lts_cades_unsigned_attr_count(x->c, i, "1.2.840.113549.1.9.16.2.23") > 0 &&
              lts_cades_unsigned_attr_count(x->c, i, "1.2.840.113549.1.9.16.2.24") > 0 &&

@@ -10,8 +10,10 @@ set -u
 P=$LTS_TEST_PKI
 W=$(mktemp -d "${TMPDIR:-/tmp}/lts-cades-bt.XXXXXX")
 TSA_PID=
+TSA2_PID=
 cleanup() {
     [ -n "$TSA_PID" ] && kill "$TSA_PID" 2>/dev/null && wait "$TSA_PID" 2>/dev/null
+    [ -n "$TSA2_PID" ] && kill "$TSA2_PID" 2>/dev/null && wait "$TSA2_PID" 2>/dev/null
     rm -rf "$W"
 }
 trap cleanup EXIT
@@ -359,6 +361,43 @@ PY
     check "ES-XL: openssl ts -verify on the signature time-stamp" ts_verify "$W/ES-XL.p7m"
     check "ES-A: openssl ts -verify on the signature time-stamp" ts_verify "$W/ES-A.p7m"
     check "ES-A: archive index and imprint, openssl ts -verify" ats_check "$W/ES-A.p7m" "$W/doc.txt"
+    # --- 6. proofs of existence: validation in 2030, after the signer's and the first TSA's
+    # certificates expired (2029); an archive time-stamp from a second, longer-lived TSA
+    # (made here, issued by the test intermediate) keeps the signature valid
+    if [ -f "$P/inter.key" ] && "$LTSIG" tsa-serve --help >/dev/null 2>&1; then
+        printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\n' >"$W/tsa2.ext"
+        openssl req -new -newkey rsa:2048 -nodes -keyout "$W/tsa2.key" -subj "/O=ltsig test/CN=ltsig Test TSA 2" \
+            -out "$W/tsa2.csr" 2>/dev/null &&
+            openssl x509 -req -in "$W/tsa2.csr" -CA "$P/inter.pem" -CAkey "$P/inter.key" -set_serial 0x7a5a2 \
+                -days 2900 -extfile "$W/tsa2.ext" -out "$W/tsa2.pem" 2>/dev/null &&
+            openssl pkcs12 -export -inkey "$W/tsa2.key" -in "$W/tsa2.pem" -certfile "$P/chain.pem" \
+                -passout pass:test1234 -out "$W/tsa2.p12" 2>/dev/null
+        TSA2_URL=
+        for port in 18216 18217; do
+            "$LTSIG" tsa-serve --signer "file:$W/tsa2.p12" --passin pass:test1234 --port "$port" >"$W/tsa2.log" 2>&1 &
+            TSA2_PID=$!
+            for _ in $(seq 50); do
+                tsa_answers "http://127.0.0.1:$port/" && { TSA2_URL="http://127.0.0.1:$port/"; break; }
+                kill -0 "$TSA2_PID" 2>/dev/null || break
+                sleep 0.1
+            done
+            [ -n "$TSA2_URL" ] && break
+            kill "$TSA2_PID" 2>/dev/null; wait "$TSA2_PID" 2>/dev/null; TSA2_PID=
+        done
+        if [ -n "$TSA2_URL" ]; then
+            "$LTSIG" extend --level B-LTA --tsa "$TSA2_URL" --trust "$P/root.pem" -o "$W/poe.p7m" "$W/lt.p7m" 2>"$W/err"
+            r=$?; check "B-LTA with the second TSA ($(cat "$W/err"))" test "$r" -eq 0
+            "$LTSIG" verify --trust "$P/root.pem" --at 2030-06-01T00:00:00Z --report json "$W/lt.p7m" >"$W/nopoe.json"
+            r=$?; check "B-LT in 2030: exit 2" test "$r" -eq 2
+            check "B-LT in 2030: OUT_OF_BOUNDS_NO_POE" json "$W/nopoe.json" 'r["signatures"][0]["subindication"]=="OUT_OF_BOUNDS_NO_POE"'
+            "$LTSIG" verify --trust "$P/root.pem" --at 2030-06-01T00:00:00Z --report json "$W/poe.p7m" >"$W/poe.json"
+            r=$?; check "B-LTA in 2030: exit 0" test "$r" -eq 0
+            check "B-LTA in 2030: passed through the proofs of existence" json "$W/poe.json" 'r["indication"]=="TOTAL_PASSED" and [t["indication"] for t in r["signatures"][0]["timestamps"]]==["TOTAL_PASSED","TOTAL_PASSED"] and any("proof of existence" in (t["message"] or "") for t in r["signatures"][0]["timestamps"])'
+            kill "$TSA2_PID" 2>/dev/null; wait "$TSA2_PID" 2>/dev/null; TSA2_PID=
+        else
+            ko "second TSA did not start: $(tail -1 "$W/tsa2.log")"
+        fi
+    fi
 else
     echo "no HTTP/OCSP services for $P: B-LT, B-LTA, ES-XL and ES-A tests skipped"
 fi
