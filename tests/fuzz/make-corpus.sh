@@ -35,7 +35,7 @@ cp "$P/root.pem" "$HERE/trust-root.pem" # the anchor of fuzz_xades / fuzz_pades 
 DAYS=$(( ($(date +%s) - 1795651200) / 86400 + 1 ))
 [ "$DAYS" -ge 0 ] && [ "$DAYS" -le 127 ] || DAYS=0
 FRESH=$((2 * DAYS + 1))
-for t in cades tsa ocsp crl xades pades p11uri validate; do
+for t in cades tsa ocsp crl xades pades p11uri validate csc; do
     rm -rf "${OUT:?}/$t"
     mkdir -p "$OUT/$t"
 done
@@ -202,6 +202,23 @@ cp "$W/bb-det.p7s" "$V/cades-detached.p7s"
 cp "$X/enveloping-ec.xml" "$V/xades.xml"
 cp "$D/bb.pdf" "$V/pades.pdf"
 
-for t in cades tsa ocsp crl xades pades p11uri validate; do
+# --- csc: method path, Authorization ("B" = a valid bearer token, "L" = valid Basic), body ---
+S=$OUT/csc
+H='"hashes":["AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="]'
+$PACK "$S/login" @auth/login @L -
+$PACK "$S/login-bad" @auth/login "@Basic ZnV6ejp4eA==" -
+$PACK "$S/info" @info - '@{"lang":"en-US"}'
+$PACK "$S/list" @credentials/list @B '@{"maxResults":10,"credInfo":true,"certificates":"chain","authInfo":true}'
+$PACK "$S/cred-info" @credentials/info @B '@{"credentialID":"abc","certificates":"single","certInfo":true,"authInfo":true}'
+$PACK "$S/authorize" @credentials/authorize @B "@{\"credentialID\":\"abc\",\"numSignatures\":2,$H,\"hashAlgorithmOID\":\"2.16.840.1.101.3.4.2.1\",\"PIN\":\"1234\",\"OTP\":\"123456\"}"
+$PACK "$S/signhash" @signatures/signHash @B "@{\"credentialID\":\"abc\",\"SAD\":\"xyz\",$H,\"hashAlgorithmOID\":\"2.16.840.1.101.3.4.2.1\",\"signAlgo\":\"1.2.840.113549.1.1.1\"}"
+$PACK "$S/signhash-pss" @signatures/signHash @B "@{\"credentialID\":\"abc\",\"SAD\":\"xyz\",$H,\"signAlgo\":\"1.2.840.113549.1.1.10\",\"signAlgoParams\":\"MDSgDzANBglghkgBZQMEAgEFAKEcMBoGCSqGSIb3DQEBCDANBglghkgBZQMEAgEFAKIDAgEg\"}"
+$PACK "$S/timestamp" @signatures/timestamp @B '@{"hash":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=","hashAlgo":"2.16.840.1.101.3.4.2.1","nonce":"1234"}'
+$PACK "$S/revoke" @auth/revoke @B '@{"token":"abc","token_type_hint":"access_token"}'
+$PACK "$S/bad-json" @credentials/list @B '@{"maxResults":'
+$PACK "$S/dup-keys" @credentials/list @B '@{"a":1,"a":2}'
+$PACK "$S/no-token" @credentials/list - '@{}'
+
+for t in cades tsa ocsp crl xades pades p11uri validate csc; do
     echo "make-corpus: $t: $(find "$OUT/$t" -type f | wc -l) seeds, $(du -sk "$OUT/$t" | cut -f1) KB"
 done

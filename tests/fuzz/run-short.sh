@@ -17,7 +17,7 @@ ROOT=$(cd "$HERE/../.." && pwd -P)
 BUILD=$1
 RUNS=${2:-2000}
 JOBS=${JOBS:-2}
-TARGETS=${FUZZ_TARGETS:-cades tsa ocsp crl xades pades p11uri validate}
+TARGETS=${FUZZ_TARGETS:-cades tsa ocsp crl xades pades p11uri validate csc}
 
 command -v clang >/dev/null || { echo "run-short: clang is not installed" >&2; exit 1; }
 mkdir -p "$BUILD"
