@@ -137,6 +137,8 @@ login() {
 
 b64hash() { printf '%s' "$1" | openssl dgst -"${2:-sha256}" -binary | base64 -w0; }
 sha256hex() { printf '%s' "$1" | sha256sum | cut -d' ' -f1; }
+# sql STATEMENT: change the test database while ltsigd may be writing to it
+sql() { sqlite3 -cmd ".timeout 10000" "$WORK/ltsigd.db" "$1"; }
 
 # p11_private_readable MODULE LABEL PIN IDHEX: asks the token directly (ctypes, not our
 # code) for the secret parts of the private key with CKA_ID IDHEX. Prints one line per

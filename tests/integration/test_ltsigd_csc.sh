@@ -107,7 +107,9 @@ signh() { # signh TOKEN CID SAD HASHES_JSON SIGNALGO
 RSA=1.2.840.113549.1.1.1
 ECDSA256=1.2.840.10045.4.3.2
 
-st=$(authz "$A_TOK" "$A_CID" 4711-alice "$(totp "$A_SEC" -1)" 1 "[\"$H1\"]")
+# TOTP codes: offsets 0 and +1 only, so a step boundary between computing a code and the
+# server checking it never pushes the code out of the server's window (+-1 step)
+st=$(authz "$A_TOK" "$A_CID" 4711-alice "$(totp "$A_SEC" 0)" 1 "[\"$H1\"]")
 SAD1=$(jq -r '.SAD // empty' "$WORK/resp")
 check "authorize with PIN + TOTP gives a SAD" test "$st" = 200 -a ${#SAD1} -eq 43
 st=$(signh "$A_TOK" "$A_CID" "$SAD1" "[\"$H1\"]" "$RSA")
@@ -118,7 +120,7 @@ check "signHash RSA value verifies with openssl against the certificate" \
 st=$(signh "$A_TOK" "$A_CID" "$SAD1" "[\"$H1\"]" "$RSA")
 check "SAD replayed beyond numSignatures: 400" test "$st" = 400
 
-st=$(authz "$A_TOK" "$A_CID" 4711-alice "$(totp "$A_SEC" 0)" 2 "[\"$H1\",\"$H2\"]")
+st=$(authz "$A_TOK" "$A_CID" 4711-alice "$(totp "$A_SEC" 1)" 2 "[\"$H1\",\"$H2\"]")
 SAD2=$(jq -r '.SAD // empty' "$WORK/resp")
 check "authorize two hashes" test "$st" = 200 -a -n "$SAD2"
 st=$(signh "$A_TOK" "$A_CID" "$SAD2" "[\"$H3\"]" "$RSA")
@@ -135,15 +137,16 @@ check "a SAD is bound to its user and credential" test "$st" = 400
 st=$(signh "$A_TOK" "$A_CID" "$SAD2" "[\"$H1\"]" "$RSA")
 check "SAD signs its first hash (unaffected by the refusals)" test "$st" = 200
 
-# SAD expiry: the SAD is stored only as its SHA-256; age it in the database
-OTP3=$(totp "$A_SEC" 1)
-st=$(authz "$A_TOK" "$A_CID" 4711-alice "$OTP3" 1 "[\"$H3\"]")
+# SAD expiry (carol): the SAD is stored only as its SHA-256; age it in the database
+C_TOK=$(login carol carol-password-3)
+OTP3=$(totp "$C_SEC" 0)
+st=$(authz "$C_TOK" "$C_CID" 4713-carol "$OTP3" 1 "[\"$H3\"]")
 SAD3=$(jq -r '.SAD // empty' "$WORK/resp")
-sqlite3 "$WORK/ltsigd.db" "UPDATE sads SET expires = 1 WHERE hash = '$(sha256hex "$SAD3")'"
-st=$(signh "$A_TOK" "$A_CID" "$SAD3" "[\"$H3\"]" "$RSA")
+sql "UPDATE sads SET expires = 1 WHERE hash = '$(sha256hex "$SAD3")'"
+st=$(signh "$C_TOK" "$C_CID" "$SAD3" "[\"$H3\"]" "$RSA")
 check "expired SAD: 400 SAD expired" \
     test "$st" = 400 -a "$(jq -r .error_description "$WORK/resp")" = "SAD expired"
-st=$(authz "$A_TOK" "$A_CID" 4711-alice "$OTP3" 1 "[\"$H3\"]")
+st=$(authz "$C_TOK" "$C_CID" 4713-carol "$OTP3" 1 "[\"$H3\"]")
 check "a TOTP code is accepted once only" test "$st" = 400
 
 # request checks that come before the PIN (no OTP spent)
@@ -177,7 +180,7 @@ PSSP=$(base64 -w0 "$WORK/pss.der")
 PSS20=$(base64 -w0 "$WORK/pss20.der")
 H4=$(b64hash "document four")
 I_TOK=$(login ivan ivan-password-6)
-st=$(authz "$I_TOK" "$I_CID" 4716-ivan "$(totp "$I_SEC" -1)" 1 "[\"$H4\"]")
+st=$(authz "$I_TOK" "$I_CID" 4716-ivan "$(totp "$I_SEC" 0)" 1 "[\"$H4\"]")
 SADS=$(jq -r '.SAD // empty' "$WORK/resp")
 openssl x509 -in "$LTS_TEST_PKI/signer-rsa.pem" -pubkey -noout >"$WORK/ivan-pub.pem"
 pss_req() { # pss_req PARAMS_B64
@@ -234,7 +237,7 @@ check "every parallel value verifies with openssl" test "$vok" = 16
 
 # the imported key signs, and the value verifies against the PKCS#12's certificate
 I_TOK=$(login ivan ivan-password-6)
-st=$(authz "$I_TOK" "$I_CID" 4716-ivan "$(totp "$I_SEC" 0)" 1 "[\"$H1\"]")
+st=$(authz "$I_TOK" "$I_CID" 4716-ivan "$(totp "$I_SEC" 1)" 1 "[\"$H1\"]")
 SADI=$(jq -r '.SAD // empty' "$WORK/resp")
 st=$(signh "$I_TOK" "$I_CID" "$SADI" "[\"$H1\"]" "$RSA")
 jq -r '.signatures[0]' "$WORK/resp" | base64 -d >"$WORK/sigi.bin"
@@ -266,7 +269,7 @@ st=$(echo '{}' | api credentials/list - "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA
 check "unknown access token: 401 invalid_token" \
     test "$st" = 401 -a "$(jq -r .error "$WORK/resp")" = invalid_token
 T2=$(login bob bob-password-2)
-sqlite3 "$WORK/ltsigd.db" "UPDATE tokens SET expires = 1 WHERE hash = '$(sha256hex "$T2")'"
+sql "UPDATE tokens SET expires = 1 WHERE hash = '$(sha256hex "$T2")'"
 st=$(echo '{}' | api credentials/list - "$T2")
 check "expired access token: 401 expired_token" \
     test "$st" = 401 -a "$(jq -r .error "$WORK/resp")" = expired_token
