@@ -140,9 +140,11 @@ static lts_status apply(lts_policy *p, const char *name, size_t line, char *key,
                      line, val);
     } else if (strcmp(key, "min_rsa_bits") == 0 || strcmp(key, "legacy_rsa_bits") == 0 ||
                strcmp(key, "min_ec_bits") == 0) {
-        int *dst = key[1] == 'e' ? &p->legacy_rsa_bits
-                   : strcmp(key, "min_ec_bits") == 0 ? &p->min_ec_bits
-                                                     : &p->min_rsa_bits;
+        int *dst = &p->min_rsa_bits;
+        if (strcmp(key, "legacy_rsa_bits") == 0)
+            dst = &p->legacy_rsa_bits;
+        else if (strcmp(key, "min_ec_bits") == 0)
+            dst = &p->min_ec_bits;
         LTS_ENSURE(parse_bits(val, dst), LTS_E_CONFIG,
                    "%s:%zu: %s takes a number of bits (128 to 16384), not '%s'", name, line,
                    key, val);

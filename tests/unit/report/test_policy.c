@@ -91,6 +91,14 @@ static void test_report_policy__algorithms(void)
     check(p, LTS_HASH_SHA384, LTS_SCHEME_ECDSA, 256, "2040-01-01", LTS_IND_INDETERMINATE,
           LTS_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE);
     lts_policy_free(p);
+    p = parse_ok("min_ec_bits = 384\nlegacy_rsa_bits = 2048\n");
+    check(p, LTS_HASH_SHA256, LTS_SCHEME_ECDSA, 256, "2026-01-01", LTS_IND_INDETERMINATE,
+          LTS_SUB_CRYPTO_CONSTRAINTS_FAILURE);
+    check(p, LTS_HASH_SHA256, LTS_SCHEME_RSA_PKCS1, 1024, "2018-01-01", LTS_IND_INDETERMINATE,
+          LTS_SUB_CRYPTO_CONSTRAINTS_FAILURE);
+    check(p, LTS_HASH_SHA256, LTS_SCHEME_RSA_PKCS1, 2048, "2026-01-01", LTS_IND_TOTAL_PASSED,
+          LTS_SUB_NONE);
+    lts_policy_free(p);
 }
 
 static void test_report_policy__file(void)
