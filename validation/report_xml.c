@@ -101,36 +101,84 @@ static const char *main_urn(lts_indication i)
     }
 }
 
-/* SignatureValidationStatus (or any ValidationStatusType element). */
+/* The XML DSig URI of a signature algorithm, or NULL when there is none to name. */
+static const char *alg_uri(const lts_sig_result *s)
+{
+    static const struct {
+        const char *scheme, *hash, *uri;
+    } t[] = {
+        { "RSA", "SHA-1", "http://www.w3.org/2000/09/xmldsig#rsa-sha1" },
+        { "RSA", "SHA-256", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256" },
+        { "RSA", "SHA-384", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384" },
+        { "RSA", "SHA-512", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512" },
+        { "ECDSA", "SHA-1", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1" },
+        { "ECDSA", "SHA-256", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256" },
+        { "ECDSA", "SHA-384", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384" },
+        { "ECDSA", "SHA-512", "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512" },
+        { "RSA-PSS", "SHA-256", "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1" },
+        { "RSA-PSS", "SHA-384", "http://www.w3.org/2007/05/xmldsig-more#sha384-rsa-MGF1" },
+        { "RSA-PSS", "SHA-512", "http://www.w3.org/2007/05/xmldsig-more#sha512-rsa-MGF1" },
+    };
+    if (s->signature_algorithm == NULL || s->digest_algorithm == NULL)
+        return NULL;
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (!strcmp(t[i].scheme, s->signature_algorithm) && !strcmp(t[i].hash, s->digest_algorithm))
+            return t[i].uri;
+    return NULL;
+}
+
+/* CryptoInformation of a signature (its algorithm, and whether the policy found it secure),
+ * about the signer certificate object cert_id. */
+static lts_status add_crypto(xctx *x, xmlNodePtr avrd, const lts_sig_result *s,
+                             const char *cert_id)
+{
+    lts_status rc = LTS_OK;
+    xmlNodePtr ci = NULL, vo = NULL;
+    int weak = s->subindication == LTS_SUB_CRYPTO_CONSTRAINTS_FAILURE ||
+               s->subindication == LTS_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE;
+    LTS_TRY(add(x, avrd, "CryptoInformation", NULL, &ci));
+    LTS_TRY(add(x, ci, "ValidationObjectId", NULL, &vo));
+    LTS_TRY(prop(vo, "VOReference", cert_id));
+    LTS_TRY(add(x, ci, "Algorithm", alg_uri(s), NULL));
+    LTS_TRY(add(x, ci, "SecureAlgorithm", weak ? "false" : "true", NULL));
+out:
+    return rc;
+}
+
+/* SignatureValidationStatus (or any ValidationStatusType element). With s and cert_id, a
+ * CryptoInformation about the signature's algorithm comes first in its report data. */
 static lts_status add_status(xctx *x, xmlNodePtr parent, const char *name, lts_indication ind,
                              lts_subindication sub, char *const *msgs, size_t n_msgs,
-                             const char *profile, xmlNodePtr *out)
+                             const char *profile, const lts_sig_result *s, const char *cert_id)
 {
     lts_status rc = LTS_OK;
     xmlNodePtr st = NULL, avrd = NULL, add_data = NULL, rd = NULL;
     char urn[96];
+    int crypto = s && cert_id && cert_id[0] && alg_uri(s);
     LTS_TRY(add(x, parent, name, NULL, &st));
     LTS_TRY(add(x, st, "MainIndication", main_urn(ind), NULL));
     if (sub != LTS_SUB_NONE) {
         snprintf(urn, sizeof urn, URN_SUB "%s", lts_subindication_name(sub));
         LTS_TRY(add(x, st, "SubIndication", urn, NULL));
     }
-    if (n_msgs || profile) {
-        LTS_TRY(add(x, st, "AssociatedValidationReportData", NULL, &avrd));
-        LTS_TRY(add(x, avrd, "AdditionalValidationReportData", NULL, &add_data));
-        for (size_t i = 0; i < n_msgs; i++) {
-            LTS_TRY(add(x, add_data, "ReportData", NULL, &rd));
-            LTS_TRY(add(x, rd, "Type", URN_LTSIG_MSG, NULL));
-            LTS_TRY(add(x, rd, "Value", msgs[i], NULL));
-        }
-        if (profile) {
-            LTS_TRY(add(x, add_data, "ReportData", NULL, &rd));
-            LTS_TRY(add(x, rd, "Type", URN_LTSIG_PROFILE, NULL));
-            LTS_TRY(add(x, rd, "Value", profile, NULL));
-        }
+    if (!crypto && !n_msgs && !profile)
+        goto out;
+    LTS_TRY(add(x, st, "AssociatedValidationReportData", NULL, &avrd));
+    if (crypto)
+        LTS_TRY(add_crypto(x, avrd, s, cert_id));
+    if (!n_msgs && !profile)
+        goto out;
+    LTS_TRY(add(x, avrd, "AdditionalValidationReportData", NULL, &add_data));
+    for (size_t i = 0; i < n_msgs; i++) {
+        LTS_TRY(add(x, add_data, "ReportData", NULL, &rd));
+        LTS_TRY(add(x, rd, "Type", URN_LTSIG_MSG, NULL));
+        LTS_TRY(add(x, rd, "Value", msgs[i], NULL));
     }
-    if (out)
-        *out = st;
+    if (profile) {
+        LTS_TRY(add(x, add_data, "ReportData", NULL, &rd));
+        LTS_TRY(add(x, rd, "Type", URN_LTSIG_PROFILE, NULL));
+        LTS_TRY(add(x, rd, "Value", profile, NULL));
+    }
 out:
     return rc;
 }
@@ -206,7 +254,7 @@ static lts_status ts_objects(xctx *x, const lts_sig_result *s, size_t si, char (
         if (t->message)
             msgs[n_msgs++] = t->message;
         LTS_TRY(add_status(x, rep, "SignatureValidationStatus", t->indication, t->subindication,
-                           msgs, n_msgs, NULL, NULL));
+                           msgs, n_msgs, NULL, NULL, NULL));
     }
 out:
     return rc;
@@ -296,7 +344,7 @@ static lts_status one_sig(xctx *x, const lts_report *r, const lts_sig_result *s,
         snprintf(profile, sizeof profile, "%s: %s", s->profile,
                  s->profile_conformant ? "conformant" : "not conformant");
     LTS_TRY(add_status(x, svr, "SignatureValidationStatus", s->indication, s->subindication,
-                       s->messages, s->n_messages, s->profile ? profile : NULL, NULL));
+                       s->messages, s->n_messages, s->profile ? profile : NULL, s, cert_id));
 out:
     lts_free(ids);
     return rc;
@@ -322,7 +370,7 @@ lts_status lts_report_xml(const lts_report *r, lts_buf *out)
         xmlNodePtr svr = NULL;
         LTS_TRY(add(&x, x.root, "SignatureValidationReport", NULL, &svr));
         LTS_TRY(add_status(&x, svr, "SignatureValidationStatus", r->indication, r->subindication,
-                           NULL, 0, NULL, NULL));
+                           NULL, 0, NULL, NULL, NULL));
     }
     /* SignatureValidationObjects must follow every SignatureValidationReport */
     if (x.objects != NULL) {

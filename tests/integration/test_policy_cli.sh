@@ -36,6 +36,10 @@ openssl cms -sign -cades -md sha1 -binary -nodetach -outform DER -signer "$P/sig
 expect "SHA-1 signature, default policy" "$(verdict sha1.p7s --trust "$P/root.pem")" \
     "2 INDETERMINATE CRYPTO_CONSTRAINTS_FAILURE_NO_POE"
 has_msg "SHA-1 is not reliable after its sunset 2016-01-01" && ok "SHA-1: the report says why" || ko "SHA-1 message"
+"$LTSIG" verify --trust "$P/root.pem" --report xml sha1.p7s >sha1.xml 2>/dev/null
+expect "SHA-1: the XML report says the algorithm is not secure" \
+    "$(xmllint --xpath "concat(//*[local-name()='CryptoInformation']/*[local-name()='Algorithm'], ' ', //*[local-name()='CryptoInformation']/*[local-name()='SecureAlgorithm'])" sha1.xml 2>/dev/null)" \
+    "http://www.w3.org/2000/09/xmldsig#rsa-sha1 false"
 printf 'sunset.sha1 = 2100-01-01   # a lenient archive policy\n' >lenient.conf
 expect "SHA-1 signature, sunset moved to 2100" \
     "$(verdict sha1.p7s --trust "$P/root.pem" --policy lenient.conf)" "0 TOTAL_PASSED None"

@@ -63,6 +63,8 @@ static lts_report *sample(lts_indication ind, lts_subindication sub)
     s->indication = ind;
     s->subindication = sub;
     LTS_ASSERT_OK(lts_report__set_str(&s->level, "B-T"));
+    LTS_ASSERT_OK(lts_report__set_str(&s->digest_algorithm, "SHA-256"));
+    LTS_ASSERT_OK(lts_report__set_str(&s->signature_algorithm, "RSA"));
     LTS_ASSERT_OK(lts_report__set_str(&s->signer, "CN=Signer <&> \"x\",O=ltsig test"));
     s->has_signing_time = 1;
     s->signing_time = rt_time("2026-11-26T09:00:00Z");
@@ -107,6 +109,11 @@ static void test_report_xml__passed(void)
                            "MAMCAQE=");
     CU_ASSERT_STRING_EQUAL(text(&p, "//vr:BestSignatureTime/vr:POEObject/@VOReference", b, sizeof b),
                            text(&p, "//vr:SignatureTimeStamp/vr:AttributeObject/@VOReference", b + 256, 256));
+    CU_ASSERT_STRING_EQUAL(text(&p, "//vr:CryptoInformation/vr:Algorithm", b, sizeof b),
+                           "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256");
+    CU_ASSERT_STRING_EQUAL(text(&p, "//vr:CryptoInformation/vr:SecureAlgorithm", b, sizeof b), "true");
+    /* CryptoInformation precedes AdditionalValidationReportData (schema order) */
+    CU_ASSERT_EQUAL(count(&p, "//vr:AssociatedValidationReportData/*[1][self::vr:CryptoInformation]"), 1);
     /* SignatureValidationObjects comes after the reports */
     CU_ASSERT_EQUAL(count(&p, "/vr:ValidationReport/*[last()][self::vr:SignatureValidationObjects]"), 1);
     /* the bad bytes became '?', the markup text survived */
@@ -125,6 +132,11 @@ static void test_report_xml__failed_and_indeterminate(void)
                            "urn:etsi:019102:mainindication:total-failed");
     CU_ASSERT_STRING_EQUAL(text(&p, "//vr:SignatureValidationReport/vr:SignatureValidationStatus/vr:SubIndication", b, sizeof b),
                            "urn:etsi:019102:subindication:HASH_FAILURE");
+    done(&p);
+    lts_report_free(r);
+    r = sample(LTS_IND_INDETERMINATE, LTS_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE);
+    parse(&p, r);
+    CU_ASSERT_STRING_EQUAL(text(&p, "//vr:CryptoInformation/vr:SecureAlgorithm", b, sizeof b), "false");
     done(&p);
     lts_report_free(r);
     r = sample(LTS_IND_INDETERMINATE, LTS_SUB_NO_CERTIFICATE_CHAIN_FOUND);
