@@ -551,5 +551,14 @@ printf 'L1\t123\trenewed\t1\t5' >>"$B/in/.ltsig-renew.journal"
 "$LTSIG" renew --tsa "$TSA" --trust "$P/root.pem" --within 36500 --out "$B/out2" "$B/in" >"$W/cut.out" 2>&1
 check "journal with a torn last line: run goes on (exit 0)" test $? -eq 0
 
+# --- a journal of garbage is ignored line by line, never trusted --------------------------
+head -c 30000 /dev/urandom >"$B/in/.ltsig-renew.journal"
+printf 'L1\tx\trenewed\t1\t2\t3\t%064d\t-\t%s\t\n' 0 "$B/in/o.txt.p7s" >>"$B/in/.ltsig-renew.journal"
+"$LTSIG" renew --tsa "$TSA" --trust "$P/root.pem" --within 36500 --out "$B/out3" "$B/in" \
+    --report "$W/garbage.json" >"$W/garbage.out" 2>&1
+check "garbage journal: run goes on (exit 0)" test $? -eq 0
+check "garbage journal: the signature is renewed, not taken from the garbage" json "$W/garbage.json" \
+    "[f['action'] for f in r['files'] if f['path'].endswith('.p7s')] == ['renewed']"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
