@@ -2,6 +2,7 @@
  * See cli/renew_int.h for how the work is split. */
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -46,7 +47,8 @@ static const char help[] =
     "The journal " RENEW_JOURNAL_NAME " (in the first PATH folder) records every file\n"
     "(path, size, mtime, sha256, outcome), fsync'ed as the job goes: an interrupted run\n"
     "resumes where it stopped, and a file unchanged since its entry is not looked at again\n"
-    "until it comes due (and never twice within 24 hours).\n"
+    "until it comes due (and never twice within 24 hours). SIGINT or SIGTERM stops the\n"
+    "job cleanly: the files being renewed are finished, the others reported as skipped.\n"
     "\n"
     "exit status: 0 nothing failed, 1 some files failed (see the report), 3 usage,\n"
     "             4 error (journal, report, TSA or validation data unusable)\n"
@@ -144,6 +146,40 @@ static int parse(renew_cfg *cfg, int argc, char **argv)
     return 0;
 }
 
+/* SIGINT / SIGTERM: a thread waits for them (they are blocked in every other thread, so
+ * no handler and no global flag): the workers finish the files they are on and take no
+ * new one; the summary, the report and the journal stay complete. SIGUSR1 from the main
+ * thread ends the waiter once the work is done. */
+static void *signal_waiter(void *arg)
+{
+    renew_ctx *ctx = arg;
+    sigset_t set;
+    int sig = 0;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGUSR1);
+    while (sigwait(&set, &sig) == 0 && sig != SIGUSR1) {
+        pthread_mutex_lock(&ctx->lock);
+        ctx->stop = 1;
+        ctx->stop_signal = sig;
+        pthread_mutex_unlock(&ctx->lock);
+    }
+    return NULL;
+}
+
+/* Files never started because of a signal: reported, not journalled. */
+static void mark_interrupted(renew_ctx *ctx)
+{
+    for (size_t i = ctx->next; i < ctx->n_items; i++) {
+        renew_item *it = &ctx->items[i];
+        it->action = RA_SKIPPED;
+        snprintf(it->reason, sizeof it->reason, "not looked at: interrupted by signal %d",
+                 ctx->stop_signal);
+        ctx->counts[RA_SKIPPED]++;
+    }
+}
+
 /* The journal lives in the first PATH folder (the folder of the first PATH when it is a
  * file). */
 static char *journal_path(const char *first)
@@ -195,6 +231,9 @@ int cmd_renew(int argc, char **argv)
     int nth = 0, ret = CLI_OK, walk_err, r;
     char *jpath = NULL;
     lts_policy *policy = NULL;
+    sigset_t sigs, old_sigs;
+    pthread_t sig_th;
+    int have_sig_th = 0, masked = 0;
 
     memset(&cfg, 0, sizeof cfg);
     memset(&ctx, 0, sizeof ctx);
@@ -236,6 +275,13 @@ int cmd_renew(int argc, char **argv)
         goto out;
     }
     walk_err = renew_walk(argv + optind, argc - optind, cfg.dry_run, &ctx.items, &ctx.n_items);
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGUSR1);
+    masked = pthread_sigmask(SIG_BLOCK, &sigs, &old_sigs) == 0;
+    if (masked && pthread_create(&sig_th, NULL, signal_waiter, &ctx) == 0)
+        have_sig_th = 1;
     for (nth = 0; nth < cfg.jobs && (size_t)nth < (ctx.n_items ? ctx.n_items : 1); nth++) {
         if (pthread_create(&th[nth], NULL, renew_worker, &ctx) != 0) {
             fprintf(stderr, "ltsig renew: cannot start worker thread %d\n", nth + 1);
@@ -246,10 +292,21 @@ int cmd_renew(int argc, char **argv)
         renew_worker(&ctx); /* not even one thread: do the work here */
     for (int i = 0; i < nth; i++)
         pthread_join(th[i], NULL);
+    if (have_sig_th) {
+        pthread_kill(sig_th, SIGUSR1);
+        pthread_join(sig_th, NULL);
+    }
+    if (masked)
+        pthread_sigmask(SIG_SETMASK, &old_sigs, NULL);
+    if (ctx.stop) {
+        mark_interrupted(&ctx);
+        fprintf(stderr, "ltsig renew: interrupted (signal %d): %zu files not looked at; "
+                        "run again to go on\n", ctx.stop_signal, ctx.n_items - ctx.next);
+    }
     renew_summary(&ctx, stdout);
     if (cfg.report && renew_write_report(&ctx, cfg.report) != 0)
         ret = CLI_ERROR;
-    else if (ctx.counts[RA_FAILED] > 0 || walk_err)
+    else if (ctx.counts[RA_FAILED] > 0 || walk_err || ctx.stop)
         ret = CLI_FAILED;
 out:
     renew_items_free(ctx.items, ctx.n_items);

@@ -106,6 +106,8 @@ typedef struct {
     renew_journal journal;
     lts_vdata_source *vdata;   /* shared, thread-safe (the cache) */
     lts_time now;
+    int stop;                  /* SIGINT/SIGTERM seen: take no new file (under lock) */
+    int stop_signal;
 } renew_ctx;
 
 /* renew_walk.c: collect the files under paths (regular files; symbolic links are reported,

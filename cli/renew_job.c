@@ -150,10 +150,19 @@ static int validate(const renew_cfg *cfg, const char *path, const char *content,
     if (level && lcap)
         snprintf(level, lcap, "%s", r->n_sigs && r->sigs[0].level ? r->sigs[0].level : "?");
     if (r->indication != LTS_IND_TOTAL_PASSED) {
+        /* the validation's "first problem: ..." line of the first bad signature, else
+         * its last line */
         const char *msg = NULL;
-        for (size_t i = 0; i < r->n_sigs && !msg; i++)
-            if (r->sigs[i].indication != LTS_IND_TOTAL_PASSED && r->sigs[i].n_messages)
-                msg = r->sigs[i].messages[r->sigs[i].n_messages - 1];
+        for (size_t i = 0; i < r->n_sigs && !msg; i++) {
+            const lts_sig_result *sg = &r->sigs[i];
+            if (sg->indication == LTS_IND_TOTAL_PASSED || sg->n_messages == 0)
+                continue;
+            for (size_t k = 0; k < sg->n_messages && !msg; k++)
+                if (sg->messages[k] && strncmp(sg->messages[k], "first problem: ", 15) == 0)
+                    msg = sg->messages[k] + 15;
+            if (!msg)
+                msg = sg->messages[sg->n_messages - 1];
+        }
         snprintf(why, cap, "%s%s%s%s%s", lts_indication_name(r->indication),
                  r->subindication ? "/" : "", lts_subindication_name(r->subindication),
                  msg ? ": " : "", msg ? msg : "");
@@ -477,7 +486,7 @@ void *renew_worker(void *arg)
     }
     for (;;) {
         pthread_mutex_lock(&ctx->lock);
-        size_t i = ctx->next < ctx->n_items ? ctx->next++ : ctx->n_items;
+        size_t i = ctx->next < ctx->n_items && !ctx->stop ? ctx->next++ : ctx->n_items;
         pthread_mutex_unlock(&ctx->lock);
         if (i >= ctx->n_items)
             break;

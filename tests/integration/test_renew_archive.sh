@@ -485,6 +485,46 @@ check "--retry-failed: the failures are checked again, nothing modified" cmp "$W
 check "--quiet: only failures and the summary" test "$(grep -Evc 'files in|unchanged since|nothing to do|^ltsig renew: ' "$W/run4.out")" -eq 0
 check "--quiet: the failures are still named" grep -q '^ltsig renew: .*t1.p7m' "$W/run4.out"
 
+# --- SIGTERM: the workers finish their files, the rest is reported, all consistent ---------
+cp -a "$A" "$W/sig"
+rm -f "$W/sig/.ltsig-renew.journal"
+snapshot_of() { (cd "$1" && find . -type f ! -name '.ltsig-renew.journal' -printf '%P\n' | sort |
+    while read -r f; do sha256sum "$f"; done); }
+snapshot_of "$W/sig" >"$W/sig.before"
+"$LTSIG" renew "${RUN[@]}" --report "$W/sig.json" "$W/sig" >"$W/sig.out" 2>"$W/sig.err" &
+RENEW_PID=$!
+for _ in $(seq 500); do
+    n=$(grep -c '^renewed ' "$W/sig.out" 2>/dev/null)
+    [ "${n:-0}" -ge 3 ] && break
+    kill -0 "$RENEW_PID" 2>/dev/null || break
+    sleep 0.02
+done
+kill -TERM "$RENEW_PID" 2>/dev/null
+wait "$RENEW_PID"
+r=$?
+RENEW_PID=
+check "SIGTERM: exit 1" test "$r" -eq 1
+check "SIGTERM: said so" grep -q 'interrupted (signal 15)' "$W/sig.err"
+check "SIGTERM: report written, every file listed, the rest 'not looked at'" json "$W/sig.json" \
+    "len(r['files']) == $NFILES and any('interrupted' in f['reason'] for f in r['files']) and sum(r['summary'].values()) == $NFILES"
+check "SIGTERM: no temp file left" test -z "$(find "$W/sig" -name '*ltsig-renew*' ! -name '.ltsig-renew.journal')"
+sig_consistent() {
+    python3 - "$W/sig.json" "$W/sig.before" "$W/sig" <<'PY'
+import json, sys, hashlib, os
+r = json.load(open(sys.argv[1])); before = dict(reversed(l.split()) for l in open(sys.argv[2]))
+bad = 0
+for f in r["files"]:
+    rel = os.path.relpath(f["path"], sys.argv[3])
+    if rel not in before: continue
+    now = hashlib.sha256(open(f["path"], "rb").read()).hexdigest()
+    changed = now != before[rel]
+    if changed != (f["action"] == "renewed"):
+        print(rel, f["action"], "changed" if changed else "unchanged"); bad = 1
+sys.exit(bad)
+PY
+}
+check "SIGTERM: exactly the files reported renewed changed" sig_consistent
+
 # --- the validation policy's hash sunset sets the protection date --------------------------
 C=$W/policy
 mkdir -p "$C"
