@@ -304,6 +304,23 @@ out:
     return rc;
 }
 
+/* A broken signature is not time-stamped: its value must verify with the signer's
+ * certificate (the content is not needed for that). */
+static lts_status refuse_broken(const lts_cades *c)
+{
+    lts_status rc = LTS_OK;
+    lts_cades_signer_check k;
+    for (size_t i = 0; i < lts_cades_signer_count(c); i++) {
+        LTS_TRY(lts_cades_check_signer(c, i, NULL, &k));
+        LTS_ENSURE(k.has_signed_attrs && k.signature != LTS_CADES_BAD &&
+                       k.message_digest != LTS_CADES_BAD, LTS_E_INPUT,
+                   "signature %zu is broken (%s); it is not extended", i + 1,
+                   k.detail[0] ? k.detail : "no signed attributes");
+    }
+out:
+    return rc;
+}
+
 lts_status lts_cades_extend(lts_buf *out, lts_span cms, const lts_cades_extend_opts *o)
 {
     lts_status rc = LTS_OK;
@@ -318,6 +335,7 @@ lts_status lts_cades_extend(lts_buf *out, lts_span cms, const lts_cades_extend_o
     LTS_ENSURE(!(lt || xl) || o->vdata != NULL, LTS_E_CONFIG,
                "level %s needs a validation data source", lts_level_name(o->level));
     LTS_TRY(lts_cades_parse(&c, cms));
+    LTS_TRY(refuse_broken(c));
     LTS_TRY(lts_cades__extend_der(&res, c, o));
     if (lt) {
         lts_cades_free(c);

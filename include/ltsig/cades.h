@@ -148,10 +148,13 @@ typedef struct {
  *  §5.4, lts_vdata_collect); B-LTA then an archive-time-stamp-v3 with ats-hash-index-v3
  *  (§5.5; each call adds one more: renewal). ES-XL (TS 101 733 / ISO 14533-1) adds instead
  *  complete-certificate-references, complete-revocation-references, certificate-values and
- *  revocation-values as unsigned attributes; ES-A an archive-time-stamp-v3 over that. The signed part, the certificates and
- *  every other byte are kept as they are; only the enclosing lengths change. out gets DER
- *  (replacing its content) only on success. LTS_E_CONFIG without a TSA; LTS_E_UNSUPPORTED
- *  for other levels and for indefinite-length input. */
+ *  revocation-values as unsigned attributes; ES-A an archive-time-stamp-v3 over that.
+ *  The signed part, the certificates and every other byte are kept as they are; only the
+ *  enclosing lengths change (and, for B-LT, the certificates/crls sets and the version).
+ *  out gets DER (replacing its content) only on success. A signature whose value (or
+ *  attached content digest) does not verify is refused (LTS_E_INPUT). LTS_E_CONFIG
+ *  without a TSA or (B-LT and above) a vdata source; LTS_E_UNSUPPORTED for other levels;
+ *  LTS_E_INPUT for indefinite-length input. */
 LTS_API LTS_MUST_USE lts_status lts_cades_extend(lts_buf *out, lts_span cms,
                                                 const lts_cades_extend_opts *o);
 

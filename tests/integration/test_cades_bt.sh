@@ -136,6 +136,12 @@ if "$LTSIG" extend --help >/dev/null 2>&1; then
     check "extend a PDF: exit >= 3" test $? -ge 3
     "$LTSIG" extend --level B-T -o "$W/out/x.p7s" "$W/bb.p7s" 2>"$W/err"
     check "extend without --tsa: usage error" test $? -eq 3
+    # a broken signature (one bit of the signature value) is not extended
+    cp "$W/bb.p7s" "$W/broken.p7s"
+    python3 -c 'import sys; p=sys.argv[1]; b=bytearray(open(p,"rb").read()); b[-20]^=1; open(p,"wb").write(b)' "$W/broken.p7s"
+    "$LTSIG" extend --level B-T --tsa "$TSA_URL" -o "$W/out/x.p7s" "$W/broken.p7s" 2>"$W/err"
+    r=$?; check "extend a broken signature: exit >= 3" test "$r" -ge 3
+    check "extend a broken signature: says why" grep -q "broken" "$W/err"
     check "nothing written" test -z "$(ls -A "$W/out")"
 else
     echo "ltsig has no extend command yet: extend tests skipped"
