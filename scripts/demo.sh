@@ -9,15 +9,18 @@ ROOT=$PWD
 bash scripts/deps.sh
 BUILD=$ROOT/build-demo
 cmake -S "$ROOT" -B "$BUILD" -DLTS_TESTS=OFF >/dev/null
-cmake --build "$BUILD" -j"$(nproc)" --target ltsig_cli >/dev/null
+cmake --build "$BUILD" -j"$(nproc)" --target ltsig_cli ltsigd >/dev/null
 LTSIG=$BUILD/cli/ltsig
+LTSIGD=$BUILD/backend/server/ltsigd
 
 DEMO=$(mktemp -d /tmp/ltsig-demo.XXXXXX)
 export LTS_TEST_HTTP_PORT=${LTS_DEMO_PORT_BASE:-18980}
 export LTS_TEST_OCSP_PORT=$((LTS_TEST_HTTP_PORT + 1))
 export LTS_TEST_TSA_PORT=$((LTS_TEST_HTTP_PORT + 2))
 PKI=$DEMO/pki
+SERVER_PID=
 cleanup() {
+    [ -n "$SERVER_PID" ] && kill -TERM "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
     bash "$ROOT/tests/integration/services.sh" stop "$PKI" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
@@ -67,9 +70,64 @@ step "CAdES B-LTA, detached: any file (ECDSA P-384), then a JSON report"
 echo "independent check: $(openssl cms -verify -binary -inform DER -in "$OUT/sample.bin.p7s" \
     -content "$DOCS/sample.bin" -CAfile "$PKI/root.pem" -purpose any -out /dev/null 2>&1)"
 
+step "ltsigd: a remote signing service (CSC API v2); the user's key lives in a SoftHSMv2 token"
+SRV=$DEMO/ltsigd
+mkdir -p "$SRV/tokens"
+printf 'directories.tokendir = %s/tokens\nobjectstore.backend = file\nlog.level = ERROR\n' "$SRV" > "$SRV/softhsm2.conf"
+export SOFTHSM2_CONF=$SRV/softhsm2.conf
+MODULE=$(ls /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so 2>/dev/null | head -1)
+(umask 077; echo "token-pin-$RANDOM$RANDOM" > "$SRV/token.pin"; echo "alice's password" > "$SRV/alice.pw"; echo 246810 > "$SRV/alice.pin")
+softhsm2-util --init-token --free --label ltsigd-demo --pin "$(cat "$SRV/token.pin")" --so-pin "so-$RANDOM$RANDOM" >/dev/null
+SRV_PORT=$((LTS_TEST_HTTP_PORT + 5))
+cat > "$SRV/ltsigd.conf" <<CONF
+listen = 127.0.0.1:$SRV_PORT
+database = $SRV/ltsigd.db
+pkcs11_module = $MODULE
+token_label = ltsigd-demo
+token_pin_file = $SRV/token.pin
+tsa_url = $TSA
+log_level = info
+CONF
+"$LTSIGD" init --config "$SRV/ltsigd.conf" >/dev/null
+echo "operator: ltsigd user add alice  (password + TOTP second factor)"
+"$LTSIGD" user add --config "$SRV/ltsigd.conf" --user alice --password-file "$SRV/alice.pw" |
+    sed -n 's/.*[?&]secret=\([A-Z2-7]*\).*/\1/p' > "$SRV/alice.totp"
+CID=$("$LTSIGD" key generate --config "$SRV/ltsigd.conf" --user alice --algo ec-p256 --pin-file "$SRV/alice.pin")
+echo "operator: key pair generated inside the HSM, credential $CID; CSR -> test CA -> certificate"
+"$LTSIGD" key csr --config "$SRV/ltsigd.conf" --credential "$CID" --subject "/O=ltsig demo/CN=Alice Remote" -o "$SRV/alice.csr"
+printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\nauthorityInfoAccess=caIssuers;URI:http://127.0.0.1:%s/inter.der,OCSP;URI:http://127.0.0.1:%s\ncrlDistributionPoints=URI:http://127.0.0.1:%s/inter.crl\n' \
+    "$LTS_TEST_HTTP_PORT" "$LTS_TEST_OCSP_PORT" "$LTS_TEST_HTTP_PORT" > "$SRV/ee.ext"
+openssl x509 -req -in "$SRV/alice.csr" -CA "$PKI/inter.pem" -CAkey "$PKI/inter.key" \
+    -set_serial "0x$(openssl rand -hex 8)" -days 365 -sha256 -extfile "$SRV/ee.ext" -out "$SRV/alice.pem" 2>/dev/null
+cat "$SRV/alice.pem" "$PKI/inter.pem" "$PKI/root.pem" > "$SRV/alice-chain.pem"
+"$LTSIGD" key cert --config "$SRV/ltsigd.conf" --credential "$CID" --chain "$SRV/alice-chain.pem"
+"$LTSIGD" serve --config "$SRV/ltsigd.conf" 2> "$SRV/ltsigd.log" &
+SERVER_PID=$!
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$SRV_PORT/csc/v2/info" && break; sleep 0.1; done
+echo "ltsigd serves http://127.0.0.1:$SRV_PORT/csc/v2 (loopback: plain HTTP; TLS otherwise)"
+REMOTE=(--signer "csc:http://127.0.0.1:$SRV_PORT/csc/v2" --csc-user alice --csc-password-file "$SRV/alice.pw"
+    --csc-pin-file "$SRV/alice.pin" --csc-totp-secret-file "$SRV/alice.totp" --tsa "$TSA" --trust "$PKI/root.pem")
+next_totp() { # a TOTP code authorises once: wait for the next 30 s step
+    local left=$((30 - $(date +%s) % 30 + 1))
+    echo "(each one-time code authorises once: waiting ${left}s for the next TOTP step)"
+    sleep "$left"
+}
+"$LTSIG" sign --format pades --level B-LTA "${REMOTE[@]}" -o "$OUT/contract-remote.pdf" "$DOCS/sample.pdf"
+next_totp
+"$LTSIG" sign --format xades --level B-LTA "${REMOTE[@]}" -o "$OUT/prescription-remote.xml" "$DOCS/prescription.xml"
+next_totp
+"$LTSIG" sign --format cades --level B-LTA "${REMOTE[@]}" -o "$OUT/sample-remote.p7m" "$DOCS/sample.bin"
+for f in contract-remote.pdf prescription-remote.xml sample-remote.p7m; do
+    printf '%-26s ' "$f"
+    "$LTSIG" verify --trust "$PKI/root.pem" --report json "$OUT/$f" |
+        jq -r '.signatures[0] | "\(.level) \(.indication)  signer: \(.signer)"'
+done
+kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
+echo "signature generation log: $("$LTSIGD" audit verify --config "$SRV/ltsigd.conf" 2>&1 | tail -1)"
+
 step "long-term: the services go down; the B-LTA files still validate from what they embed"
 bash "$ROOT/tests/integration/services.sh" stop "$PKI" >/dev/null
-for f in contract-signed.pdf prescription-signed.xml; do
+for f in contract-signed.pdf prescription-signed.xml contract-remote.pdf prescription-remote.xml; do
     printf '%-26s ' "$f"
     "$LTSIG" verify --offline --trust "$PKI/root.pem" "$OUT/$f" | tail -1
 done
