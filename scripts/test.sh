@@ -23,7 +23,7 @@ run_suite() { # build-dir, extra cmake flags...
         echo "the build has warnings"
         return 1
     fi
-    (cd "$dir" && ctest --output-on-failure --timeout 900)
+    (cd "$dir" && ctest --output-on-failure --timeout 900 -j"$JOBS")
 }
 
 echo "== normal build =="
