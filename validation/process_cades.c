@@ -386,7 +386,7 @@ static lts_status one_signer(ctx *x, size_t i)
     lts_cades_signer_check k;
     X509 *cert = NULL;
     int attached = lts_cades_has_content(x->c);
-    int have_poe = 0;
+    int have_poe = 0, xl = 0;
     lts_time poe = 0;
     size_t n_ts;
 
@@ -414,9 +414,9 @@ static lts_status one_signer(ctx *x, size_t i)
         s->timestamps[b - 1] = tmp;
     }
     /* ES-X Long: certificate-values and revocation-values (TS 101 733 §6.3.4) */
-    int xl = lts_cades_unsigned_attr_count(x->c, i, "1.2.840.113549.1.9.16.2.23") > 0 &&
-             lts_cades_unsigned_attr_count(x->c, i, "1.2.840.113549.1.9.16.2.24") > 0 &&
-             lts_cades_unsigned_attr_count(x->c, i, "1.2.840.113549.1.9.16.2.21") > 0;
+    xl = lts_cades_unsigned_attr_count(x->c, i, "1.2.840.113549.1.9.16.2.23") > 0 &&
+         lts_cades_unsigned_attr_count(x->c, i, "1.2.840.113549.1.9.16.2.24") > 0 &&
+         lts_cades_unsigned_attr_count(x->c, i, "1.2.840.113549.1.9.16.2.21") > 0;
     if (xl && n_ts && k.signing_cert_attr)
         LTS_TRY(lts_report__set_str(&s->level, "ES-XL"));
     for (size_t t = 0; t < s->n_timestamps && k.signing_cert_attr; t++) {
