@@ -237,7 +237,7 @@ int srv_cmd_audit(int argc, char **argv)
     srv_opts o;
     srv_ctx ctx;
     char *bad = NULL;
-    long count = 0;
+    long count = 0, anchors = 0;
     int ret = 1;
     if (argc < 2 || strcmp(argv[1], "verify") != 0 || srv_parse_opts(argc - 1, argv + 1, &o))
         return srv_usage(use);
@@ -245,14 +245,15 @@ int srv_cmd_audit(int argc, char **argv)
         ret = srv_fail(o.config);
         goto out;
     }
-    if (srv_audit_verify(ctx.db, &bad, &count) != LTS_OK) {
+    if (srv_audit_verify(ctx.db, &bad, &count, &anchors) != LTS_OK) {
         if (bad)
             fprintf(stderr, "ltsigd: the signature generation log is broken at %s\n", bad);
         else
             srv_fail("audit verify");
         goto out;
     }
-    printf("ltsigd: signature generation log intact (%ld entries)\n", count);
+    printf("ltsigd: signature generation log intact (%ld entries, %ld time-stamp anchors "
+           "checked)\n", count, anchors);
     ret = 0;
 out:
     lts_free(bad);

@@ -30,6 +30,7 @@ static const conf_key keys[] = {
     L(token_ttl, 1, 86400), L(sad_ttl, 1, 3600), L(max_signatures, 1, 10000),
     L(max_failures, 1, 100), L(threads, 1, 64), L(max_body, 1024, 64L << 20),
     L(argon2_t, 1, 100), L(argon2_m_kib, 8, 4L << 20),
+    L(audit_anchor_every, 1, 1000000), L(audit_anchor_seconds, 1, 30L * 86400),
 };
 #undef S
 #undef L
@@ -146,6 +147,10 @@ static lts_status check(srv_conf *c)
         c->argon2_t = 3;
     if (!c->argon2_m_kib)
         c->argon2_m_kib = 65536;
+    if (!c->audit_anchor_every)
+        c->audit_anchor_every = 1000;
+    if (!c->audit_anchor_seconds)
+        c->audit_anchor_seconds = 3600;
 out:
     return rc;
 }

@@ -5,6 +5,7 @@
 #include "srv_int.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netdb.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -172,6 +173,18 @@ out:
     return rc;
 }
 
+static void anchor(srv_ctx *ctx, int force)
+{
+    int made = 0;
+    if (srv_audit_anchor(ctx->conf, ctx->db, force, &made) != LTS_OK) {
+        srv_log(ctx->log_level, SRV_LOG_ERROR, "error", "event", "audit.anchor", "message",
+                lts_error_last()->message, NULL);
+        lts_error_clear();
+    } else if (made) {
+        srv_log(ctx->log_level, SRV_LOG_INFO, "anchor", NULL);
+    }
+}
+
 lts_status srv_httpd_run(srv_ctx *ctx)
 {
     lts_status rc = LTS_OK;
@@ -232,10 +245,19 @@ lts_status srv_httpd_run(srv_ctx *ctx)
     srv_log(ctx->log_level, SRV_LOG_INFO, "start", "listen", cf->listen, "tls",
             tls ? "yes" : "no", NULL);
     (void)srv_audit(ctx->db, "serve.start", "admin", "", "ok", cf->listen);
-    do {
-        if (sigwait(&set, &sig) != 0)
+    /* wait for a signal; meanwhile time-stamp the head of the log when it is due (here,
+     * in the main thread, so that no request waits for the TSA) */
+    for (;;) {
+        struct timespec tick = { 1, 0 };
+        sig = sigtimedwait(&set, NULL, &tick);
+        if (sig == SIGTERM || sig == SIGINT)
+            break;
+        if (sig < 0 && errno != EAGAIN && errno != EINTR) {
             sig = SIGTERM;
-    } while (sig == SIGHUP);
+            break;
+        }
+        anchor(ctx, 0);
+    }
     srv_log(ctx->log_level, SRV_LOG_INFO, "stopping", "signal", sig == SIGINT ? "INT" : "TERM",
             NULL);
     MHD_quiesce_daemon(d); /* no new connections */
@@ -246,6 +268,7 @@ lts_status srv_httpd_run(srv_ctx *ctx)
     MHD_stop_daemon(d);
     d = NULL;
     (void)srv_audit(ctx->db, "serve.stop", "admin", "", "ok", "");
+    anchor(ctx, 1); /* the last entries too */
     srv_log(ctx->log_level, SRV_LOG_INFO, "stopped", NULL);
 out:
     if (d)

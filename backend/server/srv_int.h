@@ -35,6 +35,8 @@ typedef struct {
     long max_body;        /**< largest request body in bytes (1 MiB) */
     long argon2_t;        /**< Argon2id iterations (3) */
     long argon2_m_kib;    /**< Argon2id memory in KiB (65536) */
+    long audit_anchor_every;   /**< time-stamp the log head every N entries (1000) */
+    long audit_anchor_seconds; /**< ... or when it is older than T seconds (3600) */
 } srv_conf;
 
 /** Read and check a configuration file. *out is the caller's (srv_conf_free). */
@@ -180,7 +182,13 @@ lts_status srv_audit(srv_db *db, const char *event, const char *actor, const cha
                      const char *status, const char *detail);
 /** Check the whole chain. LTS_OK when intact; otherwise LTS_E_INPUT and *bad (lts_malloc)
  *  names the first bad entry and why. */
-lts_status srv_audit_verify(srv_db *db, char **bad, long *count);
+lts_status srv_audit_verify(srv_db *db, char **bad, long *count, long *anchors);
+/** Time-stamp the head of the log through `tsa_url` when it is due (audit_anchor_every
+ *  entries or audit_anchor_seconds since the last anchor; `force`: whenever there is an
+ *  entry not yet anchored) and append the token to the log as an "audit.anchor" entry
+ *  whose detail is "SEQ HEADHASH BASE64TOKEN". *made (optional) gets 1 when it did.
+ *  Does nothing without tsa_url. */
+lts_status srv_audit_anchor(const srv_conf *conf, srv_db *db, int force, int *made);
 /** The canonical byte string of an entry (exposed for the unit tests). */
 lts_status srv_audit_canon(lts_buf *out, const char *const fields[7]);
 

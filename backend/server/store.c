@@ -31,6 +31,7 @@ static const char schema[] =
     " seq BIGINT PRIMARY KEY, ts TEXT NOT NULL, event TEXT NOT NULL, actor TEXT NOT NULL,"
     " credential TEXT NOT NULL, status TEXT NOT NULL, detail TEXT NOT NULL,"
     " prev TEXT NOT NULL, hash TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS audit_event ON audit(event, seq);"
     "CREATE TABLE IF NOT EXISTS audit_head("
     " id BIGINT PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL);"
     "INSERT INTO meta(k, v) VALUES ('schema_version', '1') ON CONFLICT (k) DO NOTHING;";

@@ -3,7 +3,7 @@
 # init -> user add -> key generate -> CSR -> certificate from the test CA -> key cert ->
 # login, list, info, authorize (PIN + TOTP), signHash -> values checked with openssl;
 # the csc: client through `ltsig sign`; and the refusals EN 419 241-1 / CSC ask for.
-# Port 18801.
+# Port 18801 (LTSIGD_TEST_PORT overrides it, to run several copies at once).
 set -u
 : "${LTS_TEST_PKI:?}" "${LTS_SRC:?}"
 . "$LTS_SRC/tests/integration/ltsigd_common.sh"
@@ -13,7 +13,7 @@ SERVER_PID=
 cleanup() { stop_server; rm -rf "$WORK"; }
 trap cleanup EXIT
 
-make_env "$WORK" 18801 || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+make_env "$WORK" "${LTSIGD_TEST_PORT:-18801}" || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 LOG=$WORK/serve.log
 A_SEC=$(add_user alice 'alice pass; DROP TABLE users;--')
 B_SEC=$(add_user bob 'bob-password-2')

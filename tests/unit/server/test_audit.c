@@ -39,7 +39,7 @@ static void expect_broken(srv_db *db, const char *sql, const char *want)
     char *bad = NULL;
     long n = 0;
     LTS_ASSERT_OK(srv_db_exec(db, sql, NULL, 0, NULL, NULL, NULL));
-    CU_ASSERT_EQUAL(srv_audit_verify(db, &bad, &n), LTS_E_INPUT);
+    CU_ASSERT_EQUAL(srv_audit_verify(db, &bad, &n, NULL), LTS_E_INPUT);
     CU_ASSERT_PTR_NOT_NULL(bad);
     if (bad && strncmp(bad, want, strlen(want)) != 0) {
         fprintf(stderr, "\n'%s' does not start with '%s'\n", bad, want);
@@ -53,7 +53,7 @@ static void test_server_audit__intact_chain_verifies(void)
     srv_db *db = fresh_db(0);
     char *bad = NULL;
     long n = 0;
-    LTS_ASSERT_OK(srv_audit_verify(db, &bad, &n));
+    LTS_ASSERT_OK(srv_audit_verify(db, &bad, &n, NULL));
     CU_ASSERT_PTR_NULL(bad);
     CU_ASSERT_EQUAL(n, 6);
     srv_db_close(db);
@@ -86,7 +86,7 @@ static void test_server_audit__appends_after_verify(void)
     char *bad = NULL;
     long n = 0;
     LTS_ASSERT_OK(srv_audit(db, "more", NULL, NULL, "ok", NULL));
-    LTS_ASSERT_OK(srv_audit_verify(db, &bad, &n));
+    LTS_ASSERT_OK(srv_audit_verify(db, &bad, &n, NULL));
     CU_ASSERT_EQUAL(n, 7);
     srv_db_close(db);
 }
