@@ -623,6 +623,85 @@ out:
     return rc;
 }
 
+/* ISO 32000-2 §12.8.2.2: the DocMDP permissions of the certification signature, 0 when
+ * the document is not certified. */
+static int docmdp_p(const lts_pades_doc *doc)
+{
+    for (size_t i = 0; i < lts_pades_sig_count(doc); i++)
+        if (lts_pades_sig_get(doc, i)->docmdp_p > 0)
+            return lts_pades_sig_get(doc, i)->docmdp_p;
+    return 0;
+}
+
+/* Whether a change made after a signature is allowed: DSS and document time-stamps always
+ * (EN 319 142-1 §5.4, ISO 32000-2 §12.8.5); more signatures unless certified with /P 1;
+ * form filling with /P 2 or 3; annotations with /P 3; nothing else. */
+static int change_allowed(lts_pades_change_kind k, int p)
+{
+    switch (k) {
+    case LTS_PADES_CHANGE_DSS:
+    case LTS_PADES_CHANGE_DOC_TIMESTAMP:
+        return 1;
+    case LTS_PADES_CHANGE_SIGNATURE:
+        return p != 1;
+    case LTS_PADES_CHANGE_FORM_FILL:
+        return p >= 2;
+    case LTS_PADES_CHANGE_ANNOTATION:
+        return p == 3;
+    default:
+        return 0;
+    }
+}
+
+/* What the revisions after this signature changed (the modification detection of
+ * ISO 32000-2 §12.8.2.2 / the DSS "PDF revision" check). A change that is not allowed
+ * fails the signature (TOTAL_FAILED / FORMAT_FAILURE) although its own bytes are intact. */
+static lts_status changes_after(ctx *x, lts_sig_result *s, const lts_pades_sig *ps)
+{
+    lts_status rc = LTS_OK;
+    int p = docmdp_p(x->doc), bad = 0;
+    size_t n_allowed = 0;
+
+    if (ps->covers_whole_file)
+        goto out;
+    if (ps->docmdp_p > 0)
+        LTS_TRY(lts_report__msg(s, "certification signature: DocMDP /P %d (%s)", ps->docmdp_p,
+                                ps->docmdp_p == 1 ? "no changes allowed"
+                                : ps->docmdp_p == 2 ? "form filling and signing allowed"
+                                                    : "form filling, signing and annotations "
+                                                      "allowed"));
+    for (size_t i = 0; i < lts_pades_change_count(x->doc); i++) {
+        const lts_pades_change *c = lts_pades_change_get(x->doc, i);
+        if (!lts_pades_change_after(c, ps))
+            continue;
+        if (c->kind == LTS_PADES_CHANGE_UNCHECKED) {
+            LTS_TRY(lts_report__msg(s, "revision %u: not fully compared: %s", c->revision,
+                                    c->what));
+        } else if (change_allowed(c->kind, p)) {
+            n_allowed++;
+            LTS_TRY(lts_report__msg(s, "allowed change after signing: %s in revision %u",
+                                    c->what, c->revision));
+        } else {
+            bad++;
+            LTS_TRY(lts_report__msg(s, "MODIFICATION after signing: %s in revision %u%s",
+                                    c->what, c->revision,
+                                    p ? " (not allowed by the DocMDP permissions)" : ""));
+        }
+    }
+    if (bad) {
+        lower(s, LTS_IND_TOTAL_FAILED, LTS_SUB_FORMAT_FAILURE);
+        LTS_TRY(lts_report__msg(s, "the document was modified after signing: the signed bytes "
+                                   "are intact, but %d later change%s alter%s what was signed",
+                                bad, bad == 1 ? "" : "s", bad == 1 ? "s" : ""));
+    } else {
+        LTS_TRY(lts_report__msg(s, "later revisions make only allowed changes (%zu found: "
+                                   "signatures, document time-stamps, DSS%s)",
+                                n_allowed, p >= 2 ? ", form filling" : ""));
+    }
+out:
+    return rc;
+}
+
 static lts_status one_sig(ctx *x, size_t i)
 {
     lts_status rc = LTS_OK;
@@ -657,6 +736,7 @@ static lts_status one_sig(ctx *x, size_t i)
     }
     LTS_TRY(coverage_msg(x, s, ps));
     LTS_TRY(check_cms(x, s, ps));
+    LTS_TRY(changes_after(x, s, ps));
     }
 out:
     return rc;
@@ -672,6 +752,7 @@ lts_status lts_validation__pades(const char *path, const lts_validate_opts *o, l
     LTS_TRY(lts_pades_open(&doc, path));
     if (lts_pades_sig_count(doc) == 0)
         LTS_FAIL(LTS_E_NOTFOUND, "%s: the PDF has no signature", path);
+    LTS_TRY(lts_pades_analyse_changes(doc));
     if ((rc = lts_trust__load(&x.store, o->trust)) != LTS_OK)
         goto out;
     x.path = path;

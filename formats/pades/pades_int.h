@@ -86,6 +86,16 @@ lts_status lts_pades__rewrite_catalog(lts_pdf_update *u, const char *const *skip
 lts_status lts_pades__put_dict_plus(lts_pdf *pdf, lts_buf *b, qpdf_oh d,
                                     const char *const *skip, lts_span extra);
 
+/* ---- what later revisions changed (changes.c) ---- */
+typedef struct {
+    lts_pades_change *v;    /* what strings owned */
+    size_t n, cap;
+    int done;
+} lts_pades_chglist;
+void lts_pades__chglist_free(lts_pades_chglist *l);
+lts_pades_chglist *lts_pades__doc_changes(lts_pades_doc *d);
+const lts_pades_chglist *lts_pades__doc_changes_c(const lts_pades_doc *d);
+
 /* ---- what sigs.c found, for the DSS ---- */
 /** The open file behind a doc (borrowed). */
 lts_pdf *lts_pades__doc_pdf(lts_pades_doc *d);

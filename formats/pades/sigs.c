@@ -40,6 +40,7 @@ struct lts_pades_doc {
     sig_ent *sigs;
     size_t n_sigs, cap;
     size_t fields_seen;
+    lts_pades_chglist changes;
 };
 
 /* *out = a copy of s, or NULL when s is empty. */
@@ -284,6 +285,29 @@ out:
     return rc;
 }
 
+/* The /P of a /Reference entry with /TransformMethod /DocMDP (ISO 32000-2 §12.8.2.2;
+ * absent /P means 2), 0 when the signature is not a certification signature. */
+static int docmdp_of(lts_pdf *pdf, qpdf_oh v)
+{
+    qpdf_oh refs = qpdf_oh_get_key(pdf->q, v, "/Reference");
+    int n = qpdf_oh_is_array(pdf->q, refs) ? qpdf_oh_get_array_n_items(pdf->q, refs) : 0;
+    for (int i = 0; i < n && i < 64; i++) {
+        qpdf_oh r = qpdf_oh_get_array_item(pdf->q, refs, i);
+        qpdf_oh tp, p;
+        long long pv = 2;
+        if (!qpdf_oh_is_name_and_equals(pdf->q, qpdf_oh_get_key_if_dict(pdf->q, r,
+                                                                       "/TransformMethod"),
+                                        "/DocMDP"))
+            continue;
+        tp = qpdf_oh_get_key_if_dict(pdf->q, r, "/TransformParams");
+        p = qpdf_oh_get_key_if_dict(pdf->q, tp, "/P");
+        if (qpdf_oh_is_integer(pdf->q, p))
+            pv = qpdf_oh_get_int_value(pdf->q, p);
+        return pv >= 1 && pv <= 3 ? (int)pv : 2;
+    }
+    return 0;
+}
+
 static lts_status add_sig(lts_pades_doc *d, qpdf_oh field, qpdf_oh v)
 {
     lts_status rc = LTS_OK;
@@ -322,6 +346,7 @@ static lts_status add_sig(lts_pades_doc *d, qpdf_oh field, qpdf_oh v)
     x = qpdf_oh_get_key(pdf->q, field, "/T");
     if (qpdf_oh_is_string(pdf->q, x))
         LTS_TRY(dup_or_null(&e->pub.field_name, qpdf_oh_get_utf8_value(pdf->q, x)));
+    e->pub.docmdp_p = docmdp_of(pdf, v);
     x = qpdf_oh_get_key(pdf->q, v, "/Contents");
     if (!qpdf_oh_is_string(pdf->q, x)) {
         LTS_TRY(set_problem(e, "the signature dictionary has no /Contents string"));
@@ -521,6 +546,7 @@ void lts_pades_free(lts_pades_doc *doc)
             lts_buf_dispose(&doc->dss[k][i]);
         lts_free(doc->dss[k]);
     }
+    lts_pades__chglist_free(&doc->changes);
     lts_pades__pdf_close(&doc->pdf);
     lts_free(doc);
 }
@@ -539,6 +565,16 @@ lts_status lts_pades_digest(const char *path, const lts_pades_sig *sig, lts_hash
     LTS_TRY(lts_digest__file(h, path, rg, 2, out, outlen));
 out:
     return rc;
+}
+
+lts_pades_chglist *lts_pades__doc_changes(lts_pades_doc *d)
+{
+    return &d->changes;
+}
+
+const lts_pades_chglist *lts_pades__doc_changes_c(const lts_pades_doc *d)
+{
+    return &d->changes;
 }
 
 lts_pdf *lts_pades__doc_pdf(lts_pades_doc *d)

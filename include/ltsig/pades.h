@@ -98,6 +98,7 @@ typedef struct {
     lts_span contents;          /**< /Contents with the zero padding removed (DER) */
     uint64_t revision_end;      /**< end of the revision the signature covers */
     int covers_whole_file;      /**< 1: no incremental update after this signature */
+    int docmdp_p;               /**< certification signature: its DocMDP /P (1-3); else 0 */
 } lts_pades_sig;
 
 typedef struct lts_pades_doc lts_pades_doc;
@@ -128,6 +129,37 @@ LTS_API size_t lts_pades_dss_count(const lts_pades_doc *doc, lts_pades_dss_kind 
 LTS_API lts_span lts_pades_dss_item(const lts_pades_doc *doc, lts_pades_dss_kind k, size_t i);
 /** NULL is a no-op. */
 LTS_API void lts_pades_free(lts_pades_doc *doc);
+
+/* ---- What later revisions changed (ISO 32000-2 §12.8.2.2, §12.7.5.5) ---- */
+
+typedef enum {
+    LTS_PADES_CHANGE_SIGNATURE = 1,     /**< a signature field/widget added or an empty one signed */
+    LTS_PADES_CHANGE_DOC_TIMESTAMP = 2, /**< a document time-stamp field added */
+    LTS_PADES_CHANGE_DSS = 3,           /**< DSS / VRI / developer extensions added or updated */
+    LTS_PADES_CHANGE_FORM_FILL = 4,     /**< a form field's value or appearance changed */
+    LTS_PADES_CHANGE_ANNOTATION = 5,    /**< an annotation (not a signature widget) added,
+                                             changed or removed */
+    LTS_PADES_CHANGE_OTHER = 6,         /**< anything else: page content, pages, catalog, ... */
+    LTS_PADES_CHANGE_UNCHECKED = 7      /**< something that could not be compared (a note) */
+} lts_pades_change_kind;
+
+typedef struct {
+    lts_pades_change_kind kind;
+    unsigned revision;          /**< 1-based number of the revision that made the change */
+    uint64_t prev_end;          /**< end of the revision before it (the state compared with) */
+    const char *what;           /**< "page 1 content stream changed", ... */
+} lts_pades_change;
+
+/** Compare every revision that follows a signature with the revision before it (objects
+ *  of the catalog, page tree, page dictionaries and content streams, annotations,
+ *  /AcroForm fields, DSS) and record what changed, once per document (later calls return
+ *  at once). A revision that QPDF cannot read on its own is merged with the next one. */
+LTS_API LTS_MUST_USE lts_status lts_pades_analyse_changes(lts_pades_doc *doc);
+LTS_API size_t lts_pades_change_count(const lts_pades_doc *doc);
+/** Change i in revision order (borrowed); NULL when out of range. */
+LTS_API const lts_pades_change *lts_pades_change_get(const lts_pades_doc *doc, size_t i);
+/** 1 when change c was made after the revision of sig (the signature does not cover it). */
+LTS_API int lts_pades_change_after(const lts_pades_change *c, const lts_pades_sig *sig);
 
 /** Digest the two /ByteRange ranges of sig, streamed from path (the file that was
  *  opened). out must have LTS_HASH_MAX bytes. LTS_E_INPUT when the ranges were refused. */
