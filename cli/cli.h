@@ -32,6 +32,8 @@ typedef struct {
     lts_hash hash;
     const char *out;
     const char *in;
+    int certify;          /* PAdES: DocMDP /P 1..3 of a certification signature; 0 = none */
+    const char *visible;  /* PAdES: "page,x1,y1,x2,y2" of a visible signature; NULL = none */
 } cli_sign_args;
 
 /** Print "ltsig: <context>: <last error>" on stderr and return CLI_ERROR (or CLI_USAGE

@@ -9,7 +9,8 @@ static const char help[] =
     "usage: ltsig sign --format cades|xades|pades --level LEVEL --signer URI\n"
     "                  [--passin env:VAR|file:PATH|pass:TEXT] [--tsa URL]... [--trust FILE]\n"
     "                  [--detached] [--enveloping] [--hash sha256|sha384|sha512]\n"
-    "                  [--offline] [--vdata DIR] [--timeout SECONDS] -o OUT IN\n"
+    "                  [--offline] [--vdata DIR] [--timeout SECONDS]\n"
+    "                  [--certify 1|2|3] [--visible PAGE,X1,Y1,X2,Y2] -o OUT IN\n"
     "\n"
     "Sign IN and write the signed result to OUT (written atomically; IN is never changed).\n"
     "\n"
@@ -26,6 +27,10 @@ static const char help[] =
     "  --hash H          digest algorithm (default sha256)\n"
     "  --offline         never reach the network; with --vdata DIR for validation data\n"
     "  --timeout S       per network call (default 30)\n"
+    "  --certify P       PAdES: a certification signature (DocMDP): 1 no changes, 2 form\n"
+    "                    filling and signing, 3 also annotations\n"
+    "  --visible P,R     PAdES: a visible signature on page P (1 = first) in the rectangle\n"
+    "                    X1,Y1,X2,Y2 (PDF points)\n"
     "  csc: signers also take --csc-user NAME --csc-password-file F [--csc-credential ID]\n"
     "                    --csc-pin-file F (--csc-totp-secret-file F | --csc-otp-file F)\n"
     "\n"
@@ -36,7 +41,7 @@ static const char help[] =
 enum {
     O_FORMAT = 256, O_LEVEL, O_SIGNER, O_PASSIN, O_TSA, O_TRUST, O_DETACHED, O_ENVELOPING,
     O_HASH, O_OFFLINE, O_VDATA, O_TIMEOUT, O_CSC_USER, O_CSC_PASSWORD_FILE, O_CSC_CREDENTIAL,
-    O_CSC_PIN_FILE, O_CSC_TOTP, O_CSC_OTP, O_HELP
+    O_CSC_PIN_FILE, O_CSC_TOTP, O_CSC_OTP, O_HELP, O_CERTIFY, O_VISIBLE
 };
 
 static const struct option longopts[] = {
@@ -58,6 +63,8 @@ static const struct option longopts[] = {
     { "csc-pin-file", required_argument, NULL, O_CSC_PIN_FILE },
     { "csc-totp-secret-file", required_argument, NULL, O_CSC_TOTP },
     { "csc-otp-file", required_argument, NULL, O_CSC_OTP },
+    { "certify", required_argument, NULL, O_CERTIFY },
+    { "visible", required_argument, NULL, O_VISIBLE },
     { "output", required_argument, NULL, 'o' },
     { "help", no_argument, NULL, O_HELP },
     { NULL, 0, NULL, 0 },
@@ -99,6 +106,12 @@ static int parse(int argc, char **argv, cli_sign_args *a)
         case O_CSC_PIN_FILE: a->sopts.csc_pin_file = optarg; break;
         case O_CSC_TOTP: a->sopts.csc_totp_secret_file = optarg; break;
         case O_CSC_OTP: a->sopts.csc_otp_file = optarg; break;
+        case O_CERTIFY:
+            if (strcmp(optarg, "1") && strcmp(optarg, "2") && strcmp(optarg, "3"))
+                return cli_usage_error("sign", "--certify takes 1, 2 or 3");
+            a->certify = optarg[0] - '0';
+            break;
+        case O_VISIBLE: a->visible = optarg; break;
         case 'o': a->out = optarg; break;
         case 'h':
         case O_HELP: fputs(help, stdout); return -1;
@@ -112,6 +125,8 @@ static int parse(int argc, char **argv, cli_sign_args *a)
         return cli_usage_error("sign", "--format is required");
     if (strcmp(a->format, "cades") && strcmp(a->format, "xades") && strcmp(a->format, "pades"))
         return cli_usage_error("sign", "unknown --format '%s' (cades, xades or pades)", a->format);
+    if ((a->certify || a->visible) && strcmp(a->format, "pades"))
+        return cli_usage_error("sign", "--certify and --visible apply to PAdES only");
     if (!level)
         return cli_usage_error("sign", "--level is required");
     if (lts_level_parse(&a->level, level) != LTS_OK)
