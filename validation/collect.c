@@ -500,6 +500,8 @@ out:
     return rc;
 }
 
+static lts_status refuse_revoked(const lts_vdata_bundle *b, STACK_OF(X509) *path, lts_time t);
+
 /* see ltsig/vdata.h */
 lts_status lts_vdata_collect(lts_vdata_source *src, lts_span leaf, const lts_span *candidates,
                              size_t n_candidates, const lts_vdata_collect_opts *opts,
@@ -516,8 +518,8 @@ lts_status lts_vdata_collect(lts_vdata_source *src, lts_span leaf, const lts_spa
     if (opts == NULL)
         opts = &def;
     LTS_ENSURE(out != NULL, LTS_E_CONFIG, "lts_vdata_collect: no output bundle");
-    LTS_ENSURE(opts->version == LTS_VDATA_COLLECT_OPTS_VERSION, LTS_E_CONFIG,
-               "lts_vdata_collect_opts version %u is not %d", opts->version,
+    LTS_ENSURE(opts->version >= 1 && opts->version <= LTS_VDATA_COLLECT_OPTS_VERSION,
+               LTS_E_CONFIG, "lts_vdata_collect_opts version %u is not 1..%d", opts->version,
                LTS_VDATA_COLLECT_OPTS_VERSION);
     LTS_TRY(check_ops(src));
     kinds = opts->revocation ? opts->revocation : (LTS_VDATA_OCSP | LTS_VDATA_CRL);
@@ -543,6 +545,8 @@ lts_status lts_vdata_collect(lts_vdata_source *src, lts_span leaf, const lts_spa
     b.chain_len = b.n_certs;
     for (int i = 0; i < sk_X509_num(responders); i++)
         LTS_TRY(add_cert(&b, sk_X509_value(responders, i)));
+    if (opts->version >= 2 && opts->revoked_before != 0)
+        LTS_TRY(refuse_revoked(&b, path, opts->revoked_before));
     *out = b;
     memset(&b, 0, sizeof b);
 out:
@@ -554,6 +558,30 @@ out:
     sk_X509_pop_free(path, X509_free);
     sk_X509_pop_free(responders, X509_free);
     ERR_clear_error();
+    return rc;
+}
+
+/* A path certificate revoked at or before `t` (by the data just collected) is an error. */
+static lts_status refuse_revoked(const lts_vdata_bundle *b, STACK_OF(X509) *path, lts_time t)
+{
+    lts_status rc = LTS_OK;
+    lts_revocation_info ri;
+    char name[256], when[LTS_TIME_RFC3339_LEN];
+    for (size_t i = 0; i + 1 < b->chain_len; i++) {
+        if (lts_vdata_bundle_status(b, i, LTS_VDATA_NO_FRESHNESS, &ri) != LTS_OK)
+            continue; /* nothing usable says revoked: the collection rules already applied */
+        if (ri.status != LTS_CERT_REVOKED || ri.revocation_time > t)
+            continue;
+        X509_NAME_oneline(X509_get_subject_name(sk_X509_value(path, (int)i)), name, sizeof name);
+        if (lts_time_format_rfc3339(when, sizeof when, ri.revocation_time) != LTS_OK)
+            snprintf(when, sizeof when, "?");
+        LTS_FAIL_R(LTS_E_INPUT, LTS_VDATA_R_REVOKED,
+                   "certificate %s was revoked on %s (%s, per %s): no new signature or "
+                   "validation data for it", name, when, lts_crl_reason_name(ri.reason),
+                   ri.source == LTS_REVSRC_OCSP ? "OCSP" : "CRL");
+    }
+    lts_error_clear();
+out:
     return rc;
 }
 

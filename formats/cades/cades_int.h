@@ -52,9 +52,13 @@ lts_status lts_cades__splice2(lts_buf *out, lts_span der, const lts_cades__splic
 
 /** Extend the parsed c as o says into out (DER). */
 lts_status lts_cades__extend_der(lts_buf *out, const lts_cades *c, const lts_cades_extend_opts *o);
-/** Collect the validation data of certificate idx of owner (what names it in messages). */
+/** Collect the validation data of certificate idx of owner (what names it in messages).
+ *  revoked_before: non-zero refuses a certificate revoked at or before it (see vdata.h). */
 lts_status lts_cades__collect(const lts_cades *owner, long idx, const lts_cades_extend_opts *o,
-                              const char *what, lts_vdata_bundle *b);
+                              const char *what, lts_time revoked_before, lts_vdata_bundle *b);
+/** The first proof of existence of SignerInfo i: its earliest time-stamp's genTime, or now. */
+lts_status lts_cades__first_poe(const lts_cades *c, size_t i, const lts_cades_extend_opts *o,
+                                lts_time *out);
 /** ES-XL (TS 101 733 §7.4, §7.6, ISO 14533-1): add complete-certificate-references,
  *  complete-revocation-references, certificate-values and revocation-values to every
  *  SignerInfo of c that has none. */

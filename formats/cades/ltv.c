@@ -72,7 +72,7 @@ typedef struct {
 } ltv_data;
 
 lts_status lts_cades__collect(const lts_cades *owner, long idx, const lts_cades_extend_opts *o,
-                             const char *what, lts_vdata_bundle *b)
+                             const char *what, lts_time revoked_before, lts_vdata_bundle *b)
 {
     lts_status rc = LTS_OK;
     lts_vdata_collect_opts co = LTS_VDATA_COLLECT_OPTS_INIT;
@@ -88,6 +88,7 @@ lts_status lts_cades__collect(const lts_cades *owner, long idx, const lts_cades_
         cands[i] = lts_cades_cert(owner, i);
     co.trust_file = o->trust_file;
     co.clock = o->clock;
+    co.revoked_before = revoked_before;
     rc = lts_vdata_collect(o->vdata, lts_cades_cert(owner, (size_t)idx), cands, n, &co, b);
     if (rc != LTS_OK)
         lts_err__wrap("validation data of the %s certificate", what);
@@ -96,14 +97,33 @@ out:
     return rc;
 }
 
+lts_status lts_cades__first_poe(const lts_cades *c, size_t i, const lts_cades_extend_opts *o,
+                                lts_time *out)
+{
+    lts_status rc = LTS_OK;
+    lts_cades_ts_check t;
+    memset(&t, 0, sizeof t);
+    *out = lts_clock_now(o->clock);
+    for (size_t j = 0; j < lts_cades_timestamp_count(c, i); j++) {
+        LTS_TRY(lts_cades_check_timestamp(c, i, j, &t));
+        if (t.token != NULL && t.has_gen_time && t.gen_time < *out)
+            *out = t.gen_time;
+        lts_cades_ts_check_dispose(&t);
+    }
+out:
+    lts_cades_ts_check_dispose(&t);
+    return rc;
+}
+
 static lts_status collect_for(ltv_data *d, const lts_cades *owner, long idx,
-                              const lts_cades_extend_opts *o, const char *what)
+                              const lts_cades_extend_opts *o, const char *what,
+                              lts_time revoked_before)
 {
     lts_status rc = LTS_OK;
     lts_vdata_bundle b = LTS_VDATA_BUNDLE_INIT;
     lts_buf choice = LTS_BUF_INIT;
 
-    LTS_TRY(lts_cades__collect(owner, idx, o, what, &b));
+    LTS_TRY(lts_cades__collect(owner, idx, o, what, revoked_before, &b));
     for (size_t i = 0; i < b.n_certs; i++)
         LTS_TRY(bag_add(&d->certs, lts_buf_span(&b.certs[i])));
     for (size_t i = 0; i < b.n_crls; i++)
@@ -135,12 +155,16 @@ lts_status lts_cades__add_ltv(lts_buf *out, const lts_cades *c, const lts_cades_
     LTS_ENSURE(o->vdata != NULL, LTS_E_CONFIG, "level %s needs a validation data source",
                lts_level_name(o->level));
     for (size_t i = 0; i < lts_cades_signer_count(c); i++) {
+        /* the signer must not have been revoked before the signature's first proof of
+         * existence: its earliest time-stamp, or now for a signature without one */
+        lts_time poe = 0;
+        LTS_TRY(lts_cades__first_poe(c, i, o, &poe));
         LTS_TRY(lts_cades_check_signer(c, i, NULL, &k));
-        LTS_TRY(collect_for(&d, c, k.signer_cert, o, "signer"));
+        LTS_TRY(collect_for(&d, c, k.signer_cert, o, "signer", poe));
         for (size_t j = 0; j < lts_cades_timestamp_count(c, i); j++) {
             LTS_TRY(lts_cades_check_timestamp(c, i, j, &t));
             LTS_ENSURE(t.token != NULL, LTS_E_INPUT, "time-stamp %zu: %s", j + 1, t.detail);
-            LTS_TRY(collect_for(&d, t.token, t.token_check.signer_cert, o, "time-stamping"));
+            LTS_TRY(collect_for(&d, t.token, t.token_check.signer_cert, o, "time-stamping", 0));
             lts_cades_ts_check_dispose(&t);
         }
     }

@@ -292,8 +292,10 @@ static lts_status xl_attrs(lts_buf *attrs, const lts_cades *c, size_t i,
 
     memset(&x, 0, sizeof x);
     memset(&t, 0, sizeof t);
+    lts_time poe = 0;
+    LTS_TRY(lts_cades__first_poe(c, i, o, &poe));
     LTS_TRY(lts_cades_check_signer(c, i, NULL, &k));
-    LTS_TRY(lts_cades__collect(c, k.signer_cert, o, "signer", &b));
+    LTS_TRY(lts_cades__collect(c, k.signer_cert, o, "signer", poe, &b));
     signer = lts_cades_cert(c, (size_t)k.signer_cert);
     /* references: the path after the signer's own certificate (which signing-certificate
      * names), and the revocation data of every path certificate but the anchor */
@@ -315,7 +317,7 @@ static lts_status xl_attrs(lts_buf *attrs, const lts_cades *c, size_t i,
     for (size_t j = 0; j < lts_cades_timestamp_count(c, i); j++) {
         LTS_TRY(lts_cades_check_timestamp(c, i, j, &t));
         LTS_ENSURE(t.token != NULL, LTS_E_INPUT, "time-stamp %zu: %s", j + 1, t.detail);
-        LTS_TRY(lts_cades__collect(t.token, t.token_check.signer_cert, o, "time-stamping", &b));
+        LTS_TRY(lts_cades__collect(t.token, t.token_check.signer_cert, o, "time-stamping", 0, &b));
         LTS_TRY(add_values(&x, &b, signer));
         lts_vdata_bundle_dispose(&b);
         lts_cades_ts_check_dispose(&t);

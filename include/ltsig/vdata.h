@@ -50,7 +50,8 @@ enum {
     LTS_VDATA_R_CRL_ISSUER = 10,     /**< the CRL is not issued by the certificate's issuer */
     LTS_VDATA_R_NO_ISSUER = 11,      /**< no issuer certificate found */
     LTS_VDATA_R_NO_ANCHOR = 12,      /**< the chain does not reach a trust anchor */
-    LTS_VDATA_R_NO_REVOCATION = 13   /**< no revocation data could be obtained */
+    LTS_VDATA_R_NO_REVOCATION = 13,  /**< no revocation data could be obtained */
+    LTS_VDATA_R_REVOKED = 14         /**< a path certificate was revoked too early (revoked_before) */
 };
 
 /** Which revocation data to fetch (bit flags); 0 means both. */
@@ -140,9 +141,15 @@ typedef struct {
     size_t n_anchors;
     unsigned int revocation;     /**< LTS_VDATA_OCSP | LTS_VDATA_CRL; 0 = both */
     const lts_clock *clock;      /**< freshness checks; NULL = system clock */
+    /** Version 2. When non-zero, a path certificate (but the anchor) that the collected data
+     *  shows revoked at or before this time fails the collection with LTS_E_INPUT, reason
+     *  LTS_VDATA_R_REVOKED, naming it: a signature made (or first proven to exist) after its
+     *  certificate's revocation must not be raised to B-LT. Formats pass the signing time,
+     *  or the earliest signature time-stamp of an existing signature. */
+    lts_time revoked_before;
 } lts_vdata_collect_opts;
-#define LTS_VDATA_COLLECT_OPTS_VERSION 1
-#define LTS_VDATA_COLLECT_OPTS_INIT { LTS_VDATA_COLLECT_OPTS_VERSION, NULL, NULL, 0, 0, NULL }
+#define LTS_VDATA_COLLECT_OPTS_VERSION 2
+#define LTS_VDATA_COLLECT_OPTS_INIT { LTS_VDATA_COLLECT_OPTS_VERSION, NULL, NULL, 0, 0, NULL, 0 }
 
 /** Collect what is needed to validate `leaf` (a DER certificate) offline: build its path
  *  to a trust anchor from `candidates` (DER certificates, e.g. those embedded in the
