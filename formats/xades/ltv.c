@@ -8,9 +8,12 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
 #include <openssl/ocsp.h>
+#include <openssl/pkcs7.h>
+#include <openssl/ts.h>
 #include <ltsig/cades.h>
 #include <ltsig/vdata.h>
 #include "core/codec.h"
@@ -104,6 +107,39 @@ out:
     return rc;
 }
 
+/* The signature's first proof of existence: the earliest genTime of its SignatureTimeStamps,
+ * or now when it has none (a token that cannot be read does not count). */
+static lts_time first_poe(xmlNodePtr usp, const lts_clock *clock)
+{
+    lts_time poe = lts_clock_now(clock);
+    for (xmlNodePtr s = usp ? lts_xades__first_el(usp) : NULL; s; s = lts_xades__next_el(s)) {
+        xmlNodePtr ets;
+        lts_buf text = LTS_BUF_INIT, der = LTS_BUF_INIT;
+        PKCS7 *p7 = NULL;
+        TS_TST_INFO *tst = NULL;
+        struct tm tm;
+        if (!lts_xades__is(s, "SignatureTimeStamp", LTS_NS_XADES) ||
+            (ets = lts_xades__child(s, "EncapsulatedTimeStamp", LTS_NS_XADES)) == NULL)
+            continue;
+        if (lts_xades__text(ets, &text) == LTS_OK &&
+            lts_b64__decode(&der, (const char *)text.p, text.n) == LTS_OK) {
+            const unsigned char *p = der.p;
+            p7 = d2i_PKCS7(NULL, &p, (long)der.n);
+            tst = p7 ? PKCS7_to_TS_TST_INFO(p7) : NULL;
+            if (tst && ASN1_TIME_to_tm(TS_TST_INFO_get_time(tst), &tm) == 1 &&
+                (lts_time)timegm(&tm) < poe)
+                poe = (lts_time)timegm(&tm);
+        }
+        TS_TST_INFO_free(tst);
+        PKCS7_free(p7);
+        lts_buf_dispose(&text);
+        lts_buf_dispose(&der);
+    }
+    ERR_clear_error();
+    lts_error_clear();
+    return poe;
+}
+
 static lts_status collect_all(vdata_sets *v, xmlNodePtr usp, lts_vdata_source *src,
                               const char *trust, const lts_clock *clock, STACK_OF(X509) *chain)
 {
@@ -124,7 +160,10 @@ static lts_status collect_all(vdata_sets *v, xmlNodePtr usp, lts_vdata_source *s
         LTS_OSSL(len > 0, "i2d_X509");
         cands[i] = lts_span_of(ders[i], (size_t)len);
     }
-    if ((rc = lts_vdata_collect(src, cands[0], cands, (size_t)n, &co, &b)) != LTS_OK) {
+    co.revoked_before = first_poe(usp, clock); /* no signature after its revocation */
+    rc = lts_vdata_collect(src, cands[0], cands, (size_t)n, &co, &b);
+    co.revoked_before = 0;
+    if (rc != LTS_OK) {
         lts_err__wrap("validation data of the signer");
         goto out;
     }
