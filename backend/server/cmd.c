@@ -83,7 +83,8 @@ int srv_parse_opts(int argc, char **argv, srv_opts *o)
         { "chain", required_argument, NULL, 'k' },
         { "output", required_argument, NULL, 'o' },
         { "p12", required_argument, NULL, '1' },
-        { "passin", required_argument, NULL, 'i' },
+        { "passin", required_argument, NULL, 'n' },
+        { "input", required_argument, NULL, 'i' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -91,7 +92,7 @@ int srv_parse_opts(int argc, char **argv, srv_opts *o)
     memset(o, 0, sizeof *o);
     optind = 1;
     opterr = 1;
-    while ((ch = getopt_long(argc, argv, "o:h", lo, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "o:i:h", lo, NULL)) != -1) {
         switch (ch) {
         case 'c': o->config = optarg; break;
         case 'u': o->user = optarg; break;
@@ -103,7 +104,8 @@ int srv_parse_opts(int argc, char **argv, srv_opts *o)
         case 'k': o->chain = optarg; break;
         case 'o': o->output = optarg; break;
         case '1': o->p12 = optarg; break;
-        case 'i': o->passin = optarg; break;
+        case 'n': o->passin = optarg; break;
+        case 'i': o->input = optarg; break;
         default: return -1;
         }
     }
@@ -124,10 +126,26 @@ int srv_cmd_init(int argc, char **argv)
 {
     srv_opts o;
     srv_ctx ctx;
-    int ret = 1;
+    int ret = 1, made = 0;
     if (srv_parse_opts(argc, argv, &o) != 0)
         return srv_usage("ltsigd init --config FILE");
-    if (srv_open_ctx(&ctx, o.config, 1) != LTS_OK) {
+    if (srv_open_ctx(&ctx, o.config, 0) != LTS_OK) {
+        ret = srv_fail(o.config);
+        goto out;
+    }
+    /* the backup key first: it needs an SO session, and the user session excludes one */
+    if (ctx.conf->token_so_pin_file) {
+        if (srv_p11_backup_key_ensure(ctx.conf, &made) != LTS_OK) {
+            ret = srv_fail("backup key");
+            goto out;
+        }
+        if (made && srv_audit(ctx.db, "key.backup_key", "admin", "", "ok",
+                              "created " SRV_BACKUP_KEY_LABEL) != LTS_OK) {
+            ret = srv_fail("audit log");
+            goto out;
+        }
+    }
+    if (srv_p11_open(&ctx.p11, ctx.conf) != LTS_OK) {
         ret = srv_fail(o.config);
         goto out;
     }
@@ -139,6 +157,9 @@ int srv_cmd_init(int argc, char **argv)
     printf("ltsigd: database %s ready, token '%s' reachable\n",
            strstr(ctx.conf->database, "://") ? "(PostgreSQL)" : ctx.conf->database,
            ctx.conf->token_label);
+    if (ctx.conf->token_so_pin_file)
+        printf("ltsigd: backup key '%s' %s\n", SRV_BACKUP_KEY_LABEL,
+               made ? "created" : "present");
     ret = 0;
 out:
     srv_close_ctx(&ctx);

@@ -6,7 +6,7 @@
 
 typedef struct {
     const char *config, *user, *password_file, *pin_file, *algo, *credential, *subject,
-        *chain, *output, *p12, *passin;
+        *chain, *output, *p12, *passin, *input;
 } srv_opts;
 
 /** getopt_long over the ltsigd options; -1 on a usage error (already printed). */
@@ -22,5 +22,12 @@ void srv_close_ctx(srv_ctx *ctx);
 int srv_name_ok(const char *s, size_t max);
 /** Unix time now, as text. */
 void srv_now_str(char out[24]);
+
+/** ltsigd key backup: wrap the credential's key under the token's backup key and write
+ *  it with the credential's record and an HMAC tag to path (cmd_backup.c). */
+lts_status srv_key_backup(srv_ctx *ctx, const char *cred_id, const char *path);
+/** ltsigd key restore: check the tag, unwrap the key into the token, re-register the
+ *  credential for its owner. *cred_out (lts_malloc) gets the credential ID. */
+lts_status srv_key_restore(srv_ctx *ctx, const char *path, char **cred_out);
 
 #endif

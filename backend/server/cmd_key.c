@@ -429,20 +429,26 @@ int srv_cmd_key(int argc, char **argv)
         "       ltsigd key csr --config FILE --credential ID --subject DN -o REQ.pem\n"
         "       ltsigd key cert --config FILE --credential ID --chain CHAIN.pem\n"
         "       ltsigd key import --config FILE --user NAME --p12 FILE "
-        "--passin env:VAR|file:PATH|pass:TEXT --pin-file F";
+        "--passin env:VAR|file:PATH|pass:TEXT --pin-file F\n"
+        "       ltsigd key backup --config FILE --credential ID -o BLOB\n"
+        "       ltsigd key restore --config FILE -i BLOB";
     srv_opts o;
     srv_ctx ctx;
     int ret = 1;
     lts_status st;
+    char *restored = NULL;
     if (argc < 2 || srv_parse_opts(argc - 1, argv + 1, &o) != 0)
         return srv_usage(use);
     const char *sub = argv[1];
     int gen = strcmp(sub, "generate") == 0, csr = strcmp(sub, "csr") == 0,
-        cert = strcmp(sub, "cert") == 0, imp = strcmp(sub, "import") == 0;
+        cert = strcmp(sub, "cert") == 0, imp = strcmp(sub, "import") == 0,
+        bak = strcmp(sub, "backup") == 0, res = strcmp(sub, "restore") == 0;
     if ((gen && (!o.user || !o.algo || !o.pin_file)) ||
         (csr && (!o.credential || !o.subject || !o.output)) ||
         (cert && (!o.credential || !o.chain)) ||
-        (imp && (!o.user || !o.p12 || !o.passin || !o.pin_file)) || !(gen || csr || cert || imp))
+        (imp && (!o.user || !o.p12 || !o.passin || !o.pin_file)) ||
+        (bak && (!o.credential || !o.output)) || (res && !o.input) ||
+        !(gen || csr || cert || imp || bak || res))
         return srv_usage(use);
     if (srv_open_ctx(&ctx, o.config, 1) != LTS_OK) {
         ret = srv_fail(o.config);
@@ -451,6 +457,8 @@ int srv_cmd_key(int argc, char **argv)
     st = gen   ? key_generate(&ctx, &o)
          : csr ? key_csr(&ctx, &o)
          : imp ? key_import(&ctx, &o)
+         : bak ? srv_key_backup(&ctx, o.credential, o.output)
+         : res ? srv_key_restore(&ctx, o.input, &restored)
                : key_cert(&ctx, &o);
     if (st != LTS_OK) {
         char what[32];
@@ -458,8 +466,11 @@ int srv_cmd_key(int argc, char **argv)
         ret = srv_fail(what);
         goto out;
     }
+    if (restored)
+        printf("%s\n", restored);
     ret = 0;
 out:
+    lts_free(restored);
     srv_close_ctx(&ctx);
     return ret;
 }

@@ -26,7 +26,7 @@ typedef struct {
 #define L(m, lo, hi) { #m, (size_t)-1, offsetof(srv_conf, m), lo, hi }
 static const conf_key keys[] = {
     S(listen), S(database), S(pkcs11_module), S(token_label), S(token_pin_file),
-    S(tls_cert), S(tls_key), S(tsa_url), S(log_level),
+    S(token_so_pin_file), S(tls_cert), S(tls_key), S(tsa_url), S(log_level),
     L(token_ttl, 1, 86400), L(sad_ttl, 1, 3600), L(max_signatures, 1, 10000),
     L(max_failures, 1, 100), L(threads, 1, 64), L(max_body, 1024, 64L << 20),
     L(argon2_t, 1, 100), L(argon2_m_kib, 8, 4L << 20),
@@ -40,7 +40,8 @@ void srv_conf_free(srv_conf *c)
     if (c == NULL)
         return;
     char **strs[] = { &c->path, &c->listen, &c->database, &c->pkcs11_module, &c->token_label,
-                      &c->token_pin_file, &c->tls_cert, &c->tls_key, &c->tsa_url,
+                      &c->token_pin_file, &c->token_so_pin_file, &c->tls_cert, &c->tls_key,
+                      &c->tsa_url,
                       &c->log_level };
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         lts_free(*strs[i]);

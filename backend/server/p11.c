@@ -43,6 +43,11 @@ static const char *ckr_name(CK_RV rv)
     case CKR_TEMPLATE_INCONSISTENT: return "CKR_TEMPLATE_INCONSISTENT";
     case CKR_DEVICE_ERROR: return "CKR_DEVICE_ERROR";
     case CKR_GENERAL_ERROR: return "CKR_GENERAL_ERROR";
+    case CKR_KEY_NOT_WRAPPABLE: return "CKR_KEY_NOT_WRAPPABLE";
+    case CKR_KEY_UNEXTRACTABLE: return "CKR_KEY_UNEXTRACTABLE";
+    case CKR_WRAPPED_KEY_INVALID: return "CKR_WRAPPED_KEY_INVALID";
+    case CKR_ATTRIBUTE_READ_ONLY: return "CKR_ATTRIBUTE_READ_ONLY";
+    case CKR_USER_ANOTHER_ALREADY_LOGGED_IN: return "CKR_USER_ANOTHER_ALREADY_LOGGED_IN";
     default: return "CKR_?";
     }
 }
@@ -88,7 +93,8 @@ out:
     return rc;
 }
 
-lts_status srv_p11_open(srv_p11 **out, const srv_conf *conf)
+static lts_status p11_open_as(srv_p11 **out, const srv_conf *conf, CK_USER_TYPE who,
+                              const char *pin_file)
 {
     lts_status rc = LTS_OK;
     srv_p11 *p = NULL;
@@ -116,10 +122,10 @@ lts_status srv_p11_open(srv_p11 **out, const srv_conf *conf)
     P11(p->f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &p->sess),
         "C_OpenSession");
     p->have_session = 1;
-    LTS_TRY(srv_secret_file(&pin, conf->token_pin_file, "token PIN"));
-    rv = p->f->C_Login(p->sess, CKU_USER, pin.p, (CK_ULONG)pin.n);
+    LTS_TRY(srv_secret_file(&pin, pin_file, who == CKU_SO ? "token SO PIN" : "token PIN"));
+    rv = p->f->C_Login(p->sess, who, pin.p, (CK_ULONG)pin.n);
     LTS_ENSURE(rv != CKR_PIN_INCORRECT && rv != CKR_PIN_LOCKED, LTS_E_AUTH,
-               "the token refused the PIN from %s (%s)", conf->token_pin_file, ckr_name(rv));
+               "the token refused the PIN from %s (%s)", pin_file, ckr_name(rv));
     LTS_ENSURE(rv == CKR_OK || rv == CKR_USER_ALREADY_LOGGED_IN, LTS_E_CRYPTO,
                "PKCS#11 C_Login failed: %s (0x%lx)", ckr_name(rv), (unsigned long)rv);
     *out = p;
@@ -128,6 +134,11 @@ out:
     lts_buf_wipe(&pin);
     srv_p11_close(p);
     return rc;
+}
+
+lts_status srv_p11_open(srv_p11 **out, const srv_conf *conf)
+{
+    return p11_open_as(out, conf, CKU_USER, conf->token_pin_file);
 }
 
 void srv_p11_close(srv_p11 *p)
@@ -230,21 +241,24 @@ out:
     return rc;
 }
 
-/* The private key must have come out sensitive, private and not extractable (and never
- * extractable when it was generated in the token). */
+/* The private key must have come out sensitive and private, and either not extractable
+ * or extractable only by wrapping under a trusted key (CKA_WRAP_WITH_TRUSTED: the backup
+ * key, see srv_p11_wrap); a key generated in the token must be "always sensitive". */
 static lts_status check_private(srv_p11 *p, CK_OBJECT_HANDLE priv, int generated)
 {
     lts_status rc = LTS_OK;
-    CK_BBOOL sens = CK_FALSE, extr = CK_TRUE, never = CK_FALSE, priv_attr = CK_FALSE;
+    CK_BBOOL sens = CK_FALSE, extr = CK_TRUE, always = CK_FALSE, priv_attr = CK_FALSE,
+             wwt = CK_FALSE;
     CK_ATTRIBUTE a[] = {
         { CKA_SENSITIVE, &sens, sizeof sens },
         { CKA_EXTRACTABLE, &extr, sizeof extr },
-        { CKA_NEVER_EXTRACTABLE, &never, sizeof never },
+        { CKA_ALWAYS_SENSITIVE, &always, sizeof always },
         { CKA_PRIVATE, &priv_attr, sizeof priv_attr },
+        { CKA_WRAP_WITH_TRUSTED, &wwt, sizeof wwt },
     };
-    P11(p->f->C_GetAttributeValue(p->sess, priv, a, 4), "C_GetAttributeValue (key flags)");
-    LTS_ENSURE(sens == CK_TRUE && extr == CK_FALSE && (never == CK_TRUE || !generated) &&
-                   priv_attr == CK_TRUE,
+    P11(p->f->C_GetAttributeValue(p->sess, priv, a, 5), "C_GetAttributeValue (key flags)");
+    LTS_ENSURE(sens == CK_TRUE && (extr == CK_FALSE || wwt == CK_TRUE) &&
+                   (always == CK_TRUE || !generated) && priv_attr == CK_TRUE,
                LTS_E_CRYPTO, "the token made a private key that is extractable or not "
                "sensitive; refusing to use it");
 out:
@@ -299,7 +313,10 @@ lts_status srv_p11_generate(srv_p11 *p, const char *algo, lts_span id, const cha
         { CKA_TOKEN, &yes, sizeof yes },
         { CKA_PRIVATE, &yes, sizeof yes },
         { CKA_SENSITIVE, &yes, sizeof yes },
-        { CKA_EXTRACTABLE, &no, sizeof no },
+        /* extractable only wrapped under a trusted key (the backup key): the value
+         * itself stays unreadable */
+        { CKA_EXTRACTABLE, &yes, sizeof yes },
+        { CKA_WRAP_WITH_TRUSTED, &yes, sizeof yes },
         { CKA_SIGN, &yes, sizeof yes },
         { CKA_DECRYPT, &no, sizeof no },
         { CKA_UNWRAP, &no, sizeof no },
@@ -547,4 +564,205 @@ out:
         lts_buf_wipe(&v[i]);
     OPENSSL_free(ecparams);
     return rc;
+}
+
+/* ---- backup: wrap under the trusted backup key, unwrap, MAC ------------------------------- */
+
+static lts_status find_secret(srv_p11 *p, const char *label, CK_OBJECT_HANDLE *out, int *found)
+{
+    lts_status rc = LTS_OK;
+    CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
+    CK_ULONG n = 0;
+    int active = 0;
+    CK_ATTRIBUTE t[] = {
+        { CKA_CLASS, &cls, sizeof cls },
+        { CKA_LABEL, (void *)label, strlen(label) },
+    };
+    *found = 0;
+    P11(p->f->C_FindObjectsInit(p->sess, t, 2), "C_FindObjectsInit");
+    active = 1;
+    P11(p->f->C_FindObjects(p->sess, out, 1, &n), "C_FindObjects");
+    *found = n == 1;
+out:
+    if (active)
+        p->f->C_FindObjectsFinal(p->sess);
+    return rc;
+}
+
+lts_status srv_p11_backup_key_ensure(const srv_conf *conf, int *created)
+{
+    lts_status rc = LTS_OK;
+    srv_p11 *p = NULL;
+    CK_OBJECT_HANDLE h = 0;
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_ULONG len = 32;
+    CK_MECHANISM mech = { CKM_AES_KEY_GEN, NULL, 0 };
+    const char *label = SRV_BACKUP_KEY_LABEL;
+    int found = 0;
+    *created = 0;
+    LTS_ENSURE(conf->token_so_pin_file != NULL, LTS_E_CONFIG,
+               "%s: 'token_so_pin_file' is needed to create the backup key", conf->path);
+    /* only the security officer may set CKA_TRUSTED (PKCS#11 2.40 §4.9); an SO session sees
+     * public objects only, so the key is public — but sensitive, never extractable, and
+     * only for wrapping and unwrapping */
+    LTS_TRY(p11_open_as(&p, conf, CKU_SO, conf->token_so_pin_file));
+    LTS_TRY(find_secret(p, label, &h, &found));
+    if (!found) {
+        CK_ATTRIBUTE t[] = {
+            { CKA_TOKEN, &yes, sizeof yes },
+            { CKA_PRIVATE, &no, sizeof no },
+            { CKA_VALUE_LEN, &len, sizeof len },
+            { CKA_SENSITIVE, &yes, sizeof yes },
+            { CKA_EXTRACTABLE, &no, sizeof no },
+            { CKA_TRUSTED, &yes, sizeof yes },
+            { CKA_WRAP, &yes, sizeof yes },
+            { CKA_UNWRAP, &yes, sizeof yes },
+            { CKA_ENCRYPT, &no, sizeof no },
+            { CKA_DECRYPT, &no, sizeof no },
+            { CKA_SIGN, &no, sizeof no },
+            { CKA_VERIFY, &no, sizeof no },
+            { CKA_LABEL, (void *)label, strlen(label) },
+        };
+        P11(p->f->C_GenerateKey(p->sess, &mech, t, sizeof t / sizeof t[0], &h),
+            "C_GenerateKey (backup key)");
+        *created = 1;
+    }
+out:
+    srv_p11_close(p);
+    return rc;
+}
+
+/* The HMAC key that tags backup files: made in the token on first use (private,
+ * sensitive, not extractable, sign/verify only). Called with p->mu held. */
+static lts_status mac_key(srv_p11 *p, CK_OBJECT_HANDLE *out)
+{
+    lts_status rc = LTS_OK;
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_ULONG len = 32;
+    CK_KEY_TYPE kt = CKK_GENERIC_SECRET;
+    CK_MECHANISM mech = { CKM_GENERIC_SECRET_KEY_GEN, NULL, 0 };
+    const char *label = SRV_BACKUP_MAC_LABEL;
+    int found = 0;
+    LTS_TRY(find_secret(p, label, out, &found));
+    if (!found) {
+        CK_ATTRIBUTE t[] = {
+            { CKA_TOKEN, &yes, sizeof yes },
+            { CKA_PRIVATE, &yes, sizeof yes },
+            { CKA_KEY_TYPE, &kt, sizeof kt },
+            { CKA_VALUE_LEN, &len, sizeof len },
+            { CKA_SENSITIVE, &yes, sizeof yes },
+            { CKA_EXTRACTABLE, &no, sizeof no },
+            { CKA_SIGN, &yes, sizeof yes },
+            { CKA_VERIFY, &yes, sizeof yes },
+            { CKA_ENCRYPT, &no, sizeof no },
+            { CKA_DECRYPT, &no, sizeof no },
+            { CKA_WRAP, &no, sizeof no },
+            { CKA_UNWRAP, &no, sizeof no },
+            { CKA_DERIVE, &no, sizeof no },
+            { CKA_LABEL, (void *)label, strlen(label) },
+        };
+        P11(p->f->C_GenerateKey(p->sess, &mech, t, sizeof t / sizeof t[0], out),
+            "C_GenerateKey (backup MAC key)");
+    }
+out:
+    return rc;
+}
+
+lts_status srv_p11_mac(srv_p11 *p, lts_span data, uint8_t out[32])
+{
+    lts_status rc = LTS_OK;
+    CK_OBJECT_HANDLE k = 0;
+    CK_MECHANISM mech = { CKM_SHA256_HMAC, NULL, 0 };
+    CK_ULONG len = 32;
+    pthread_mutex_lock(&p->mu);
+    LTS_TRY(mac_key(p, &k));
+    P11(p->f->C_SignInit(p->sess, &mech, k), "C_SignInit (HMAC)");
+    P11(p->f->C_Sign(p->sess, (CK_BYTE_PTR)data.p, (CK_ULONG)data.n, out, &len), "C_Sign (HMAC)");
+    LTS_ENSURE(len == 32, LTS_E_CRYPTO, "HMAC-SHA256 of %lu bytes", (unsigned long)len);
+out:
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+static lts_status backup_key(srv_p11 *p, CK_OBJECT_HANDLE *out)
+{
+    lts_status rc = LTS_OK;
+    int found = 0;
+    LTS_TRY(find_secret(p, SRV_BACKUP_KEY_LABEL, out, &found));
+    LTS_ENSURE(found, LTS_E_NOTFOUND, "the token has no backup key '%s' (run ltsigd init "
+               "with token_so_pin_file set)", SRV_BACKUP_KEY_LABEL);
+out:
+    return rc;
+}
+
+lts_status srv_p11_wrap(srv_p11 *p, lts_span id, lts_buf *out)
+{
+    lts_status rc = LTS_OK;
+    CK_OBJECT_HANDLE wk = 0, key = 0;
+    CK_MECHANISM mech = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
+    CK_ULONG len = 0;
+    pthread_mutex_lock(&p->mu);
+    LTS_TRY(backup_key(p, &wk));
+    LTS_TRY(find_key(p, CKO_PRIVATE_KEY, id, &key));
+    CK_RV rv = p->f->C_WrapKey(p->sess, &mech, wk, key, NULL, &len);
+    LTS_ENSURE(rv != CKR_KEY_UNEXTRACTABLE, LTS_E_UNSUPPORTED, "this credential's key is not "
+               "extractable even wrapped (imported, restored or made before backups existed)");
+    LTS_ENSURE(rv == CKR_OK, LTS_E_CRYPTO, "PKCS#11 C_WrapKey failed: %s (0x%lx)",
+               ckr_name(rv), (unsigned long)rv);
+    LTS_ENSURE(len > 0 && len < 16384, LTS_E_CRYPTO, "wrapped key of %lu bytes",
+               (unsigned long)len);
+    LTS_TRY(lts_buf_reserve(out, len));
+    P11(p->f->C_WrapKey(p->sess, &mech, wk, key, out->p, &len), "C_WrapKey");
+    out->n = len;
+out:
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+lts_status srv_p11_unwrap(srv_p11 *p, lts_span wrapped, const char *algo, lts_span id,
+                          const char *label)
+{
+    lts_status rc = LTS_OK;
+    CK_OBJECT_HANDLE wk = 0, h = 0;
+    CK_MECHANISM mech = { CKM_AES_KEY_WRAP_PAD, NULL, 0 };
+    CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
+    CK_OBJECT_CLASS cls = CKO_PRIVATE_KEY;
+    CK_KEY_TYPE kt = srv_algo_is_ec(algo) ? CKK_EC : CKK_RSA;
+    CK_ATTRIBUTE t[] = {
+        { CKA_CLASS, &cls, sizeof cls },
+        { CKA_KEY_TYPE, &kt, sizeof kt },
+        { CKA_TOKEN, &yes, sizeof yes },
+        { CKA_PRIVATE, &yes, sizeof yes },
+        { CKA_SENSITIVE, &yes, sizeof yes },
+        { CKA_EXTRACTABLE, &no, sizeof no },
+        { CKA_SIGN, &yes, sizeof yes },
+        { CKA_DECRYPT, &no, sizeof no },
+        { CKA_UNWRAP, &no, sizeof no },
+        { CKA_DERIVE, &no, sizeof no },
+        { CKA_ID, (void *)id.p, id.n },
+        { CKA_LABEL, (void *)label, strlen(label) },
+    };
+    pthread_mutex_lock(&p->mu);
+    LTS_TRY(backup_key(p, &wk));
+    P11(p->f->C_UnwrapKey(p->sess, &mech, wk, (CK_BYTE_PTR)wrapped.p, (CK_ULONG)wrapped.n, t,
+                          sizeof t / sizeof t[0], &h),
+        "C_UnwrapKey");
+    rc = check_private(p, h, 0);
+    if (rc != LTS_OK) {
+        p->f->C_DestroyObject(p->sess, h);
+        h = 0;
+    }
+out:
+    pthread_mutex_unlock(&p->mu);
+    return rc;
+}
+
+int srv_p11_has_key(srv_p11 *p, lts_span id)
+{
+    CK_OBJECT_HANDLE h = 0;
+    pthread_mutex_lock(&p->mu);
+    int found = find_key(p, CKO_PRIVATE_KEY, id, &h) == LTS_OK;
+    pthread_mutex_unlock(&p->mu);
+    lts_error_clear();
+    return found;
 }

@@ -23,6 +23,7 @@ typedef struct {
     char *pkcs11_module;  /**< path of the PKCS#11 module */
     char *token_label;    /**< CKA_LABEL of the token holding the keys */
     char *token_pin_file; /**< file whose first line is the token user PIN */
+    char *token_so_pin_file; /**< optional: the token SO PIN, for `init` (backup key) */
     char *tls_cert;       /**< PEM server certificate (chain) */
     char *tls_key;        /**< PEM server key */
     char *tsa_url;        /**< optional: for audit anchors and signatures/timestamp */
@@ -165,6 +166,23 @@ lts_status srv_p11_sign(srv_p11 *p, lts_span id, int scheme, lts_hash h, lts_spa
 lts_status srv_p11_import(srv_p11 *p, EVP_PKEY *key, lts_span id, const char *label);
 /** Destroy both keys with CKA_ID id (used to undo a half-done key generation). */
 void srv_p11_destroy(srv_p11 *p, lts_span id);
+/** 1 when the token holds the private key CKA_ID id. */
+int srv_p11_has_key(srv_p11 *p, lts_span id);
+
+#define SRV_BACKUP_KEY_LABEL "ltsigd-backup"
+#define SRV_BACKUP_MAC_LABEL "ltsigd-backup-mac"
+/** Create the backup wrapping key (AES-256, CKA_TRUSTED, wrap/unwrap only, sensitive,
+ *  never extractable) with the SO PIN of token_so_pin_file unless it exists. Opens its
+ *  own SO session: call it while no user session is open. */
+lts_status srv_p11_backup_key_ensure(const srv_conf *conf, int *created);
+/** Wrap the private key CKA_ID id under the backup key (CKM_AES_KEY_WRAP_PAD). */
+lts_status srv_p11_wrap(srv_p11 *p, lts_span id, lts_buf *out);
+/** Unwrap a key wrapped by srv_p11_wrap into the token: sensitive, not extractable,
+ *  private, sign only, CKA_ID id. */
+lts_status srv_p11_unwrap(srv_p11 *p, lts_span wrapped, const char *algo, lts_span id,
+                          const char *label);
+/** HMAC-SHA256 of data under the token's backup MAC key (made on first use). */
+lts_status srv_p11_mac(srv_p11 *p, lts_span data, uint8_t out[32]);
 
 /* ---- logging (log.c) ------------------------------------------------------------------- */
 

@@ -14,6 +14,8 @@ check() { # check "name" command...
     shift
     if "$@"; then ok "$name"; else bad "$name"; fi
 }
+# contains TEXT PATTERN: TEXT contains PATTERN (glob, e.g. 'a*b'), for check
+contains() { [[ "$1" == *$2* ]]; }
 finish() {
     echo "$PASS passed, $FAIL failed"
     [ "$FAIL" -eq 0 ]
@@ -191,5 +193,66 @@ for attr in (0x11, 0x123, 0x124, 0x125):
     if rv == 0x11:
         sensitive = 1
 sys.exit(1 if readable or not sensitive else 0)
+EOF2
+}
+
+# p11_probe MODULE LABEL PIN IDHEX: asks the token directly (ctypes) about the private key
+# with CKA_ID IDHEX and prints "sensitive=0|1 always_sensitive=.. extractable=..
+# wrap_with_trusted=.. untrusted_wrap=0xRV": the last is what C_WrapKey answers when a
+# fresh, untrusted AES key of the user tries to wrap it (CKR_KEY_NOT_WRAPPABLE = 0x69,
+# CKR_KEY_UNEXTRACTABLE = 0x6a; 0x0 would mean the key can be exported).
+p11_probe() {
+    python3 - "$@" <<'EOF2'
+import ctypes, sys
+mod, label, pin, idhex = sys.argv[1:5]
+L = ctypes.CDLL(mod)
+UL = ctypes.c_ulong
+class A(ctypes.Structure):
+    _fields_ = [("type", UL), ("p", ctypes.c_void_p), ("n", UL)]
+class M(ctypes.Structure):
+    _fields_ = [("m", UL), ("p", ctypes.c_void_p), ("n", UL)]
+def ck(rv, what):
+    if rv not in (0, 0x100, 0x191):
+        print("setup: %s -> 0x%x" % (what, rv)); sys.exit(2)
+def a(t, v): return A(t, ctypes.cast(ctypes.pointer(v), ctypes.c_void_p), ctypes.sizeof(v))
+ck(L.C_Initialize(None), "C_Initialize")
+n = UL(0)
+ck(L.C_GetSlotList(UL(1), None, ctypes.byref(n)), "C_GetSlotList")
+slots = (UL * n.value)()
+ck(L.C_GetSlotList(UL(1), slots, ctypes.byref(n)), "C_GetSlotList")
+slot = None
+for s in slots:
+    info = ctypes.create_string_buffer(1024)
+    if L.C_GetTokenInfo(UL(s), info) == 0 and info.raw[:32].rstrip(b" ") == label.encode():
+        slot = s
+h = UL(0)
+ck(L.C_OpenSession(UL(slot), UL(6), None, None, ctypes.byref(h)), "C_OpenSession")
+ck(L.C_Login(h, UL(1), pin.encode(), UL(len(pin))), "C_Login")
+cls = UL(3)
+idb = ctypes.create_string_buffer(bytes.fromhex(idhex), len(idhex) // 2)
+t = (A * 2)(a(0, cls), A(0x102, ctypes.cast(idb, ctypes.c_void_p), len(idhex) // 2))
+o, cnt = UL(0), UL(0)
+ck(L.C_FindObjectsInit(h, t, UL(2)), "C_FindObjectsInit")
+ck(L.C_FindObjects(h, ctypes.byref(o), UL(1), ctypes.byref(cnt)), "C_FindObjects")
+L.C_FindObjectsFinal(h)
+if cnt.value != 1:
+    print("setup: private key not found"); sys.exit(2)
+out = []
+for name, attr in (("sensitive", 0x103), ("always_sensitive", 0x165), ("extractable", 0x162),
+                   ("wrap_with_trusted", 0x210)):
+    v = ctypes.c_ubyte(0)
+    x = a(attr, v)
+    rv = L.C_GetAttributeValue(h, o, ctypes.byref(x), UL(1))
+    out.append("%s=%d" % (name, v.value if rv == 0 else -1))
+# a session AES key of the user, not trusted, allowed to wrap
+T, F, vl = ctypes.c_ubyte(1), ctypes.c_ubyte(0), UL(32)
+kt = (A * 4)(a(1, F), a(0x161, vl), a(0x106, T), a(0x107, T))
+k = UL(0)
+ck(L.C_GenerateKey(h, ctypes.byref(M(0x1080, None, 0)), kt, UL(4), ctypes.byref(k)), "C_GenerateKey")
+buf = ctypes.create_string_buffer(8192)
+ln = UL(8192)
+rv = L.C_WrapKey(h, ctypes.byref(M(0x210a, None, 0)), k, o, buf, ctypes.byref(ln))
+out.append("untrusted_wrap=0x%x" % rv)
+print(" ".join(out))
 EOF2
 }

@@ -53,7 +53,7 @@ check "the last entry of the log is an anchor (made at stop)" test "$lastev" = a
 out=$("$LTSIGD" audit verify --config "$CONF")
 echo "# $out"
 check "audit verify passes and says how many anchors it checked" \
-    bash -c "[[ '$out' == *'intact'*' $nanch time-stamp anchors checked'* ]]"
+    contains "$out" "intact* $nanch time-stamp anchors checked"
 
 # every anchor with openssl: the token's imprint is the hash of the entry it names
 nok=0
@@ -104,7 +104,7 @@ db.commit()
 EOF
 err=$("$LTSIGD" audit verify --config "$CONF" 2>&1)
 check "an anchor moved to another entry (chain recomputed) is refused, naming the entry" \
-    bash -c "[[ '$err' == *'entry $first: anchor'* ]]"
+    contains "$err" "entry $first: anchor"
 echo "# $err"
 cp "$WORK/orig.db" "$WORK/ltsigd.db"
 rm -f "$WORK/ltsigd.db-wal" "$WORK/ltsigd.db-shm"
@@ -129,7 +129,7 @@ EOF
 err=$("$LTSIGD" audit verify --config "$CONF" 2>&1)
 echo "# $err"
 check "an early entry edited with every hash recomputed is caught by the first anchor" \
-    bash -c "[[ '$err' == *'entry $first: anchor: the time-stamped head hash is not the hash of that entry'* ]]"
+    contains "$err" "entry $first: anchor: the time-stamped head hash is not the hash of that entry"
 cp "$WORK/orig.db" "$WORK/ltsigd.db"
 # a token with one byte of its messageImprint changed
 python3 - "$WORK/ltsigd.db" "$first" <<'EOF'
@@ -153,7 +153,7 @@ EOF
 err=$("$LTSIGD" audit verify --config "$CONF" 2>&1)
 echo "# $err"
 check "an anchor whose token was altered is refused" \
-    bash -c "[[ '$err' == *'entry $first: anchor: its time-stamp token is invalid'* ]]"
+    contains "$err" "entry $first: anchor: its time-stamp token is invalid"
 cp "$WORK/orig.db" "$WORK/ltsigd.db"
 
 # without a TSA the service still runs and logs the failure; no anchor is written

@@ -376,8 +376,18 @@ check "the RSA private key cannot be read (C_GetAttributeValue: sensitive)" \
 check "the EC private key cannot be read (CKA_VALUE sensitive)" \
     p11_private_unreadable "$MODULE" ltsigd-test "$TOKEN_PIN" "$B_CID"
 pkcs11-tool --module "$MODULE" --token-label ltsigd-test --login --pin "$TOKEN_PIN" --list-objects --type privkey --id "$A_CID" >"$WORK/objs" 2>/dev/null
-check "the private key is sensitive and never extractable" \
-    bash -c "grep -q 'never extractable' '$WORK/objs' && grep -q sensitive '$WORK/objs'"
+check "pkcs11-tool: the private key is sensitive, always sensitive" \
+    bash -c "grep -q 'always sensitive' '$WORK/objs'"
+probe=$(p11_probe "$MODULE" ltsigd-test "$TOKEN_PIN" "$A_CID")
+echo "# $probe"
+check "the generated key is extractable only wrapped by a trusted key (CKA_WRAP_WITH_TRUSTED)" \
+    contains "$probe" "sensitive=1 always_sensitive=1 * wrap_with_trusted=1 "
+check "an untrusted key of the user cannot wrap it out (CKR_KEY_NOT_WRAPPABLE)" \
+    contains "$probe" "untrusted_wrap=0x69"
+probe=$(p11_probe "$MODULE" ltsigd-test "$TOKEN_PIN" "$I_CID")
+echo "# imported: $probe"
+check "the imported key is not extractable at all (CKR_KEY_UNEXTRACTABLE)" \
+    contains "$probe" "extractable=0 *untrusted_wrap=0x6a"
 
 check "audit verify: the signature generation log is intact" "$LTSIGD" audit verify --config "$CONF"
 n=$(sqlite3 "$WORK/ltsigd.db" "SELECT count(*) FROM audit WHERE event = 'signatures/signHash' AND status = 'ok'")
