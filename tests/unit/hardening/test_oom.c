@@ -1,5 +1,6 @@
 /* Allocation-failure loops over the top-level CLI-facing entry points that had none:
- * lts_validate_file on a CAdES, a XAdES and a PAdES sample, and lts_cades_sign_file
+ * lts_validate_file on a CAdES, a XAdES and a PAdES sample, at B-B and at B-T (time-stamps
+ * from an in-process responder), and lts_cades_sign_file
  * (issue 8). For n = 0, 1, 2, ... the (n+1)-th allocation of the call fails (once, and in a
  * second pass from there on: sticky); every run must return LTS_E_NOMEM or succeed, never
  * crash, and leak nothing (the ASan build's leak checker runs at exit). The loop ends at
@@ -16,8 +17,12 @@
 #include "core/io.h"
 #include "core/mem.h"
 
-static lts_signer *signer;
+static lts_signer *signer, *tsa_signer;
+static lts_tsa_responder *responder;
+static lts_tsa *tsa;
 static char p_cades[1100], p_xades[1100], p_pades[1100], p_root[1100], p_txt[1100];
+/* the same at B-T: signature time-stamps from an in-process responder (tsa.p12) */
+static char p_cades_t[1100], p_xades_t[1100], p_pades_t[1100];
 
 static lts_status write_file(const char *path, const lts_buf *b)
 {
@@ -63,6 +68,31 @@ static int setup(void)
     if (lts_pades_sign(signer, lts_test_src_file(1, "testdata/docs/sample.pdf"), p_pades, &po) !=
         LTS_OK)
         goto fail;
+    /* B-T */
+    snprintf(uri, sizeof uri, "file:%s", lts_test_pki_file(0, "tsa.p12"));
+    snprintf(p_cades_t, sizeof p_cades_t, "%s", lts_test_tmp_file(0, "oom-t.p7m"));
+    snprintf(p_xades_t, sizeof p_xades_t, "%s", lts_test_tmp_file(0, "oom-t.xml"));
+    snprintf(p_pades_t, sizeof p_pades_t, "%s", lts_test_tmp_file(0, "oom-t.pdf"));
+    {
+        lts_tsa_responder_opts ro = LTS_TSA_RESPONDER_OPTS_INIT;
+        if (lts_signer_open(&tsa_signer, uri, &so) != LTS_OK ||
+            lts_tsa_responder_new(&responder, tsa_signer, &ro) != LTS_OK ||
+            lts_tsa_open_responder(&tsa, responder, NULL) != LTS_OK)
+            goto fail;
+    }
+    co.level = xo.level = po.level = LTS_LEVEL_B_T;
+    co.tsa = xo.tsa = po.tsa = tsa;
+    if (lts_cades_sign_file(&b, signer, p_txt, &co) != LTS_OK || write_file(p_cades_t, &b) != LTS_OK)
+        goto fail;
+    lts_buf_dispose(&b);
+    if (lts_xades_sign_file(&b, signer, lts_test_src_file(1, "testdata/docs/prescription.xml"),
+                            &xo) != LTS_OK ||
+        write_file(p_xades_t, &b) != LTS_OK)
+        goto fail;
+    lts_buf_dispose(&b);
+    if (lts_pades_sign(signer, lts_test_src_file(1, "testdata/docs/sample.pdf"), p_pades_t, &po) !=
+        LTS_OK)
+        goto fail;
     return 0;
 fail:
     lts_buf_dispose(&b);
@@ -72,14 +102,47 @@ fail:
 
 static int teardown(void)
 {
+    lts_tsa_close(tsa);
+    lts_tsa_responder_free(responder);
+    lts_signer_close(tsa_signer);
     lts_signer_close(signer);
     return 0;
 }
 
 /* One call of the entry point under test: its status, and in *detail what it produced
- * (validation: the overall indication; signing: the size of the CMS). Frees what it got.
+ * (validation: a fingerprint of every indication, sub-indication and level in the report;
+ * signing: the size of the CMS). Frees what it got.
  * LTS_OOM_VERBOSE=1 prints the reason of every non-passed report. */
 typedef lts_status (*entry_fn)(const char *arg, int *detail);
+
+/* A fingerprint of the verdicts of a report: overall and per signature indication,
+ * sub-indication and level, and every time-stamp's indication (FNV-1a). */
+static void fnv(unsigned *h, const void *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        *h = (*h ^ ((const unsigned char *)p)[i]) * 16777619u;
+}
+
+static int verdict_print(const lts_report *r)
+{
+    unsigned h = 2166136261u;
+    fnv(&h, &r->indication, sizeof r->indication);
+    fnv(&h, &r->subindication, sizeof r->subindication);
+    fnv(&h, &r->n_sigs, sizeof r->n_sigs);
+    for (size_t i = 0; i < r->n_sigs; i++) {
+        const lts_sig_result *g = &r->sigs[i];
+        fnv(&h, &g->indication, sizeof g->indication);
+        fnv(&h, &g->subindication, sizeof g->subindication);
+        if (g->level)
+            fnv(&h, g->level, strlen(g->level));
+        fnv(&h, &g->n_timestamps, sizeof g->n_timestamps);
+        for (size_t k = 0; k < g->n_timestamps; k++) {
+            fnv(&h, &g->timestamps[k].indication, sizeof g->timestamps[k].indication);
+            fnv(&h, &g->timestamps[k].subindication, sizeof g->timestamps[k].subindication);
+        }
+    }
+    return (int)(h & 0x7fffffff);
+}
 
 static lts_status run_validate(const char *path, int *indication)
 {
@@ -92,7 +155,7 @@ static lts_status run_validate(const char *path, int *indication)
     if (st == LTS_OK) {
         CU_ASSERT_PTR_NOT_NULL(r);
         if (r) {
-            *indication = (int)r->indication;
+            *indication = verdict_print(r);
             if (getenv("LTS_OOM_VERBOSE") && r->indication != LTS_IND_TOTAL_PASSED && r->n_sigs)
                 fprintf(stderr, "\n  report: %s %s", lts_subindication_name(r->sigs[0].subindication),
                         r->sigs[0].n_messages ? r->sigs[0].messages[r->sigs[0].n_messages - 1] : "");
@@ -184,6 +247,21 @@ static void test_hardening_oom__validate_pades(void)
     oom_loop("lts_validate_file(PAdES)", run_validate, p_pades);
 }
 
+static void test_hardening_oom__validate_cades_bt(void)
+{
+    oom_loop("lts_validate_file(CAdES B-T)", run_validate, p_cades_t);
+}
+
+static void test_hardening_oom__validate_xades_bt(void)
+{
+    oom_loop("lts_validate_file(XAdES B-T)", run_validate, p_xades_t);
+}
+
+static void test_hardening_oom__validate_pades_bt(void)
+{
+    oom_loop("lts_validate_file(PAdES B-T)", run_validate, p_pades_t);
+}
+
 static void test_hardening_oom__cades_sign_file(void)
 {
     oom_loop("lts_cades_sign_file", run_cades_sign, p_txt);
@@ -195,6 +273,9 @@ int lts_suite_hardening_oom(void)
         { "validate_cades", test_hardening_oom__validate_cades },
         { "validate_xades", test_hardening_oom__validate_xades },
         { "validate_pades", test_hardening_oom__validate_pades },
+        { "validate_cades_bt", test_hardening_oom__validate_cades_bt },
+        { "validate_xades_bt", test_hardening_oom__validate_xades_bt },
+        { "validate_pades_bt", test_hardening_oom__validate_pades_bt },
         { "cades_sign_file", test_hardening_oom__cades_sign_file },
         CU_TEST_INFO_NULL,
     };
