@@ -662,14 +662,14 @@ static lts_status changes_after(ctx *x, lts_sig_result *s, const lts_pades_sig *
     int p = docmdp_p(x->doc), bad = 0;
     size_t n_allowed = 0;
 
-    if (ps->covers_whole_file)
-        goto out;
     if (ps->docmdp_p > 0)
         LTS_TRY(lts_report__msg(s, "certification signature: DocMDP /P %d (%s)", ps->docmdp_p,
                                 ps->docmdp_p == 1 ? "no changes allowed"
                                 : ps->docmdp_p == 2 ? "form filling and signing allowed"
                                                     : "form filling, signing and annotations "
                                                       "allowed"));
+    if (ps->covers_whole_file)
+        goto out;
     for (size_t i = 0; i < lts_pades_change_count(x->doc); i++) {
         const lts_pades_change *c = lts_pades_change_get(x->doc, i);
         if (!lts_pades_change_after(c, ps))

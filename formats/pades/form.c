@@ -6,6 +6,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "core/err.h"
 #include "core/mem.h"
 
@@ -102,16 +103,116 @@ static int field_name_used(lts_pdf *pdf, qpdf_oh fields, const char *name)
 static const char *const skip_annots[] = { "/Annots", NULL };
 static const char *const skip_form[] = { "/Fields", "/SigFlags", NULL };
 static const char *const skip_acroform[] = { "/AcroForm", NULL };
+static const char *const skip_acroform_perms[] = { "/AcroForm", "/Perms", NULL };
+static const char *const skip_perms[] = { "/Perms", NULL };
 
-static lts_status write_widget(lts_pdf_update *u, int wnum, const char *name, int sig_num,
-                               int pnum, int pgen)
+/* UTF-8 to WinAnsiEncoding (ISO 32000-2 Annex D): ASCII and Latin-1 as they are, the rest
+ * as '?'. Control characters become spaces. */
+static void to_winansi(const char *in, char *out, size_t cap)
+{
+    const unsigned char *p = (const unsigned char *)in;
+    size_t o = 0;
+    while (*p && o + 1 < cap) {
+        unsigned cp;
+        int extra;
+        if (*p < 0x80) {
+            cp = *p++;
+            extra = 0;
+        } else if ((*p & 0xe0) == 0xc0) {
+            cp = *p++ & 0x1fu;
+            extra = 1;
+        } else if ((*p & 0xf0) == 0xe0) {
+            cp = *p++ & 0x0fu;
+            extra = 2;
+        } else {
+            cp = 0x110000;
+            p++;
+            extra = 0;
+            while ((*p & 0xc0) == 0x80)
+                p++;
+        }
+        for (; extra > 0 && (*p & 0xc0) == 0x80; extra--)
+            cp = cp << 6 | (*p++ & 0x3fu);
+        if (extra > 0)
+            cp = 0x110000;
+        out[o++] = cp < 0x20 ? ' ' : (cp < 0x7f || (cp >= 0xa0 && cp <= 0xff)) ? (char)cp : '?';
+    }
+    out[o] = 0;
+}
+
+/* The appearance of a visible signature (ISO 32000-2 §12.7.4.3 /AP /N): a framed box with
+ * the signer's name and the signing time in Helvetica (a standard 14 font). */
+static lts_status write_appearance(lts_pdf_update *u, int apnum, const lts_pades_stage *st,
+                                   lts_time when)
 {
     lts_status rc = LTS_OK;
+    lts_buf c = LTS_BUF_INIT;
+    char name[200], l1[260], l2[64];
+    struct tm tm;
+    time_t tt = (time_t)when;
+    double w = st->rect[2] - st->rect[0], h = st->rect[3] - st->rect[1], fs, fw;
+    size_t longest;
+    int fnum = lts_pades__upd_new_num(u);
+
+    LTS_ENSURE(gmtime_r(&tt, &tm) != NULL, LTS_E_INPUT, "signing time out of range");
+    to_winansi(st->signer_name ? st->signer_name : "(unknown signer)", name, sizeof name);
+    snprintf(l1, sizeof l1, "Digitally signed by %s", name);
+    snprintf(l2, sizeof l2, "Date: %04d-%02d-%02d %02d:%02d:%02d UTC", tm.tm_year + 1900,
+             tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    longest = strlen(l1) > strlen(l2) ? strlen(l1) : strlen(l2);
+    /* two lines in the height, the longest line (~0.55 em a glyph) in the width */
+    fs = (h - 4) / 2.4;
+    fw = (w - 6) / (0.55 * (double)longest);
+    if (fw < fs)
+        fs = fw;
+    if (fs > 24)
+        fs = 24;
+    if (fs < 1)
+        fs = 1;
+    LTS_TRY(lts_pades__putf(&c, "q 1 1 1 rg 0 0 %.2f %.2f re f 0 0 0.5 RG 1 w 0.5 0.5 %.2f "
+                                "%.2f re S Q\nBT 0 0 0 rg /Helv %.2f Tf 3 %.2f Td ",
+                            w, h, w - 1, h - 1, fs, h / 2 + fs * 0.25));
+    LTS_TRY(lts_pades__put_string(&c, l1));
+    LTS_TRY(lts_pades__putf(&c, " Tj 0 %.2f Td ", -fs * 1.2));
+    LTS_TRY(lts_pades__put_string(&c, l2));
+    LTS_TRY(lts_pades__putf(&c, " Tj ET\n"));
+
+    LTS_TRY(lts_pades__upd_begin(u, fnum, 0));
+    LTS_TRY(lts_pades__putf(&u->b, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica "
+                                   "/Encoding /WinAnsiEncoding >>"));
+    LTS_TRY(lts_pades__upd_end(u));
+    LTS_TRY(lts_pades__upd_begin(u, apnum, 0));
+    LTS_TRY(lts_pades__putf(&u->b, "<< /Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f] "
+                                   "/Resources << /Font << /Helv %d 0 R >> >> /Length %zu >>\n"
+                                   "stream\n", w, h, fnum, c.n));
+    LTS_TRY(lts_buf_append(&u->b, c.p, c.n));
+    LTS_TRY(lts_pades__putf(&u->b, "\nendstream"));
+    LTS_TRY(lts_pades__upd_end(u));
+out:
+    lts_buf_dispose(&c);
+    return rc;
+}
+
+static lts_status write_widget(lts_pdf_update *u, int wnum, const char *name, int sig_num,
+                               int pnum, int pgen, const lts_pades_stage *st, lts_time when)
+{
+    lts_status rc = LTS_OK;
+    int apnum = 0;
+    if (st && st->visible) {
+        apnum = lts_pades__upd_new_num(u);
+        LTS_TRY(write_appearance(u, apnum, st, when));
+    }
     LTS_TRY(lts_pades__upd_begin(u, wnum, 0));
     LTS_TRY(lts_pades__putf(&u->b, "<< /Type /Annot /Subtype /Widget /FT /Sig /T "));
     LTS_TRY(lts_pades__put_string(&u->b, name));
-    LTS_TRY(lts_pades__putf(&u->b, " /V %d 0 R /F 132 /Rect [0 0 0 0] /P %d %d R >>", sig_num,
-                            pnum, pgen));
+    if (apnum > 0)
+        LTS_TRY(lts_pades__putf(&u->b, " /V %d 0 R /F 4 /Rect [%.2f %.2f %.2f %.2f] "
+                                       "/AP << /N %d 0 R >> /P %d %d R >>", sig_num,
+                                st->rect[0], st->rect[1], st->rect[2], st->rect[3], apnum,
+                                pnum, pgen));
+    else
+        LTS_TRY(lts_pades__putf(&u->b, " /V %d 0 R /F 132 /Rect [0 0 0 0] /P %d %d R >>",
+                                sig_num, pnum, pgen));
     LTS_TRY(lts_pades__upd_end(u));
 out:
     return rc;
@@ -136,7 +237,9 @@ out:
     return rc;
 }
 
-static lts_status write_form(lts_pdf_update *u, int wnum)
+/* cat_extra (e.g. "/Perms << /DocMDP n 0 R >>") goes into the catalog, which is then
+ * rewritten even when the /AcroForm is an object of its own. */
+static lts_status write_form(lts_pdf_update *u, int wnum, lts_span cat_extra)
 {
     lts_status rc = LTS_OK;
     lts_pdf *pdf = u->pdf;
@@ -154,6 +257,8 @@ static lts_status write_form(lts_pdf_update *u, int wnum)
                                      qpdf_oh_get_generation(pdf->q, acro)));
         LTS_TRY(lts_pades__put_dict_plus(pdf, &u->b, acro, skip_form, lts_buf_span(&keys)));
         LTS_TRY(lts_pades__upd_end(u));
+        if (cat_extra.n > 0)
+            LTS_TRY(lts_pades__rewrite_catalog(u, skip_perms, cat_extra));
         goto out;
     }
     LTS_TRY(lts_buf_append(&form, "/AcroForm ", 10));
@@ -164,8 +269,14 @@ static lts_status write_form(lts_pdf_update *u, int wnum)
         LTS_TRY(lts_buf_append(&form, keys.p, keys.n));
         LTS_TRY(lts_buf_append(&form, " >>", 3));
     }
+    if (cat_extra.n > 0) {
+        LTS_TRY(lts_buf_append(&form, " ", 1));
+        LTS_TRY(lts_buf_append(&form, cat_extra.p, cat_extra.n));
+    }
     LTS_TRY(lts_pades__upd_begin(u, pdf->root_num, pdf->root_gen));
-    LTS_TRY(lts_pades__put_dict_plus(pdf, &u->b, root, skip_acroform, lts_buf_span(&form)));
+    LTS_TRY(lts_pades__put_dict_plus(pdf, &u->b, root,
+                                     cat_extra.n > 0 ? skip_acroform_perms : skip_acroform,
+                                     lts_buf_span(&form)));
     LTS_TRY(lts_pades__upd_end(u));
 out:
     lts_buf_dispose(&keys);
@@ -174,11 +285,12 @@ out:
 }
 
 lts_status lts_pades__add_sig_field(lts_pdf_update *u, int page_ix, const char *name,
-                                    const char *prefix, int sig_num)
+                                    const char *prefix, int sig_num,
+                                    const struct lts_pades_stage_s *st, lts_time when)
 {
     lts_status rc = LTS_OK;
     lts_pdf *pdf = u->pdf;
-    char auto_name[32];
+    char auto_name[32], perms[64] = "";
     int npages, wnum, pnum, pgen;
     qpdf_oh page, root, acro, fields;
 
@@ -210,10 +322,33 @@ lts_status lts_pades__add_sig_field(lts_pdf_update *u, int page_ix, const char *
     }
     QERR(pdf, "reading /AcroForm");
 
+    if (st && st->visible) {
+        /* the rectangle must lie on the page (its /MediaBox, inherited or not) */
+        qpdf_oh node = page, mb = qpdf_oh_get_key(pdf->q, page, "/MediaBox");
+        for (int d = 0; d < 32 && !qpdf_oh_is_array(pdf->q, mb) &&
+                        qpdf_oh_is_dictionary(pdf->q, node); d++) {
+            node = qpdf_oh_get_key(pdf->q, node, "/Parent");
+            mb = qpdf_oh_get_key_if_dict(pdf->q, node, "/MediaBox");
+        }
+        LTS_ENSURE(st->rect[2] - st->rect[0] >= 10 && st->rect[3] - st->rect[1] >= 5,
+                   LTS_E_CONFIG, "%s: the visible signature rectangle is too small "
+                                 "(at least 10 x 5 points)", pdf->path);
+        if (qpdf_oh_is_array(pdf->q, mb) && qpdf_oh_get_array_n_items(pdf->q, mb) == 4) {
+            double b[4];
+            for (int k = 0; k < 4; k++)
+                b[k] = qpdf_oh_get_numeric_value(pdf->q, qpdf_oh_get_array_item(pdf->q, mb, k));
+            LTS_ENSURE(st->rect[0] >= b[0] && st->rect[1] >= b[1] && st->rect[2] <= b[2] &&
+                           st->rect[3] <= b[3], LTS_E_CONFIG,
+                       "%s: the visible signature rectangle lies outside page %d "
+                       "(%g %g %g %g)", pdf->path, page_ix + 1, b[0], b[1], b[2], b[3]);
+        }
+    }
+    if (st && st->certify)
+        snprintf(perms, sizeof perms, "/Perms << /DocMDP %d 0 R >>", sig_num);
     wnum = lts_pades__upd_new_num(u);
-    LTS_TRY(write_widget(u, wnum, name, sig_num, pnum, pgen));
+    LTS_TRY(write_widget(u, wnum, name, sig_num, pnum, pgen, st, when));
     LTS_TRY(write_page(u, page, wnum));
-    LTS_TRY(write_form(u, wnum));
+    LTS_TRY(write_form(u, wnum, lts_span_of(perms, strlen(perms))));
 out:
     return rc;
 }

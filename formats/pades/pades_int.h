@@ -76,8 +76,10 @@ lts_status lts_pades__putf(lts_buf *b, const char *fmt, ...) LTS_PRINTF(2, 3);
 /** Add a signature field + invisible widget (one merged object, /V sig_num 0 R) on
  *  page `page`: writes the widget, the page with its /Annots extended, and the catalog
  *  or the /AcroForm with /Fields extended and /SigFlags 3. name NULL = "SignatureN". */
+struct lts_pades_stage_s;
 lts_status lts_pades__add_sig_field(lts_pdf_update *u, int page, const char *name,
-                                    const char *prefix, int sig_num);
+                                    const char *prefix, int sig_num,
+                                    const struct lts_pades_stage_s *st, lts_time when);
 /** Rewrite the catalog without the keys of skip (NULL-terminated "/Key" list) and with
  *  `extra` added. */
 lts_status lts_pades__rewrite_catalog(lts_pdf_update *u, const char *const *skip,
@@ -122,7 +124,7 @@ typedef struct {
 typedef lts_status (*lts_pades_fill_fn)(void *ctx, lts_hash h, lts_span digest, lts_buf *out);
 
 /** One revision holding a signature or a document time-stamp. */
-typedef struct {
+typedef struct lts_pades_stage_s {
     int doc_ts;                 /* 1: /Type /DocTimeStamp /SubFilter /ETSI.RFC3161 */
     lts_hash hash;              /* of the /ByteRange digest */
     const lts_clock *clock;     /* /M of a signature */
@@ -132,6 +134,10 @@ typedef struct {
     size_t reserve;             /* bytes first reserved for the value */
     lts_pades_fill_fn fill;
     void *fill_ctx;
+    int certify;                /* DocMDP /P 1..3, 0 = an approval signature */
+    int visible;                /* 1: widget at rect with an appearance */
+    double rect[4];
+    const char *signer_name;    /* shown in the appearance (UTF-8) */
 } lts_pades_stage;
 
 /** Build the whole signature revision (signature dictionary with a /Contents

@@ -6,7 +6,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <stddef.h>
 #include <openssl/rand.h>
+#include <openssl/x509.h>
 #include <ltsig/cades.h>
 #include "core/digest.h"
 #include "core/err.h"
@@ -30,7 +32,7 @@ out:
 }
 
 static lts_status write_sig_dict(lts_pdf_update *u, int num, const lts_pades_stage *o,
-                                 size_t hex_n, lts_pades_layout *lay)
+                                 size_t hex_n, lts_pades_layout *lay, lts_time when)
 {
     lts_status rc = LTS_OK;
     LTS_TRY(lts_pades__upd_begin(u, num, 0));
@@ -41,7 +43,12 @@ static lts_status write_sig_dict(lts_pdf_update *u, int num, const lts_pades_sta
     } else {
         LTS_TRY(lts_pades__putf(&u->b, "<< /Type /Sig /Filter /Adobe.PPKLite "
                                        "/SubFilter /ETSI.CAdES.detached "));
-        LTS_TRY(put_m(&u->b, lts_clock_now(o->clock)));
+        LTS_TRY(put_m(&u->b, when));
+        /* ISO 32000-2 §12.8.2.2: a certification signature's DocMDP transform */
+        if (o->certify)
+            LTS_TRY(lts_pades__putf(&u->b, " /Reference [ << /Type /SigRef /TransformMethod "
+                                           "/DocMDP /TransformParams << /Type /TransformParams "
+                                           "/P %d /V /1.2 >> >> ]", o->certify));
     }
     if (o->reason) {
         LTS_TRY(lts_pades__putf(&u->b, " /Reason "));
@@ -78,13 +85,15 @@ lts_status lts_pades__build_sig_update(lts_pdf_update *u, lts_pdf *pdf,
     lts_status rc = LTS_OK;
     uint8_t id1[16];
     int sig_num;
+    lts_time when = lts_clock_now(o->clock);
 
     LTS_OSSL(RAND_bytes(id1, sizeof id1) == 1, "RAND_bytes");
     LTS_TRY(lts_pades__upd_init(u, pdf));
     sig_num = lts_pades__upd_new_num(u);
-    LTS_TRY(write_sig_dict(u, sig_num, o, hex_n, lay));
+    LTS_TRY(write_sig_dict(u, sig_num, o, hex_n, lay, when));
     LTS_TRY(lts_pades__add_sig_field(u, o->page, o->field_name,
-                                     o->doc_ts ? "DocTimeStamp" : "Signature", sig_num));
+                                     o->doc_ts ? "DocTimeStamp" : "Signature", sig_num, o,
+                                     when));
     LTS_TRY(lts_pades__upd_finish(u, id1, sizeof id1));
 out:
     return rc;
@@ -227,6 +236,46 @@ static lts_status sig_fill(void *ctx, lts_hash h, lts_span digest, lts_buf *out)
     return lts_cades_sign_digest(out, c->signer, digest, &co);
 }
 
+/* 1 when a field of the document is signed already (a signature field with a value). */
+static int has_signature(lts_pdf *pdf, qpdf_oh fields, int depth)
+{
+    int n = qpdf_oh_is_array(pdf->q, fields) ? qpdf_oh_get_array_n_items(pdf->q, fields) : 0;
+    for (int i = 0; i < n && i < 20000 && depth < 16; i++) {
+        qpdf_oh f = qpdf_oh_get_array_item(pdf->q, fields, i);
+        if (qpdf_oh_is_dictionary(pdf->q, qpdf_oh_get_key_if_dict(pdf->q, f, "/V")) &&
+            qpdf_oh_has_key(pdf->q, qpdf_oh_get_key_if_dict(pdf->q, f, "/V"), "/ByteRange"))
+            return 1;
+        if (has_signature(pdf, qpdf_oh_get_key_if_dict(pdf->q, f, "/Kids"), depth + 1))
+            return 1;
+    }
+    return 0;
+}
+
+/* The signer's common name (or the whole subject) for the visible appearance. */
+static lts_status signer_name(lts_signer *signer, char **out)
+{
+    lts_status rc = LTS_OK;
+    lts_buf *ders = NULL;
+    size_t n = 0;
+    X509 *x = NULL;
+    char cn[256];
+    const unsigned char *p;
+
+    *out = NULL;
+    LTS_TRY(lts_signer_chain_der(signer, &ders, &n));
+    LTS_ENSURE(n > 0, LTS_E_INPUT, "the signer has no certificate");
+    p = ders[0].p;
+    LTS_OSSL((x = d2i_X509(NULL, &p, (long)ders[0].n)) != NULL, "signer certificate");
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(x), NID_commonName, cn,
+                                  sizeof cn) <= 0)
+        X509_NAME_oneline(X509_get_subject_name(x), cn, sizeof cn);
+    LTS_ALLOC(*out = lts_strdup(cn));
+out:
+    X509_free(x);
+    lts_signer_chain_free(ders, n);
+    return rc;
+}
+
 /* ISO 32000-2 §12.8.2.2: a document certified with /P 1 allows no change at all. */
 static lts_status check_docmdp(lts_pdf *pdf)
 {
@@ -259,13 +308,22 @@ lts_status lts_pades_sign(lts_signer *signer, const char *in_path, const char *o
     lts_pades_stage st;
     lts_afile bb = LTS_AFILE_INIT, fin = LTS_AFILE_INIT;
     sig_fill_ctx fc;
+    char *name = NULL;
 
     memset(&pdf, 0, sizeof pdf);
     memset(&st, 0, sizeof st);
     pdf.fd = -1;
     LTS_ENSURE(signer && in_path && out_path && opts, LTS_E_CONFIG, "missing argument");
     LTS_ENSURE(opts->version >= 1, LTS_E_CONFIG, "PAdES options not initialised");
-    o = *opts;
+    if (opts->version >= 2) {
+        o = *opts;
+    } else {
+        /* a caller built with version 1 has no certify / visible / rect members */
+        memset(&o, 0, sizeof o);
+        memcpy(&o, opts, offsetof(lts_pades_sign_opts, certify));
+    }
+    LTS_ENSURE(o.certify >= 0 && o.certify <= 3, LTS_E_CONFIG,
+               "DocMDP permissions must be 1, 2 or 3 (not %d)", o.certify);
     if (o.level == 0)
         o.level = LTS_LEVEL_B_B;
     if (o.hash == LTS_HASH_NONE)
@@ -279,6 +337,15 @@ lts_status lts_pades_sign(lts_signer *signer, const char *in_path, const char *o
                "%s: the output must not be the input", in_path);
     LTS_TRY(lts_pades__pdf_open(&pdf, in_path));
     LTS_TRY(check_docmdp(&pdf));
+    LTS_ENSURE(!o.certify ||
+                   !has_signature(&pdf, qpdf_oh_get_key_if_dict(
+                                            pdf.q, qpdf_oh_get_key(pdf.q, qpdf_get_root(pdf.q),
+                                                                   "/AcroForm"),
+                                            "/Fields"), 0),
+               LTS_E_CONFIG, "%s: a certification signature must be the first signature of "
+                             "the document", in_path);
+    if (o.visible)
+        LTS_TRY(signer_name(signer, &name));
     fc.signer = signer;
     fc.o = &o;
     /* B-T and up: the signature-time-stamp goes into the CMS (EN 319 142-1 §6.3) */
@@ -291,6 +358,10 @@ lts_status lts_pades_sign(lts_signer *signer, const char *in_path, const char *o
     st.location = o.location;
     st.fill = sig_fill;
     st.fill_ctx = &fc;
+    st.certify = o.certify;
+    st.visible = o.visible;
+    memcpy(st.rect, o.rect, sizeof st.rect);
+    st.signer_name = name;
     LTS_TRY(estimate(signer, &o, fc.cms_ts, &st.reserve));
     LTS_TRY(lts_pades__sig_stage(&pdf, out_path, &st, &bb));
     lts_pades__pdf_close(&pdf);
@@ -305,5 +376,6 @@ out:
     lts_io__afile_abort(&fin);
     lts_io__afile_abort(&bb);
     lts_pades__pdf_close(&pdf);
+    lts_free(name);
     return rc;
 }

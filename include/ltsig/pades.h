@@ -35,13 +35,22 @@ typedef struct {
     const char *reason;         /**< optional /Reason (ASCII) */
     const char *location;       /**< optional /Location (ASCII) */
     const char *trust_file;     /**< anchors for collecting validation data (B-LT and up) */
+    /* version 2 */
+    int certify;                /**< 1..3: a certification signature with DocMDP /P certify
+                                     (ISO 32000-2 §12.8.2.2); must be the first signature */
+    int visible;                /**< 1: a visible widget on opts->page at rect, with an
+                                     appearance naming the signer and the signing time */
+    double rect[4];             /**< x1 y1 x2 y2 in PDF points (default user space) */
 } lts_pades_sign_opts;
-#define LTS_PADES_SIGN_OPTS_VERSION 1
+#define LTS_PADES_SIGN_OPTS_VERSION 2
 #define LTS_PADES_SIGN_OPTS_INIT                                                          \
-    { LTS_PADES_SIGN_OPTS_VERSION, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL }
+    { LTS_PADES_SIGN_OPTS_VERSION, 0, 0, 0, NULL, NULL, NULL, NULL, 0, 0, NULL, NULL, NULL, \
+      0, 0, { 0, 0, 0, 0 } }
 
-/** Sign the PDF at in_path into out_path: an incremental update adding an invisible
- *  signature field (widget /Rect [0 0 0 0] on opts->page) whose value is a signature
+/** Sign the PDF at in_path into out_path: an incremental update adding a signature
+ *  field (an invisible widget /Rect [0 0 0 0] on opts->page, or a visible one with an
+ *  /AP /N appearance when opts->visible; with opts->certify a /Reference DocMDP
+ *  transform and /Perms /DocMDP in the catalog) whose value is a signature
  *  dictionary /SubFilter /ETSI.CAdES.detached over the /ByteRange of the new revision
  *  (EN 319 142-1 §5.1). The CMS comes from lts_cades_sign_digest() without
  *  signing-time. B-T / ES-T: the CMS carries a signature-time-stamp from opts->tsa
