@@ -6,7 +6,11 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <openssl/err.h>
+#include <openssl/pkcs7.h>
 #include <openssl/rand.h>
+#include <openssl/ts.h>
 #include <ltsig/cades.h>
 #include <ltsig/vdata.h>
 #include "core/digest.h"
@@ -125,6 +129,45 @@ out:
 }
 
 /* Collect for one signature or document time-stamp and record its VRI entry. */
+/* genTime of an RFC 3161 token (a CMS ContentInfo), or 0 when it cannot be read. */
+static lts_time token_time(lts_span tok)
+{
+    const unsigned char *p = tok.p;
+    PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)tok.n);
+    TS_TST_INFO *tst = p7 ? PKCS7_to_TS_TST_INFO(p7) : NULL;
+    struct tm tm;
+    lts_time t = 0;
+    if (tst && ASN1_TIME_to_tm(TS_TST_INFO_get_time(tst), &tm) == 1)
+        t = (lts_time)timegm(&tm);
+    TS_TST_INFO_free(tst);
+    PKCS7_free(p7);
+    ERR_clear_error();
+    return t;
+}
+
+/* The first proof of existence of signature i: the earliest of its CMS time-stamps and of
+ * the document time-stamps after it, or now. Its signer must not be revoked before it. */
+static lts_time first_poe(lts_pades_doc *d, size_t i, const lts_cades *c,
+                          const lts_vdata_collect_opts *co)
+{
+    lts_time poe = lts_clock_now(co->clock), t;
+    lts_cades_ts_check tc;
+    memset(&tc, 0, sizeof tc);
+    for (size_t k = 0; k < lts_cades_timestamp_count(c, 0); k++) {
+        if (lts_cades_check_timestamp(c, 0, k, &tc) == LTS_OK && tc.has_gen_time &&
+            tc.gen_time < poe)
+            poe = tc.gen_time;
+        lts_cades_ts_check_dispose(&tc);
+    }
+    for (size_t j = i + 1; j < lts_pades_sig_count(d); j++) {
+        const lts_pades_sig *ps = lts_pades_sig_get(d, j);
+        if (ps->kind == LTS_PADES_DOC_TIMESTAMP && (t = token_time(ps->contents)) != 0 && t < poe)
+            poe = t;
+    }
+    lts_error_clear();
+    return poe;
+}
+
 static lts_status one_sig(dss_ctx *x, lts_pades_doc *d, size_t i, lts_vdata_source *vdata,
                           const lts_vdata_collect_opts *co)
 {
@@ -153,7 +196,12 @@ static lts_status one_sig(dss_ctx *x, lts_pades_doc *d, size_t i, lts_vdata_sour
     LTS_ALLOC(cands = lts_calloc(n ? n : 1, sizeof *cands));
     for (size_t j = 0; j < n; j++)
         cands[j] = lts_cades_cert(c, j);
-    LTS_TRY(lts_vdata_collect(vdata, lts_cades_cert(c, (size_t)k.signer_cert), cands, n, co, &b));
+    {
+        lts_vdata_collect_opts sco = *co;
+        sco.revoked_before = first_poe(d, i, c, co);
+        LTS_TRY(lts_vdata_collect(vdata, lts_cades_cert(c, (size_t)k.signer_cert), cands, n,
+                                  &sco, &b));
+    }
     /* and the TSAs of the signature-time-stamps in the CMS */
     for (size_t t = 0; t < lts_cades_timestamp_count(c, 0); t++)
         LTS_TRY(tsa_vdata(c, t, vdata, co, &b));
