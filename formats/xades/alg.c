@@ -30,6 +30,11 @@ static const struct {
     { LTS_SCHEME_ECDSA, LTS_HASH_SHA256, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256" },
     { LTS_SCHEME_ECDSA, LTS_HASH_SHA384, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384" },
     { LTS_SCHEME_ECDSA, LTS_HASH_SHA512, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512" },
+    /* read only (never chosen by lts_xades__sig_uri): old signatures are recognised so that
+     * validation can judge them against the algorithm sunsets (EN 319 102-1 §5.2.8) rather
+     * than call them malformed */
+    { LTS_SCHEME_RSA_PKCS1, LTS_HASH_SHA1, "http://www.w3.org/2000/09/xmldsig#rsa-sha1" },
+    { LTS_SCHEME_ECDSA, LTS_HASH_SHA1, "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha1" },
 };
 
 static const char *const c14ns[] = {
@@ -60,7 +65,7 @@ lts_hash lts_xades__digest_from_uri(const char *uri)
 const char *lts_xades__sig_uri(lts_sig_alg alg)
 {
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        if (sigs[i].s == alg.scheme && sigs[i].h == alg.hash)
+        if (sigs[i].s == alg.scheme && sigs[i].h == alg.hash && alg.hash != LTS_HASH_SHA1)
             return sigs[i].uri;
     return NULL;
 }
