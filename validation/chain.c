@@ -96,8 +96,27 @@ static void map_error(int err, lts_chain_result *r)
     }
 }
 
+static lts_status verify_for(X509_STORE *trust, X509 *leaf, STACK_OF(X509) *untrusted,
+                             lts_time at, int purpose, lts_chain_result *out);
+
 lts_status lts_chain__verify(X509_STORE *trust, X509 *leaf, STACK_OF(X509) *untrusted,
                              lts_time at, lts_chain_result *out)
+{
+    return verify_for(trust, leaf, untrusted, at, 0, out);
+}
+
+/* RFC 3161 §2.3: the TSA certificate carries one extended key usage, timeStamping, marked
+ * critical (OpenSSL's X509_PURPOSE_TIMESTAMP_SIGN checks exactly that, and the key usage).
+ * A TSA without it maps to X509_V_ERR_INVALID_PURPOSE: INDETERMINATE
+ * CHAIN_CONSTRAINTS_FAILURE. */
+lts_status lts_chain__verify_tsa(X509_STORE *trust, X509 *tsa, STACK_OF(X509) *untrusted,
+                                 lts_time at, lts_chain_result *out)
+{
+    return verify_for(trust, tsa, untrusted, at, X509_PURPOSE_TIMESTAMP_SIGN, out);
+}
+
+static lts_status verify_for(X509_STORE *trust, X509 *leaf, STACK_OF(X509) *untrusted,
+                             lts_time at, int purpose, lts_chain_result *out)
 {
     lts_status rc = LTS_OK;
     X509_STORE_CTX *ctx = NULL;
@@ -113,6 +132,8 @@ lts_status lts_chain__verify(X509_STORE *trust, X509 *leaf, STACK_OF(X509) *untr
     X509_VERIFY_PARAM_set_time(param, (time_t)at); /* sets X509_V_FLAG_USE_CHECK_TIME */
     /* any certificate given as a trust anchor anchors a path (EN 319 102-1 §5.2.6) */
     X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_PARTIAL_CHAIN);
+    if (purpose != 0)
+        LTS_OSSL(X509_VERIFY_PARAM_set_purpose(param, purpose) == 1, "X509_VERIFY_PARAM_set_purpose");
     v = X509_verify_cert(ctx);
     out->chain = X509_STORE_CTX_get1_chain(ctx);
     if (v == 1) {

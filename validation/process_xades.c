@@ -109,7 +109,7 @@ static lts_status one_ts(lts_report *r, X509_STORE *store, lts_sig_result *s,
         for (size_t i = 0; i < k->n_certs; i++)
             ders[t->n_certs + i] = lts_buf_span(&k->certs[i]);
         LTS_TRY(lts_chain__certs_from_der(&pool, ders, n, NULL));
-        LTS_TRY(lts_chain__verify(store, tsa, pool, r->validation_time, &cr));
+        LTS_TRY(lts_chain__verify_tsa(store, tsa, pool, r->validation_time, &cr));
         lts_report__lower(&ind, &sub, cr.indication, cr.sub);
         snprintf(msg, sizeof msg, "TSA %s", cr.detail);
     } else {

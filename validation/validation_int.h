@@ -69,6 +69,10 @@ typedef struct {
  *  Dispose *out with lts_chain_result__dispose. */
 lts_status lts_chain__verify(X509_STORE *trust, X509 *leaf, STACK_OF(X509) *untrusted,
                              lts_time at, lts_chain_result *out);
+/** lts_chain__verify for a TSA certificate: also requires the sole, critical timeStamping
+ *  extended key usage of RFC 3161 §2.3 (else INDETERMINATE CHAIN_CONSTRAINTS_FAILURE). */
+lts_status lts_chain__verify_tsa(X509_STORE *trust, X509 *tsa, STACK_OF(X509) *untrusted,
+                                 lts_time at, lts_chain_result *out);
 void lts_chain_result__dispose(lts_chain_result *r);
 
 #endif
