@@ -108,11 +108,12 @@ static void m_info(api_req *r, json_t *body)
 {
     (void)body;
     r->resp = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[s,s,s,s,s,s,s], s:{s:[s,s,s,s,s,s,s,s,s]}}",
+        "{s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[s,s,s,s,s,s,s,s], s:{s:[s,s,s,s,s,s,s,s,s]}}",
         "specs", "2.0.0.2", "name", "ltsigd", "logo", "", "region", "", "lang", "en",
         "description", "ltsig remote signing service", "authType", "basic", "methods", "info",
         "auth/login", "auth/revoke", "credentials/list", "credentials/info",
-        "credentials/authorize", "signatures/signHash", "signAlgorithms", "algos",
+        "credentials/authorize", "credentials/extendTransaction", "signatures/signHash",
+        "signAlgorithms", "algos",
         "1.2.840.113549.1.1.1", "1.2.840.113549.1.1.11", "1.2.840.113549.1.1.12",
         "1.2.840.113549.1.1.13", "1.2.840.113549.1.1.10", "1.2.840.10045.2.1",
         "1.2.840.10045.4.3.2",
@@ -272,6 +273,7 @@ static const method methods[] = {
     { "credentials/list", 1, api_m_list },
     { "credentials/info", 1, api_m_info },
     { "credentials/authorize", 1, api_m_authorize },
+    { "credentials/extendTransaction", 1, api_m_extend },
     { "signatures/signHash", 1, api_m_sign_hash },
     { "signatures/timestamp", 1, api_m_timestamp },
 };

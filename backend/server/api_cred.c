@@ -722,3 +722,105 @@ out:
     free_hashes(hashes);
     srv_cred_dispose(&c);
 }
+
+/* ---- credentials/extendTransaction ------------------------------------------------------ */
+
+/* CSC v2 §11.8: a SAD that is still valid and has hashes left is exchanged for a new SAD
+ * for the same remaining hashes, valid sad_ttl from now; the old SAD stops working at
+ * once. Owner, credential and (when given) hashAlgorithmOID and hashes must match. */
+void api_m_extend(api_req *r, json_t *body)
+{
+    static const char ev[] = "credentials/extendTransaction";
+    srv_cred c;
+    srv_row row;
+    char old[65], neu[65], sad_new[48], exp[24];
+    char **hashes = NULL;
+    size_t nh = 0;
+    int tx = 0;
+    const char *why = NULL;
+    memset(&row, 0, sizeof row);
+    memset(sad_new, 0, sizeof sad_new);
+    if (!load_cred(r, body, ev, &c))
+        return;
+    if (!cred_usable(r, ev, &c))
+        goto out;
+    const char *sad = api_str(body, "SAD");
+    if (sad == NULL) {
+        api_error(r, 400, "invalid_request", "Missing (or invalid type) string parameter SAD");
+        goto out;
+    }
+    const char *hoid = api_str(body, "hashAlgorithmOID");
+    if (json_object_get(body, "hashes") != NULL) {
+        lts_hash alg = hash_of_oid(hoid);
+        if (alg == LTS_HASH_NONE) {
+            api_error(r, 400, "invalid_request", "Invalid parameter hashAlgorithmOID");
+            goto out;
+        }
+        if (!parse_hashes(r, body, alg, &hashes, &nh))
+            goto out;
+    }
+    srv_sha256_hex(sad, strlen(sad), old);
+    if (srv_new_token(sad_new) != LTS_OK)
+        goto err;
+    srv_sha256_hex(sad_new, strlen(sad_new), neu);
+    const char *p[] = { old };
+    if (srv_db_begin(r->ctx->db) != LTS_OK)
+        goto err;
+    tx = 1;
+    if (srv_db_get(r->ctx->db, "SELECT owner, credential, hash_alg, hashes, expires FROM sads "
+                               "WHERE hash = $1", p, 1, &row) != LTS_OK)
+        goto err;
+    if (!row.found || !row.v[0] || strcmp(row.v[0], r->user) || !row.v[1] ||
+        strcmp(row.v[1], c.id))
+        why = "Invalid parameter SAD";
+    else if (!row.v[4] || atoll(row.v[4]) <= api_now())
+        why = "SAD expired";
+    else if (!row.v[3] || !*row.v[3])
+        why = "The SAD has been used for every signature it authorised";
+    else if (hoid && (!row.v[2] || strcmp(row.v[2], hoid) != 0))
+        why = "Invalid parameter hashAlgorithmOID";
+    for (size_t i = 0; !why && i < nh; i++) {
+        /* each given hash must still be authorised by the SAD */
+        size_t hl = strlen(hashes[i]);
+        const char *s = row.v[3];
+        int hit = 0;
+        while (s && *s && !hit) {
+            const char *comma = strchr(s, ',');
+            size_t len = comma ? (size_t)(comma - s) : strlen(s);
+            hit = len == hl && memcmp(s, hashes[i], hl) == 0;
+            s = comma ? comma + 1 : NULL;
+        }
+        if (!hit)
+            why = "Hash is not authorized by the SAD";
+    }
+    if (why) {
+        srv_db_rollback(r->ctx->db);
+        tx = 0;
+        api_refuse(r, ev, c.id, 400, "invalid_request", why);
+        goto out;
+    }
+    snprintf(exp, sizeof exp, "%lld", api_now() + r->ctx->conf->sad_ttl);
+    const char *pu[] = { old, neu, exp };
+    long changes = 0;
+    if (srv_db_exec(r->ctx->db, "UPDATE sads SET hash = $2, expires = CAST($3 AS BIGINT) "
+                                "WHERE hash = $1", pu, 3, NULL, NULL, &changes) != LTS_OK ||
+        changes != 1)
+        goto err;
+    tx = 0;
+    if (srv_db_commit(r->ctx->db) != LTS_OK ||
+        srv_audit(r->ctx->db, ev, r->user, c.id, "ok", row.v[3]) != LTS_OK)
+        goto err;
+    r->resp = json_pack("{s:s, s:I}", "SAD", sad_new, "expiresIn",
+                        (json_int_t)r->ctx->conf->sad_ttl);
+    r->status = r->resp ? 200 : 500;
+    goto out;
+err:
+    api_server_error(r, ev);
+out:
+    if (tx)
+        srv_db_rollback(r->ctx->db);
+    OPENSSL_cleanse(sad_new, sizeof sad_new);
+    free_hashes(hashes);
+    srv_row_dispose(&row);
+    srv_cred_dispose(&c);
+}

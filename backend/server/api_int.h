@@ -31,5 +31,6 @@ void api_m_info(api_req *r, json_t *body);
 void api_m_authorize(api_req *r, json_t *body);
 void api_m_sign_hash(api_req *r, json_t *body);
 void api_m_timestamp(api_req *r, json_t *body);
+void api_m_extend(api_req *r, json_t *body);
 
 #endif

@@ -195,7 +195,8 @@ void srv_log(int min_level, int level, const char *event, ...);
 
 /* ---- the signature generation log (audit.c) --------------------------------------------- */
 
-/** Append one entry to the hash chain (own transaction unless one is open). */
+/** Append one entry to the hash chain in its own transaction (never call it inside one:
+ *  the nested BEGIN fails). */
 lts_status srv_audit(srv_db *db, const char *event, const char *actor, const char *credential,
                      const char *status, const char *detail);
 /** Check the whole chain. LTS_OK when intact; otherwise LTS_E_INPUT and *bad (lts_malloc)
