@@ -17,6 +17,8 @@ static int usage(void)
           "       ltsigd key cert --config FILE --credential ID --chain CHAIN.pem\n"
           "       ltsigd key import --config FILE --user NAME --p12 FILE --passin SRC "
           "--pin-file F\n"
+          "       ltsigd key backup --config FILE --credential ID -o BLOB\n"
+          "       ltsigd key restore --config FILE -i BLOB\n"
           "       ltsigd audit verify --config FILE\n",
           stderr);
     return 2;
