@@ -43,6 +43,8 @@ typedef struct {
     int *seen;          /* object numbers of a already compared (no cycles, no repeats) */
     size_t n_seen, cap_seen;
     int over_budget;
+    lts_pdf *pdf;       /* the file, for what the comparison does not load */
+    uint64_t cur_end;   /* end of revision b */
 } cmp;
 
 /* ---- the list of changes ---- */
@@ -184,6 +186,38 @@ out:
     return rc;
 }
 
+/* Whether the bytes revision b added hold a "num gen obj" header: a stream too large to
+ * load twice is then taken as changed. */
+static lts_status redefined(cmp *c, int num, int gen, int *yes)
+{
+    lts_status rc = LTS_OK;
+    char pat[48];
+    uint8_t *blk = NULL;
+    size_t pn = (size_t)snprintf(pat, sizeof pat, "%d %d obj", num, gen);
+    uint64_t off = c->prev_end;
+
+    *yes = 0;
+    if (c->cur_end - c->prev_end > ((uint64_t)256 << 20)) {
+        *yes = 1; /* a very large update: assume the worst */
+        goto out;
+    }
+    LTS_ALLOC(blk = lts_malloc(LTS_IO_BLOCK + 64));
+    while (off < c->cur_end && !*yes) {
+        size_t len = c->cur_end - off < LTS_IO_BLOCK + pn ? (size_t)(c->cur_end - off)
+                                                          : LTS_IO_BLOCK + pn;
+        LTS_TRY(lts_io__pread_full(c->pdf->fd, blk, len, off, c->pdf->path));
+        for (size_t i = 0; i + pn <= len; i++)
+            if (memcmp(blk + i, pat, pn) == 0 &&
+                (off + i == 0 || i == 0 || blk[i - 1] == '\n' || blk[i - 1] == '\r' ||
+                 blk[i - 1] == ' '))
+                *yes = 1;
+        off += LTS_IO_BLOCK;
+    }
+out:
+    lts_free(blk);
+    return rc;
+}
+
 static lts_status stream_eq(cmp *c, qpdf_oh x, qpdf_oh y, int *eq)
 {
     lts_status rc = LTS_OK;
@@ -198,8 +232,11 @@ static lts_status stream_eq(cmp *c, qpdf_oh x, qpdf_oh y, int *eq)
         goto out;
     }
     if (qpdf_oh_get_int_value(c->a, la) > MAX_STREAM_CMP) {
-        /* too large to hold twice: the dictionaries (with /Length) were compared */
-        c->over_budget |= 2;
+        /* too large to hold twice: same dictionary, and not redefined by the update */
+        int re = 0;
+        LTS_TRY(redefined(c, qpdf_oh_get_object_id(c->b, y), qpdf_oh_get_generation(c->b, y),
+                          &re));
+        *eq = !re;
         goto out;
     }
     if ((qpdf_oh_get_stream_data(c->a, x, qpdf_dl_none, NULL, &da, &na) & QPDF_ERRORS) ||
@@ -716,10 +753,6 @@ static lts_status compare_docs(cmp *c)
     if (c->over_budget & 1)
         LTS_TRY(add_change(c, LTS_PADES_CHANGE_UNCHECKED,
                            "the comparison stopped after %d objects", NODE_BUDGET));
-    if (c->over_budget & 2)
-        LTS_TRY(add_change(c, LTS_PADES_CHANGE_UNCHECKED, "streams over %lld MiB compared by "
-                                                          "their dictionary only",
-                           (long long)(MAX_STREAM_CMP >> 20)));
 out:
     free_keys(keys, n);
     return rc;
@@ -727,48 +760,91 @@ out:
 
 /* ---- revisions ---- */
 
-/* The end of every revision: each "%%EOF" preceded by "startxref <digits>", in order. */
-static lts_status find_revisions(lts_pdf *pdf, const uint8_t *base, rev_end **out, size_t *n)
+/* Is the "%%EOF" at absolute offset at the end of a revision ("startxref <digits>" before
+ * it)? *re gets its ends. Read with pread (the mapping is not touched: it would count in
+ * the resident size of a large file). */
+static lts_status rev_at(lts_pdf *pdf, uint64_t at, int *yes, rev_end *re)
 {
     lts_status rc = LTS_OK;
-    rev_end *v = NULL;
-    size_t cnt = 0, cap = 0;
-    const uint8_t *p = base, *end = base + pdf->size, *hit;
+    uint8_t t[64 + 7];
+    size_t before = at < 64 ? (size_t)at : 64, n, k;
+    uint64_t e = at + 5;
 
-    while (p < end && (hit = memmem(p, (size_t)(end - p), "%%EOF", 5)) != NULL) {
-        const uint8_t *k = hit;
-        uint64_t e = (uint64_t)(hit - base) + 5;
-        p = hit + 5;
-        while (k > base && (k[-1] == ' ' || k[-1] == '\r' || k[-1] == '\n' || k[-1] == '\t'))
-            k--;
-        if (k == base || k[-1] < '0' || k[-1] > '9')
-            continue;
-        while (k > base && k[-1] >= '0' && k[-1] <= '9')
-            k--;
-        while (k > base && (k[-1] == ' ' || k[-1] == '\r' || k[-1] == '\n' || k[-1] == '\t'))
-            k--;
-        if (k - base < 9 || memcmp(k - 9, "startxref", 9) != 0)
-            continue;
-        if (cnt == cap) {
-            rev_end *nv;
-            cap = cap ? 2 * cap : 16;
-            LTS_ENSURE(cap <= MAX_REVS * 2, LTS_E_INPUT, "%s: more than %d revisions",
-                       pdf->path, MAX_REVS);
-            LTS_ALLOC(nv = lts_realloc(v, cap * sizeof *nv));
-            v = nv;
+    *yes = 0;
+    n = before + 5 + (size_t)(pdf->size - e < 2 ? pdf->size - e : 2);
+    LTS_TRY(lts_io__pread_full(pdf->fd, t, n, at - before, pdf->path));
+    k = before;
+#define WS(c) ((c) == ' ' || (c) == '\r' || (c) == '\n' || (c) == '\t')
+    while (k > 0 && WS(t[k - 1]))
+        k--;
+    if (k == 0 || t[k - 1] < '0' || t[k - 1] > '9')
+        goto out;
+    while (k > 0 && t[k - 1] >= '0' && t[k - 1] <= '9')
+        k--;
+    while (k > 0 && WS(t[k - 1]))
+        k--;
+#undef WS
+    if (k < 9 || memcmp(t + k - 9, "startxref", 9) != 0)
+        goto out;
+    re->mark = e;
+    k = before + 5;
+    if (k < n && t[k] == '\r') {
+        k++;
+        e++;
+    }
+    if (k < n && t[k] == '\n')
+        e++;
+    re->end = e;
+    *yes = 1;
+out:
+    return rc;
+}
+
+/* The end of every revision: each "%%EOF" preceded by "startxref <digits>", in order,
+ * found by reading the file in blocks. */
+static lts_status find_revisions(lts_pdf *pdf, rev_end **out, size_t *n)
+{
+    lts_status rc = LTS_OK;
+    rev_end *v = NULL, re;
+    size_t cnt = 0, cap = 0;
+    uint8_t *blk = NULL;
+    uint64_t off = 0, next_hit = 0;
+    int yes;
+
+    LTS_ALLOC(blk = lts_malloc(LTS_IO_BLOCK + 8));
+    while (off < pdf->size) {
+        size_t len = pdf->size - off < LTS_IO_BLOCK + 4 ? (size_t)(pdf->size - off)
+                                                        : LTS_IO_BLOCK + 4;
+        const uint8_t *p, *hit;
+        LTS_TRY(lts_io__pread_full(pdf->fd, blk, len, off, pdf->path));
+        for (p = blk; (hit = memmem(p, len - (size_t)(p - blk), "%%EOF", 5)) != NULL;
+             p = hit + 1) {
+            uint64_t at = off + (uint64_t)(hit - blk);
+            if (at < next_hit)
+                continue; /* seen in the overlap of the previous block */
+            next_hit = at + 1;
+            LTS_TRY(rev_at(pdf, at, &yes, &re));
+            if (!yes)
+                continue;
+            if (cnt == cap) {
+                rev_end *nv;
+                cap = cap ? 2 * cap : 16;
+                LTS_ENSURE(cap <= MAX_REVS * 2, LTS_E_INPUT, "%s: more than %d revisions",
+                           pdf->path, MAX_REVS);
+                LTS_ALLOC(nv = lts_realloc(v, cap * sizeof *nv));
+                v = nv;
+            }
+            v[cnt++] = re;
         }
-        v[cnt].mark = e;
-        if (e < pdf->size && base[e] == '\r')
-            e++;
-        if (e < pdf->size && base[e] == '\n')
-            e++;
-        v[cnt].end = e;
-        cnt++;
+        if (len < LTS_IO_BLOCK + 4)
+            break;
+        off += LTS_IO_BLOCK;
     }
     *out = v;
     *n = cnt;
     v = NULL;
 out:
+    lts_free(blk);
     lts_free(v);
     return rc;
 }
@@ -818,7 +894,7 @@ lts_status lts_pades_analyse_changes(lts_pades_doc *doc)
     }
     map = mmap(NULL, (size_t)pdf->size, PROT_READ, MAP_SHARED, pdf->fd, 0);
     LTS_ENSURE(map != MAP_FAILED, LTS_E_IO, "%s: cannot map the file", pdf->path);
-    LTS_TRY(find_revisions(pdf, map, &revs, &n_revs));
+    LTS_TRY(find_revisions(pdf, &revs, &n_revs));
     /* the revision a signature covers: its /ByteRange ends at most 2 bytes after %%EOF */
     for (size_t i = 0; i < n_revs; i++) {
         if (revs[i].mark <= min_end && min_end <= revs[i].mark + 2) {
@@ -861,6 +937,8 @@ lts_status lts_pades_analyse_changes(lts_pades_doc *doc)
         }
         c.a = qa;
         c.b = qb;
+        c.pdf = pdf;
+        c.cur_end = last ? pdf->size : revs[j].end;
         c.revision = (unsigned)j + 1;
         c.budget = NODE_BUDGET;
         c.over_budget = 0;
