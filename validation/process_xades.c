@@ -193,6 +193,38 @@ out:
     return rc;
 }
 
+/* The signer's chain at the validation time; when it is only out of bounds then and a
+ * time-stamp proves the signature existed earlier, at that time (EN 319 102-1 §5.5, as the
+ * CAdES process does). *cr gets the chain that counts (for the revocation check). */
+static lts_status signer_chain(const lts_validate_opts *o, X509_STORE *store, lts_sig_result *s,
+                               X509 *cert, STACK_OF(X509) *certs, lts_time now, int have_poe,
+                               lts_time poe, lts_chain_result *cr)
+{
+    lts_status rc = LTS_OK;
+    lts_chain_result at_poe;
+
+    memset(&at_poe, 0, sizeof at_poe);
+    LTS_TRY(lts_chain__verify(store, cert, certs, now, cr));
+    if (cr->sub == LTS_SUB_OUT_OF_BOUNDS_NO_POE && have_poe) {
+        LTS_TRY(lts_chain__verify(store, cert, certs, poe, &at_poe));
+        if (at_poe.indication == LTS_IND_TOTAL_PASSED) {
+            LTS_TRY(lts_report__msg(s, "%s at the validation time, but the chain was valid at "
+                                       "the time-stamp's genTime (proof of existence)",
+                                    cr->detail));
+            lts_chain_result__dispose(cr);
+            *cr = at_poe;
+            memset(&at_poe, 0, sizeof at_poe);
+            goto out;
+        }
+    }
+    lower(s, cr->indication, cr->sub);
+    LTS_TRY(lts_report__msg(s, "%s%s", cr->detail,
+                            o->trust ? "" : " (no --trust anchors were given)"));
+out:
+    lts_chain_result__dispose(&at_poe);
+    return rc;
+}
+
 static lts_status one_signature(const lts_validate_opts *o, lts_report *r, X509_STORE *store,
                                 const lts_xades_check *k)
 {
@@ -227,10 +259,6 @@ static lts_status one_signature(const lts_validate_opts *o, lts_report *r, X509_
         for (size_t i = 0; i < k->n_certs; i++)
             ders[i] = lts_buf_span(&k->certs[i]);
         LTS_TRY(lts_chain__certs_from_der(&certs, ders, k->n_certs, NULL));
-        LTS_TRY(lts_chain__verify(store, cert, certs, r->validation_time, &cr));
-        lower(s, cr.indication, cr.sub);
-        LTS_TRY(lts_report__msg(s, "%s%s", cr.detail,
-                                o->trust ? "" : " (no --trust anchors were given)"));
     }
     {
         int have_poe = 0;
@@ -239,8 +267,10 @@ static lts_status one_signature(const lts_validate_opts *o, lts_report *r, X509_
             LTS_TRY(one_ts(r, store, s, &k->timestamps[i], k, &have_poe, &poe));
         if (have_poe)
             s->best_signature_time = poe;
-        if (k->signer_found)
+        if (k->signer_found) {
+            LTS_TRY(signer_chain(o, store, s, cert, certs, r->validation_time, have_poe, poe, &cr));
             LTS_TRY(embedded_revocation(s, k, &cr, have_poe, poe));
+        }
     }
     if (k->problem && s->indication != LTS_IND_TOTAL_PASSED)
         LTS_TRY(lts_report__msg(s, "first problem: %s", k->problem));
