@@ -1,0 +1,262 @@
+/* Validation matrix, the cases that need a pinned clock (issue 5, case 6): a signature made
+ * on 2020-06-01 with signer-expired (valid 2020-01-01 .. 2021-01-01), raised to B-LTA at that
+ * time by an in-process TSA whose certificate covers 2019..2030 and with CRLs dated 2020,
+ * validated now (years after the signer certificate expired): TOTAL_PASSED with a
+ * best-signature-time in 2020, for CAdES, XAdES and PAdES. The same signature at B-B (no
+ * proof of existence) is INDETERMINATE / OUT_OF_BOUNDS_NO_POE.
+ *
+ * The 2020 TSA certificate and CRLs are issued here with `openssl ca` on a COPY of the test
+ * PKI's CA databases (the shared PKI is never changed). Expected failures (known gaps) are
+ * marked in the table and reported as XFAIL, like tests/integration/test_matrix_formats.sh. */
+#include "lts_test.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <ltsig/cades.h>
+#include <ltsig/pades.h>
+#include <ltsig/signer.h>
+#include <ltsig/tsa.h>
+#include <ltsig/validate.h>
+#include <ltsig/vdata.h>
+#include <ltsig/xades.h>
+
+#define T_SIGN ((lts_time)1590969600) /* 2020-06-01T00:00:00Z */
+#define T_2020 ((lts_time)1577836800) /* 2020-01-01 */
+#define T_2021 ((lts_time)1609459200) /* 2021-01-01 */
+
+static lts_time pinned(const lts_clock *c)
+{
+    return *(const lts_time *)c->payload;
+}
+
+static lts_time sign_time = T_SIGN;
+static const lts_clock clock_2020 = { LTS_CLOCK_VERSION, pinned, &sign_time };
+static char work[1024];
+static int ready;
+
+static int sh(const char *fmt, ...) LTS_PRINTF(1, 2);
+static int sh(const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    int st = system(cmd);
+    return st == -1 ? -1 : WEXITSTATUS(st);
+}
+
+/* The 2020 material: tsa2.p12 (TSA, 2019-06-01 .. 2030-01-01, issued by inter) and vdata/
+ * with inter.pem, root.pem and the two CAs' CRLs issued 2020-05-31, next update 2020-07-01. */
+static int setup(void)
+{
+    const char *pki = lts_test_pki();
+    const char *pdf = lts_test_src_file(0, "testdata/docs/sample.pdf");
+    if (pki == NULL || pdf == NULL)
+        return 0;
+    snprintf(work, sizeof work, "%s/matrix-past", lts_test_tmpdir());
+    int rc = sh("set -e; W='%s'; P='%s'; rm -rf \"$W\"; mkdir -p \"$W/vdata\"; exec >\"$W/setup.log\" 2>&1\n"
+                "for c in ca ca-root; do cp -r \"$P/$c\" \"$W/$c\"; done\n"
+                "sed \"s#$P/ca#$W/ca#g\" \"$P/inter-ca.cnf\" >\"$W/inter-ca.cnf\"\n"
+                "sed \"s#$P/ca-root#$W/ca-root#g\" \"$P/root-ca.cnf\" >\"$W/root-ca.cnf\"\n"
+                "openssl req -new -newkey rsa:2048 -nodes -keyout \"$W/tsa2.key\" "
+                "  -subj '/O=ltsig test/CN=Matrix TSA 2019-2030' -out \"$W/tsa2.csr\"\n"
+                "openssl ca -batch -config \"$W/inter-ca.cnf\" -extensions ext_tsa -notext "
+                "  -startdate 20190601000000Z -enddate 20300101000000Z -in \"$W/tsa2.csr\" "
+                "  -out \"$W/tsa2.pem\"\n"
+                "openssl pkcs12 -export -inkey \"$W/tsa2.key\" -in \"$W/tsa2.pem\" "
+                "  -certfile \"$P/chain.pem\" -passout pass:test1234 -out \"$W/tsa2.p12\"\n"
+                "openssl ca -batch -config \"$W/inter-ca.cnf\" -gencrl "
+                "  -crl_lastupdate 20200531000000Z -crl_nextupdate 20200701000000Z "
+                "  -out \"$W/vdata/inter-crl.pem\"\n"
+                "openssl ca -batch -config \"$W/root-ca.cnf\" -gencrl "
+                "  -crl_lastupdate 20200531000000Z -crl_nextupdate 20200701000000Z "
+                "  -out \"$W/vdata/root-crl.pem\"\n"
+                "openssl crl -in \"$W/vdata/inter-crl.pem\" -outform DER -out \"$W/vdata/inter.crl\"\n"
+                "openssl crl -in \"$W/vdata/root-crl.pem\" -outform DER -out \"$W/vdata/root.crl\"\n"
+                "rm \"$W/vdata/\"*-crl.pem\n"
+                "cp \"$P/inter.pem\" \"$P/root.pem\" \"$W/vdata/\"\n"
+                "printf '<?xml version=\"1.0\"?>\\n<record xmlns=\"urn:ltsig:matrix\"><id>42</id></record>\\n' "
+                "  >\"$W/doc.xml\"\n"
+                "printf 'signed in 2020\\n' >\"$W/doc.txt\"\n"
+                "cp '%s' \"$W/doc.pdf\"\n",
+                work, pki, pdf);
+    ready = rc == 0;
+    if (!ready)
+        fprintf(stderr, "matrix: making the 2020 TSA and CRLs failed (see %s/setup.log)\n", work);
+    return 0;
+}
+
+static lts_signer *open_p12(const char *path)
+{
+    lts_signer_opts so = LTS_SIGNER_OPTS_INIT;
+    lts_signer *s = NULL;
+    char uri[1200];
+    snprintf(uri, sizeof uri, "file:%s", path);
+    so.passin = "pass:test1234";
+    if (lts_signer_open(&s, uri, &so) != LTS_OK)
+        return NULL;
+    return s;
+}
+
+static int write_buf(const char *path, const lts_buf *b)
+{
+    FILE *f = fopen(path, "wb");
+    if (f == NULL)
+        return -1;
+    int ok = fwrite(b->p, 1, b->n, f) == b->n;
+    return (fclose(f) == 0 && ok) ? 0 : -1;
+}
+
+enum { F_CADES, F_XADES, F_PADES };
+static const char *const fmt_name[] = { "cades", "xades", "pades" };
+
+/* Sign doc.* with signer-expired at 2020-06-01 at `level` into out. */
+static lts_status sign_2020(int fmt, lts_level level, const char *out)
+{
+    lts_status rc = LTS_E_INTERNAL;
+    char path[1200], root[1200];
+    lts_signer *signer = open_p12(lts_test_pki_file(0, "signer-expired.p12"));
+    lts_signer *tsa_key = NULL;
+    lts_tsa_responder *resp = NULL;
+    lts_tsa *tsa = NULL;
+    lts_vdata_source *vd = NULL;
+    lts_tsa_responder_opts ro = LTS_TSA_RESPONDER_OPTS_INIT;
+    lts_buf b = LTS_BUF_INIT;
+
+    snprintf(root, sizeof root, "%s", lts_test_pki_file(1, "root.pem"));
+    snprintf(path, sizeof path, "%s/tsa2.p12", work);
+    tsa_key = open_p12(path);
+    if (signer == NULL || tsa_key == NULL)
+        goto out;
+    ro.clock = &clock_2020;
+    if ((rc = lts_tsa_responder_new(&resp, tsa_key, &ro)) != LTS_OK ||
+        (rc = lts_tsa_open_responder(&tsa, resp, NULL)) != LTS_OK)
+        goto out;
+    snprintf(path, sizeof path, "%s/vdata", work);
+    if ((rc = lts_vdata_offline_new(&vd, path)) != LTS_OK)
+        goto out;
+    if (fmt == F_CADES) {
+        lts_cades_sign_opts o = LTS_CADES_SIGN_OPTS_INIT;
+        o.level = level;
+        o.tsa = tsa;
+        o.vdata = vd;
+        o.clock = &clock_2020;
+        snprintf(path, sizeof path, "%s/doc.txt", work);
+        if ((rc = lts_cades_sign_file(&b, signer, path, &o)) == LTS_OK)
+            rc = write_buf(out, &b) == 0 ? LTS_OK : LTS_E_IO;
+    } else if (fmt == F_XADES) {
+        lts_xades_sign_opts o = LTS_XADES_SIGN_OPTS_INIT;
+        o.level = level;
+        o.tsa = tsa;
+        o.vdata = vd;
+        o.clock = &clock_2020;
+        o.trust_file = root;
+        snprintf(path, sizeof path, "%s/doc.xml", work);
+        if ((rc = lts_xades_sign_file(&b, signer, path, &o)) == LTS_OK)
+            rc = write_buf(out, &b) == 0 ? LTS_OK : LTS_E_IO;
+    } else {
+        lts_pades_sign_opts o = LTS_PADES_SIGN_OPTS_INIT;
+        o.level = level;
+        o.tsa = tsa;
+        o.vdata = vd;
+        o.clock = &clock_2020;
+        o.trust_file = root;
+        snprintf(path, sizeof path, "%s/doc.pdf", work);
+        rc = lts_pades_sign(signer, path, out, &o);
+    }
+out:
+    if (rc != LTS_OK && lts_error_last() != NULL)
+        fprintf(stderr, "matrix: %s signing in 2020: %s\n", fmt_name[fmt], lts_error_last()->message);
+    lts_buf_dispose(&b);
+    lts_vdata_free(vd);
+    lts_tsa_close(tsa);
+    lts_tsa_responder_free(resp);
+    lts_signer_close(tsa_key);
+    lts_signer_close(signer);
+    return rc;
+}
+
+typedef struct {
+    int fmt;
+    lts_level level;
+    lts_indication ind;
+    lts_subindication sub;
+    int bst_2020;      /**< best_signature_time must fall in the signer's validity */
+    const char *xfail; /**< known gap: why (NULL = must pass) */
+} past_case;
+
+/* one line per case: format, level made in 2020, expected verdict now */
+static const past_case cases[] = {
+    { F_CADES, LTS_LEVEL_B_B, LTS_IND_INDETERMINATE, LTS_SUB_OUT_OF_BOUNDS_NO_POE, 0, NULL },
+    { F_CADES, LTS_LEVEL_B_LTA, LTS_IND_TOTAL_PASSED, LTS_SUB_NONE, 1, NULL },
+    { F_XADES, LTS_LEVEL_B_B, LTS_IND_INDETERMINATE, LTS_SUB_OUT_OF_BOUNDS_NO_POE, 0, NULL },
+    { F_XADES, LTS_LEVEL_B_LTA, LTS_IND_TOTAL_PASSED, LTS_SUB_NONE, 1, NULL },
+    { F_PADES, LTS_LEVEL_B_B, LTS_IND_INDETERMINATE, LTS_SUB_OUT_OF_BOUNDS_NO_POE, 0, NULL },
+    { F_PADES, LTS_LEVEL_B_LTA, LTS_IND_TOTAL_PASSED, LTS_SUB_NONE, 1, NULL },
+};
+
+static void run_case(const past_case *c, size_t i, int *xfails)
+{
+    static const char *const ext[] = { "p7s", "xml", "pdf" };
+    char out[1200], root[1200], got[160] = "not built";
+    lts_validate_opts vo = LTS_VALIDATE_OPTS_INIT;
+    lts_report *r = NULL;
+    int ok = 0;
+
+    snprintf(out, sizeof out, "%s/past%zu.%s", work, i, ext[c->fmt]);
+    snprintf(root, sizeof root, "%s", lts_test_pki_file(1, "root.pem"));
+    if (sign_2020(c->fmt, c->level, out) == LTS_OK) {
+        vo.trust = root;
+        vo.offline = 1; /* the proof is in the file: no network */
+        if (lts_validate_file(out, &vo, &r) == LTS_OK && r->n_sigs == 1) {
+            const lts_sig_result *s = &r->sigs[0];
+            char bst[LTS_TIME_RFC3339_LEN] = "?";
+            if (lts_time_format_rfc3339(bst, sizeof bst, s->best_signature_time) != LTS_OK)
+                bst[0] = 0;
+            snprintf(got, sizeof got, "%s/%s bst=%s", lts_indication_name(r->indication),
+                     r->subindication ? lts_subindication_name(r->subindication) : "-", bst);
+            ok = r->indication == c->ind && r->subindication == c->sub &&
+                 (!c->bst_2020 || (s->best_signature_time >= T_2020 && s->best_signature_time < T_2021));
+        } else {
+            snprintf(got, sizeof got, "validation error: %s",
+                     lts_error_last() ? lts_error_last()->message : "?");
+        }
+    }
+    const char *verdict = ok ? (c->xfail ? "XPASS" : "ok") : (c->xfail ? "XFAIL" : "FAIL");
+    printf("\n  %-5s %s %s made 2020-06-01 by signer-expired, validated now: got %s, expected %s/%s%s%s%s",
+           verdict, fmt_name[c->fmt], c->level == LTS_LEVEL_B_B ? "B-B  " : "B-LTA", got,
+           lts_indication_name(c->ind), c->sub ? lts_subindication_name(c->sub) : "-",
+           c->bst_2020 ? " bst in 2020" : "", c->xfail ? " — known gap: " : "",
+           c->xfail ? c->xfail : "");
+    if (c->xfail) {
+        CU_ASSERT_FALSE(ok); /* XPASS: the table must be updated */
+        *xfails += !ok;
+    } else {
+        CU_ASSERT_TRUE(ok);
+    }
+    lts_report_free(r);
+}
+
+static void test_matrix_past__expired_signer(void)
+{
+    int xfails = 0;
+    if (!ready) {
+        CU_FAIL("the 2020 TSA / CRL fixture could not be made");
+        return;
+    }
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        run_case(&cases[i], i, &xfails);
+    printf("\n  (%d expected failures)\n", xfails);
+}
+
+int lts_suite_past(void)
+{
+    static CU_TestInfo tests[] = {
+        { "expired_signer", test_matrix_past__expired_signer },
+        CU_TEST_INFO_NULL,
+    };
+    return lts_test_add_suite("matrix_past", setup, NULL, tests);
+}
