@@ -101,13 +101,25 @@ print("%06d" % ((struct.unpack(">I", h[o:o + 4])[0] & 0x7fffffff) % 1000000))
 EOF
 }
 
-start_server() { # start_server CONF LOG
+# start_server CONF LOG: start ltsigd and wait until IT serves. Waiting for the "start"
+# line of its own log (written once its socket is bound) and not just for an answer on the
+# port matters: when another test run (another build folder's ctest) holds the same port,
+# the answers would come from that other server and fail in confusing ways (the "43
+# failures" once seen in ctest -j2); instead this fails at once, naming the port.
+start_server() {
     "$LTSIGD" serve --config "$1" 2>"$2" &
     SERVER_PID=$!
     local i
-    for i in $(seq 1 50); do
-        curl -s -o /dev/null "$URL/info" && return 0
-        kill -0 "$SERVER_PID" 2>/dev/null || return 1
+    for i in $(seq 1 150); do
+        if grep -q '"event":"start"' "$2" 2>/dev/null && curl -s -o /dev/null "$URL/info"; then
+            return 0
+        fi
+        if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+            echo "ltsigd serve exited: $(head -c 300 "$2")" >&2
+            wait "$SERVER_PID" 2>/dev/null
+            SERVER_PID=
+            return 1
+        fi
         sleep 0.1
     done
     return 1

@@ -13,7 +13,9 @@ cleanup() { stop_server; [ -n "${KEEP:-}" ] || rm -rf "$WORK"; }
 trap cleanup EXIT
 
 make_env "$WORK" "${LTSIGD_TEST_PORT:-19216}" || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
-echo "sad_ttl = 3" >>"$CONF"
+# timing: authorised at t0 (expires t0+8), extended at ~t0+4 (expires ~t0+12), the new SAD
+# used at ~t0+10 (the old one has expired), the new one expired at ~t0+15: 2 s margins
+echo "sad_ttl = 8" >>"$CONF"
 A_SEC=$(add_user alice alice-password-1)
 A_CID=$(add_key alice ec-p256 4711-alice "/CN=Alice Extend")
 B_SEC=$(add_user bob bob-password-2)
@@ -60,19 +62,19 @@ check "extend naming a hash already signed: 400" test "$st" = 400
 st=$(ext "$A_TOK" "$A_CID" "not-a-sad")
 check "extend of an unknown SAD: 400" test "$st" = 400
 
-sleep 2
+sleep 4
 st=$(ext "$A_TOK" "$A_CID" "$SAD" "[\"$H2\",\"$H3\"]")
 SAD2=$(jq -r '.SAD // empty' "$WORK/resp")
 check "extend gives a new SAD with expiresIn" \
-    test "$st" = 200 -a ${#SAD2} -eq 43 -a "$SAD2" != "$SAD" -a "$(jq -r .expiresIn "$WORK/resp")" = 3
+    test "$st" = 200 -a ${#SAD2} -eq 43 -a "$SAD2" != "$SAD" -a "$(jq -r .expiresIn "$WORK/resp")" = 8
 st=$(signh "$A_TOK" "$A_CID" "$SAD" "$H2")
 check "the old SAD no longer works" test "$st" = 400
-sleep 2
+sleep 6
 st=$(signh "$A_TOK" "$A_CID" "$SAD2" "$H2")
 check "the new SAD signs after the old one's lifetime ended" test "$st" = 200
 st=$(signh "$A_TOK" "$A_CID" "$SAD2" "$H1")
 check "the new SAD does not sign an already-signed hash" test "$st" = 400
-sleep 4
+sleep 5
 st=$(ext "$A_TOK" "$A_CID" "$SAD2")
 check "an expired SAD cannot be extended" \
     test "$st" = 400 -a "$(jq -r .error_description "$WORK/resp")" = "SAD expired"
