@@ -68,6 +68,13 @@ static int setup(void)
                 "  -out \"$W/tsa2.pem\"\n"
                 "openssl pkcs12 -export -inkey \"$W/tsa2.key\" -in \"$W/tsa2.pem\" "
                 "  -certfile \"$P/chain.pem\" -passout pass:test1234 -out \"$W/tsa2.p12\"\n"
+                "openssl req -new -newkey rsa:2048 -nodes -keyout \"$W/late.key\" "
+                "  -subj '/O=ltsig test/CN=Matrix Signer revoked later' -out \"$W/late.csr\"\n"
+                "openssl ca -batch -config \"$W/inter-ca.cnf\" -extensions ext_signer -notext "
+                "  -startdate 20200101000000Z -enddate 20300101000000Z -in \"$W/late.csr\" "
+                "  -out \"$W/late.pem\"\n"
+                "openssl pkcs12 -export -inkey \"$W/late.key\" -in \"$W/late.pem\" "
+                "  -certfile \"$P/chain.pem\" -passout pass:test1234 -out \"$W/late.p12\"\n"
                 "openssl ca -batch -config \"$W/inter-ca.cnf\" -gencrl "
                 "  -crl_lastupdate 20200531000000Z -crl_nextupdate 20200701000000Z "
                 "  -out \"$W/vdata/inter-crl.pem\"\n"
@@ -114,11 +121,11 @@ enum { F_CADES, F_XADES, F_PADES };
 static const char *const fmt_name[] = { "cades", "xades", "pades" };
 
 /* Sign doc.* with signer-expired at 2020-06-01 at `level` into out. */
-static lts_status sign_2020(int fmt, lts_level level, const char *out)
+static lts_status sign_2020(int fmt, lts_level level, const char *signer_p12, const char *out)
 {
     lts_status rc = LTS_E_INTERNAL;
     char path[1200], root[1200];
-    lts_signer *signer = open_p12(lts_test_pki_file(0, "signer-expired.p12"));
+    lts_signer *signer = open_p12(signer_p12);
     lts_signer *tsa_key = NULL;
     lts_tsa_responder *resp = NULL;
     lts_tsa *tsa = NULL;
@@ -208,7 +215,7 @@ static void run_case(const past_case *c, size_t i, int *xfails)
 
     snprintf(out, sizeof out, "%s/past%zu.%s", work, i, ext[c->fmt]);
     snprintf(root, sizeof root, "%s", lts_test_pki_file(1, "root.pem"));
-    if (sign_2020(c->fmt, c->level, out) == LTS_OK) {
+    if (sign_2020(c->fmt, c->level, lts_test_pki_file(0, "signer-expired.p12"), out) == LTS_OK) {
         vo.trust = root;
         vo.offline = 1; /* the proof is in the file: no network */
         if (lts_validate_file(out, &vo, &r) == LTS_OK && r->n_sigs == 1) {
@@ -252,10 +259,159 @@ static void test_matrix_past__expired_signer(void)
     printf("\n  (%d expected failures)\n", xfails);
 }
 
+/* Raise the file at `in` to B-LTA now (system clock), validation data from folder vdir,
+ * time-stamps from the 2019..2030 TSA at the current time. */
+static lts_status extend_now(int fmt, const char *in, const char *out, const char *vdir)
+{
+    lts_status rc = LTS_E_INTERNAL;
+    char path[1200], root[1200];
+    lts_signer *tsa_key = NULL;
+    lts_tsa_responder *resp = NULL;
+    lts_tsa *tsa = NULL;
+    lts_vdata_source *vd = NULL;
+    lts_buf b = LTS_BUF_INIT, cms = LTS_BUF_INIT;
+
+    snprintf(root, sizeof root, "%s", lts_test_pki_file(1, "root.pem"));
+    snprintf(path, sizeof path, "%s/tsa2.p12", work);
+    if ((tsa_key = open_p12(path)) == NULL)
+        goto out;
+    if ((rc = lts_tsa_responder_new(&resp, tsa_key, NULL)) != LTS_OK ||
+        (rc = lts_tsa_open_responder(&tsa, resp, NULL)) != LTS_OK ||
+        (rc = lts_vdata_offline_new(&vd, vdir)) != LTS_OK)
+        goto out;
+    if (fmt == F_CADES) {
+        lts_cades_extend_opts o = LTS_CADES_EXTEND_OPTS_INIT;
+        o.level = LTS_LEVEL_B_LTA;
+        o.tsa = tsa;
+        o.vdata = vd;
+        o.trust_file = root;
+        FILE *f = fopen(in, "rb");
+        unsigned char chunk[4096];
+        size_t n;
+        rc = LTS_E_IO;
+        if (f == NULL)
+            goto out;
+        while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+            if (lts_buf_append(&cms, chunk, n) != LTS_OK)
+                break;
+        fclose(f);
+        if ((rc = lts_cades_extend(&b, lts_buf_span(&cms), &o)) == LTS_OK)
+            rc = write_buf(out, &b) == 0 ? LTS_OK : LTS_E_IO;
+    } else if (fmt == F_XADES) {
+        lts_xades_extend_opts o = LTS_XADES_EXTEND_OPTS_INIT;
+        o.level = LTS_LEVEL_B_LTA;
+        o.tsa = tsa;
+        o.vdata = vd;
+        o.trust_file = root;
+        if ((rc = lts_xades_extend_file(&b, in, &o)) == LTS_OK)
+            rc = write_buf(out, &b) == 0 ? LTS_OK : LTS_E_IO;
+    } else {
+        lts_pades_extend_opts o = LTS_PADES_EXTEND_OPTS_INIT;
+        o.level = LTS_LEVEL_B_LTA;
+        o.tsa = tsa;
+        o.vdata = vd;
+        o.trust_file = root;
+        rc = lts_pades_extend(in, out, &o);
+    }
+out:
+    if (rc != LTS_OK && lts_error_last() != NULL)
+        fprintf(stderr, "\nmatrix: %s extension now: %s\n", fmt_name[fmt], lts_error_last()->message);
+    lts_buf_dispose(&cms);
+    lts_buf_dispose(&b);
+    lts_vdata_free(vd);
+    lts_tsa_close(tsa);
+    lts_tsa_responder_free(resp);
+    lts_signer_close(tsa_key);
+    return rc;
+}
+
+/* Case 7b: B-T made on 2020-06-01 by a signer revoked NOW, raised to B-LTA now with a CRL
+ * that lists the revocation: the revocation comes after the signature's proof of existence
+ * (the 2020 signature time-stamp), so the signature is TOTAL_PASSED (EN 319 102-1 §5.6.2.5:
+ * revocation after the best-signature-time). */
+static const past_case late_cases[] = {
+    { F_CADES, LTS_LEVEL_B_LTA, LTS_IND_TOTAL_PASSED, LTS_SUB_NONE, 1, NULL },
+    { F_XADES, LTS_LEVEL_B_LTA, LTS_IND_TOTAL_PASSED, LTS_SUB_NONE, 1, NULL },
+    { F_PADES, LTS_LEVEL_B_LTA, LTS_IND_TOTAL_PASSED, LTS_SUB_NONE, 1, NULL },
+};
+
+static void test_matrix_past__revoked_after(void)
+{
+    static const char *const ext[] = { "p7s", "xml", "pdf" };
+    char vnow[1200], late[1200], bt[1200], lta[1200], root[1200];
+    int xfails = 0;
+    if (!ready) {
+        CU_FAIL("the 2020 TSA / CRL fixture could not be made");
+        return;
+    }
+    snprintf(vnow, sizeof vnow, "%s/vnow", work);
+    snprintf(late, sizeof late, "%s/late.p12", work);
+    snprintf(root, sizeof root, "%s", lts_test_pki_file(1, "root.pem"));
+    for (size_t i = 0; i < sizeof late_cases / sizeof late_cases[0]; i++) {
+        const past_case *c = &late_cases[i];
+        snprintf(bt, sizeof bt, "%s/late%zu-bt.%s", work, i, ext[c->fmt]);
+        snprintf(lta, sizeof lta, "%s/late%zu-lta.%s", work, i, ext[c->fmt]);
+        CU_ASSERT_EQUAL_FATAL(sign_2020(c->fmt, LTS_LEVEL_B_T, late, bt), LTS_OK);
+    }
+    /* revoke it now (keyCompromise) and publish a CRL made now; the root's current CRL */
+    CU_ASSERT_EQUAL_FATAL(sh("set -e; W='%s'; P='%s'; exec >>\"$W/setup.log\" 2>&1\n"
+                             "openssl ca -batch -config \"$W/inter-ca.cnf\" -revoke \"$W/late.pem\" "
+                             "  -crl_reason keyCompromise\n"
+                             "rm -rf \"$W/vnow\"; mkdir \"$W/vnow\"\n"
+                             "openssl ca -batch -config \"$W/inter-ca.cnf\" -gencrl -out \"$W/vnow/i.pem\"\n"
+                             "openssl crl -in \"$W/vnow/i.pem\" -outform DER -out \"$W/vnow/inter.crl\"\n"
+                             "rm \"$W/vnow/i.pem\"; cp \"$P/root.crl\" \"$P/inter.pem\" \"$P/root.pem\" \"$W/vnow/\"\n"
+                             "openssl crl -inform DER -in \"$W/vnow/inter.crl\" -noout -text | "
+                             "  grep -q 'Key Compromise'",
+                             work, lts_test_pki()), 0);
+    for (size_t i = 0; i < sizeof late_cases / sizeof late_cases[0]; i++) {
+        const past_case *c = &late_cases[i];
+        lts_validate_opts vo = LTS_VALIDATE_OPTS_INIT;
+        lts_report *r = NULL;
+        char got[200] = "not extended";
+        int ok = 0;
+        snprintf(bt, sizeof bt, "%s/late%zu-bt.%s", work, i, ext[c->fmt]);
+        snprintf(lta, sizeof lta, "%s/late%zu-lta.%s", work, i, ext[c->fmt]);
+        if (extend_now(c->fmt, bt, lta, vnow) == LTS_OK) {
+            vo.trust = root;
+            vo.offline = 1;
+            if (lts_validate_file(lta, &vo, &r) == LTS_OK && r->n_sigs >= 1) {
+                const lts_sig_result *s = &r->sigs[0];
+                char bst[LTS_TIME_RFC3339_LEN] = "?";
+                int saw_revocation = 0;
+                for (size_t m = 0; m < s->n_messages; m++)
+                    saw_revocation |= strstr(s->messages[m], "revoked") != NULL;
+                if (lts_time_format_rfc3339(bst, sizeof bst, s->best_signature_time) != LTS_OK)
+                    bst[0] = 0;
+                snprintf(got, sizeof got, "%s/%s bst=%s%s", lts_indication_name(r->indication),
+                         r->subindication ? lts_subindication_name(r->subindication) : "-", bst,
+                         saw_revocation ? " (revocation seen)" : " (revocation NOT seen)");
+                ok = r->indication == c->ind && r->subindication == c->sub && saw_revocation &&
+                     s->best_signature_time >= T_2020 && s->best_signature_time < T_2021;
+            }
+        }
+        const char *verdict = ok ? (c->xfail ? "XPASS" : "ok") : (c->xfail ? "XFAIL" : "FAIL");
+        printf("\n  %-5s %s B-T made 2020-06-01, signer revoked now, B-LTA now: got %s, expected "
+               "%s/%s bst in 2020, revocation seen%s%s",
+               verdict, fmt_name[c->fmt], got, lts_indication_name(c->ind),
+               c->sub ? lts_subindication_name(c->sub) : "-", c->xfail ? " — known gap: " : "",
+               c->xfail ? c->xfail : "");
+        if (c->xfail) {
+            CU_ASSERT_FALSE(ok);
+            xfails += !ok;
+        } else {
+            CU_ASSERT_TRUE(ok);
+        }
+        lts_report_free(r);
+    }
+    printf("\n  (%d expected failures)\n", xfails);
+}
+
 int lts_suite_past(void)
 {
     static CU_TestInfo tests[] = {
         { "expired_signer", test_matrix_past__expired_signer },
+        { "revoked_after", test_matrix_past__revoked_after },
         CU_TEST_INFO_NULL,
     };
     return lts_test_add_suite("matrix_past", setup, NULL, tests);
