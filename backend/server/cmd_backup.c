@@ -176,6 +176,9 @@ lts_status srv_key_restore(srv_ctx *ctx, const char *path, char **cred_out)
     LTS_ENSURE(strlen(f[F_CRED]) == 32 &&
                    lts_hex__decode(&id, f[F_CRED], 32) == LTS_OK && srv_name_ok(f[F_OWNER], 64),
                LTS_E_INPUT, "%s: bad credential ID or owner", path);
+    LTS_ENSURE(strncmp(f[F_ALGO], "rsa", 3) == 0 || strcmp(f[F_ALGO], "ec-p256") == 0 ||
+                   strcmp(f[F_ALGO], "ec-p384") == 0,
+               LTS_E_INPUT, "%s: unknown key algorithm", path);
     LTS_TRY(lts_b64__decode(&wrapped, f[F_WRAPPED], strlen(f[F_WRAPPED])));
     LTS_ENSURE(!srv_p11_has_key(ctx->p11, lts_buf_span(&id)), LTS_E_INPUT,
                "credential %s still has its key in the token; nothing to restore", f[F_CRED]);
