@@ -252,16 +252,44 @@ out:
 
 /* ---- audit verify ---------------------------------------------------------------------- */
 
+static int audit_anchor_now(const srv_opts *o)
+{
+    srv_ctx ctx;
+    int ret = 1, made = 0;
+    if (srv_open_ctx(&ctx, o->config, 0) != LTS_OK) {
+        ret = srv_fail(o->config);
+        goto out;
+    }
+    if (ctx.conf->tsa_url == NULL) {
+        fprintf(stderr, "ltsigd: %s: 'tsa_url' is needed to anchor the log\n", o->config);
+        goto out;
+    }
+    if (srv_audit_anchor(ctx.conf, ctx.db, 1, &made) != LTS_OK) {
+        ret = srv_fail("audit anchor");
+        goto out;
+    }
+    printf("ltsigd: %s\n", made ? "head of the log time-stamped"
+                                 : "nothing to anchor (the head is anchored already)");
+    ret = 0;
+out:
+    srv_close_ctx(&ctx);
+    return ret;
+}
+
 int srv_cmd_audit(int argc, char **argv)
 {
-    static const char use[] = "ltsigd audit verify --config FILE";
+    static const char use[] = "ltsigd audit verify --config FILE\n"
+                              "       ltsigd audit anchor --config FILE";
     srv_opts o;
     srv_ctx ctx;
     char *bad = NULL;
     long count = 0, anchors = 0;
     int ret = 1;
-    if (argc < 2 || strcmp(argv[1], "verify") != 0 || srv_parse_opts(argc - 1, argv + 1, &o))
+    if (argc < 2 || (strcmp(argv[1], "verify") != 0 && strcmp(argv[1], "anchor") != 0) ||
+        srv_parse_opts(argc - 1, argv + 1, &o))
         return srv_usage(use);
+    if (strcmp(argv[1], "anchor") == 0)
+        return audit_anchor_now(&o);
     if (srv_open_ctx(&ctx, o.config, 0) != LTS_OK) {
         ret = srv_fail(o.config);
         goto out;

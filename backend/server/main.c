@@ -19,7 +19,8 @@ static int usage(void)
           "--pin-file F\n"
           "       ltsigd key backup --config FILE --credential ID -o BLOB\n"
           "       ltsigd key restore --config FILE -i BLOB\n"
-          "       ltsigd audit verify --config FILE\n",
+          "       ltsigd audit verify --config FILE\n"
+          "       ltsigd audit anchor --config FILE\n",
           stderr);
     return 2;
 }

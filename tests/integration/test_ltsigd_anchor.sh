@@ -169,6 +169,26 @@ check "TSA down: the service keeps running, no anchor added" test "$SERVER_RC" =
 check "TSA down: the failure is in the service log" grep -q '"audit.anchor"' "$WORK/serve2.log"
 check "audit verify still passes" "$LTSIGD" audit verify --config "$CONF"
 
+# ltsigd audit anchor: the entries written while no service ran are anchored on demand
+"$LTSIGD" user add --config "$CONF" --user zed --password-file "$WORK/alice.pw" >/dev/null
+check "audit anchor with the TSA down fails" \
+    bash -c "! '$LTSIGD' audit anchor --config '$CONF' >/dev/null 2>&1"
+"$LTSIG" tsa-serve --signer "file:$LTS_TEST_PKI/tsa.p12" --passin pass:test1234 \
+    --port "$TSA_PORT" 2>"$WORK/tsa2.log" &
+TSA_PID=$!
+for i in $(seq 1 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$TSA_PORT") 2>/dev/null && break
+    sleep 0.1
+done
+out=$("$LTSIGD" audit anchor --config "$CONF")
+check "audit anchor with the TSA up: the head is time-stamped" contains "$out" "head of the log time-stamped"
+out=$("$LTSIGD" audit anchor --config "$CONF")
+check "a second audit anchor: nothing to anchor" contains "$out" "nothing to anchor"
+lastev=$(sqlite3 "$WORK/ltsigd.db" "SELECT event FROM audit ORDER BY seq DESC LIMIT 1")
+out=$("$LTSIGD" audit verify --config "$CONF")
+check "the on-demand anchor is the newest entry" test "$lastev" = audit.anchor
+check "... and audit verify checks it too" contains "$out" "intact* $((n2 + 1)) time-stamp anchors checked"
+
 # configuration: bad values are refused
 sed 's/^audit_anchor_every = 5/audit_anchor_every = 0/' "$CONF" >"$WORK/bad.conf"
 check "audit_anchor_every = 0 is refused naming the line" \
