@@ -624,13 +624,20 @@ out:
 }
 
 /* ISO 32000-2 §12.8.2.2: the DocMDP permissions of the certification signature, 0 when
- * the document is not certified. */
-static int docmdp_p(const lts_pades_doc *doc)
+ * the document is not certified. Only the first signature can certify: a DocMDP claimed by
+ * a later one (which could loosen what the first allows) is ignored. */
+static const lts_pades_sig *first_sig(const lts_pades_doc *doc)
 {
     for (size_t i = 0; i < lts_pades_sig_count(doc); i++)
-        if (lts_pades_sig_get(doc, i)->docmdp_p > 0)
-            return lts_pades_sig_get(doc, i)->docmdp_p;
-    return 0;
+        if (lts_pades_sig_get(doc, i)->kind == LTS_PADES_SIG)
+            return lts_pades_sig_get(doc, i);
+    return NULL;
+}
+
+static int docmdp_p(const lts_pades_doc *doc)
+{
+    const lts_pades_sig *s = first_sig(doc);
+    return s && s->byte_range_ok ? s->docmdp_p : 0;
 }
 
 /* Whether a change made after a signature is allowed: DSS and document time-stamps always
@@ -662,7 +669,10 @@ static lts_status changes_after(ctx *x, lts_sig_result *s, const lts_pades_sig *
     int p = docmdp_p(x->doc), bad = 0;
     size_t n_allowed = 0;
 
-    if (ps->docmdp_p > 0)
+    if (ps->docmdp_p > 0 && ps != first_sig(x->doc))
+        LTS_TRY(lts_report__msg(s, "a DocMDP transform in a signature that is not the first "
+                                   "is ignored (ISO 32000-2 §12.8.2.2)"));
+    else if (ps->docmdp_p > 0)
         LTS_TRY(lts_report__msg(s, "certification signature: DocMDP /P %d (%s)", ps->docmdp_p,
                                 ps->docmdp_p == 1 ? "no changes allowed"
                                 : ps->docmdp_p == 2 ? "form filling and signing allowed"

@@ -126,6 +126,21 @@ check_not "--certify 4 refused" sign "$W/c4.pdf" "$W/form.pdf" --certify 4
 check_not "--certify with CAdES refused" "$LTSIG" sign --format cades --level B-B \
     --signer "file:$P/signer-rsa.p12" --passin pass:test1234 --certify 2 -o "$W/x.p7s" "$DOCS/sample.txt"
 
+# a DocMDP claimed by a later signature does not loosen an approval signature
+check "approval signature" sign "$W/appr.pdf" "$DOCS/sample.pdf"
+p4=$(qpdf --show-object=4 "$W/appr.pdf")
+cat1=$(qpdf --show-object=1 "$W/appr.pdf")
+ANN='/Annots [ {new1} 0 R {new2} 0 R'
+FLD='/Fields [ {new1} 0 R'
+check "attack: a later 'certification' with /P 3 and a note" $APPEND "$W/appr.pdf" "$W/loosen.pdf" \
+    'new=<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /ETSI.CAdES.detached /Reference [ << /Type /SigRef /TransformMethod /DocMDP /TransformParams << /Type /TransformParams /P 3 /V /1.2 >> >> ] /ByteRange [0 10 20 30] /Contents <3003020105> >>' \
+    'new=<< /Type /Annot /Subtype /Widget /FT /Sig /T (Loosen) /V {new0} 0 R /F 132 /Rect [0 0 0 0] /P 4 0 R >>' \
+    'new=<< /Type /Annot /Subtype /Text /Rect [400 700 420 720] /Contents (note) >>' \
+    "4=${p4/\/Annots \[/$ANN}" "1=${cat1/\/Fields \[/$FLD}"
+verify "$W/loosen.pdf"
+check "late DocMDP ignored: the approval signature fails" sig_is 0 TOTAL_FAILED FORMAT_FAILURE
+check "late DocMDP ignored: the note is a modification" sig_says 0 "MODIFICATION after signing: annotation /Text added on page 1"
+
 # --- visible signature ---------------------------------------------------------------------
 V=$W/visible.pdf
 ssize=$(stat -c %s "$DOCS/sample.pdf")
