@@ -85,6 +85,22 @@ check "tokens and SADs stored hashed" \
 stop_server
 check "SIGTERM: exit 0" test "$SERVER_RC" = 0
 
+# key backup / restore with the credential record in PostgreSQL
+(umask 077 && echo 55115511 >"$WORK/so.pin")
+echo "token_so_pin_file = $WORK/so.pin" >>"$CONF"
+check "init creates the backup key" "$LTSIGD" init --config "$CONF"
+CID2=$(add_key pat ec-p256 1357-pat "/CN=Pat EC on PostgreSQL")
+check "key backup on PostgreSQL" \
+    "$LTSIGD" key backup --config "$CONF" --credential "$CID2" -o "$WORK/pat.blob"
+pkcs11-tool --module "$MODULE" --token-label ltsigd-test --login --pin "$TOKEN_PIN" \
+    --delete-object --type privkey --id "$CID2" >/dev/null 2>&1
+psqlq "DELETE FROM credentials WHERE id = '$CID2'" >/dev/null
+out=$("$LTSIGD" key restore --config "$CONF" -i "$WORK/pat.blob")
+check "key restore on PostgreSQL re-registers the credential" \
+    test "$out" = "$CID2" -a "$(psqlq "SELECT owner FROM credentials WHERE id = '$CID2' AND chain IS NOT NULL")" = pat
+check "the restored key signs (CSR checked with openssl req -verify)" \
+    bash -c "'$LTSIGD' key csr --config '$CONF' --credential '$CID2' --subject /CN=again -o '$WORK/again.csr' && openssl req -in '$WORK/again.csr' -verify -noout 2>&1 | grep -q 'verify OK'"
+
 check "audit verify passes" "$LTSIGD" audit verify --config "$CONF"
 psqlq "UPDATE audit SET detail = 'edited' WHERE seq = 3" >/dev/null
 "$LTSIGD" audit verify --config "$CONF" >/dev/null 2>"$WORK/err"
