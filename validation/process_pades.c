@@ -641,7 +641,8 @@ static int docmdp_p(const lts_pades_doc *doc)
 }
 
 /* Whether a change made after a signature is allowed: DSS and document time-stamps always
- * (EN 319 142-1 §5.4, ISO 32000-2 §12.8.5); more signatures unless certified with /P 1;
+ * (EN 319 142-1 §5.4, ISO 32000-2 §12.8.5); more signatures (with the form's /DR) and XMP
+ * metadata updates unless certified with /P 1;
  * form filling with /P 2 or 3; annotations with /P 3; nothing else. */
 static int change_allowed(lts_pades_change_kind k, int p)
 {
@@ -650,6 +651,7 @@ static int change_allowed(lts_pades_change_kind k, int p)
     case LTS_PADES_CHANGE_DOC_TIMESTAMP:
         return 1;
     case LTS_PADES_CHANGE_SIGNATURE:
+    case LTS_PADES_CHANGE_METADATA:
         return p != 1;
     case LTS_PADES_CHANGE_FORM_FILL:
         return p >= 2;

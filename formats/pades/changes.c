@@ -577,7 +577,10 @@ static lts_status compare_acroform(cmp *c, qpdf_oh fa, qpdf_oh fb)
         if (strcmp(keys[i], "/Fields") == 0 || strcmp(keys[i], "/SigFlags") == 0)
             continue;
         LTS_TRY(key_eq(c, fa, fb, keys[i], &eq));
-        if (!eq)
+        if (!eq && strcmp(keys[i], "/DR") == 0) /* signing tools add their fonts there */
+            LTS_TRY(add_change(c, LTS_PADES_CHANGE_SIGNATURE, "/AcroForm /DR (default "
+                                                              "resources) updated"));
+        else if (!eq)
             LTS_TRY(add_change(c, LTS_PADES_CHANGE_OTHER, "/AcroForm %s changed", keys[i]));
     }
     la = qpdf_oh_get_key_if_dict(c->a, fa, "/Fields");
@@ -742,6 +745,9 @@ static lts_status compare_docs(cmp *c)
         if (strcmp(k, "/DSS") == 0)
             LTS_TRY(add_change(c, LTS_PADES_CHANGE_DSS, "%s", qpdf_oh_has_key(c->a, ra, "/DSS")
                                                                   ? "DSS updated" : "DSS added"));
+        else if (strcmp(k, "/Metadata") == 0)
+            LTS_TRY(add_change(c, LTS_PADES_CHANGE_METADATA, "XMP metadata (/Metadata) %s",
+                               qpdf_oh_has_key(c->a, ra, k) ? "updated" : "added"));
         else if (strcmp(k, "/Extensions") == 0)
             LTS_TRY(add_change(c, LTS_PADES_CHANGE_DSS, "developer extensions (/Extensions) "
                                                         "updated"));

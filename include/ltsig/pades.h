@@ -142,14 +142,17 @@ LTS_API void lts_pades_free(lts_pades_doc *doc);
 /* ---- What later revisions changed (ISO 32000-2 §12.8.2.2, §12.7.5.5) ---- */
 
 typedef enum {
-    LTS_PADES_CHANGE_SIGNATURE = 1,     /**< a signature field/widget added or an empty one signed */
+    LTS_PADES_CHANGE_SIGNATURE = 1,     /**< a signature field/widget added or an empty one
+                                             signed; the form's /DR resources updated */
     LTS_PADES_CHANGE_DOC_TIMESTAMP = 2, /**< a document time-stamp field added */
     LTS_PADES_CHANGE_DSS = 3,           /**< DSS / VRI / developer extensions added or updated */
     LTS_PADES_CHANGE_FORM_FILL = 4,     /**< a form field's value or appearance changed */
     LTS_PADES_CHANGE_ANNOTATION = 5,    /**< an annotation (not a signature widget) added,
                                              changed or removed */
     LTS_PADES_CHANGE_OTHER = 6,         /**< anything else: page content, pages, catalog, ... */
-    LTS_PADES_CHANGE_UNCHECKED = 7      /**< something that could not be compared (a note) */
+    LTS_PADES_CHANGE_UNCHECKED = 7,     /**< something that could not be compared (a note) */
+    LTS_PADES_CHANGE_METADATA = 8       /**< the catalog's XMP /Metadata (signing tools update
+                                             it; nothing on the pages changes) */
 } lts_pades_change_kind;
 
 typedef struct {

@@ -156,6 +156,19 @@ check "attack then signature: the signature added after is allowed for the first
 check "attack then signature: second signature passes" sig_is 1 TOTAL_PASSED
 check "attack then signature: second signature sees no change" sig_silent 1 "after signing"
 
+# --- 9b. allowed: XMP metadata and the form's /DR updated (as signing tools do) -------------
+cat=$(qpdf --show-object=1 "$W/s.pdf")
+DR='/SigFlags 3 /DR << /Font << /Helv {new1} 0 R >> >>'
+cat=${cat/\/SigFlags 3/$DR}
+check "tool-like update: metadata + /DR" $APPEND "$W/s.pdf" "$W/meta.pdf" \
+    'new=@xstream:/Type /Metadata /Subtype /XML|<x:xmpmeta xmlns:x="adobe:ns:meta/"/>' \
+    'new=<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>' \
+    "1=${cat%>>} /Metadata {new0} 0 R >>"
+verify "$W/meta.pdf"
+check "metadata + /DR: TOTAL_PASSED" sig_is 0 TOTAL_PASSED
+check "metadata: allowed" sig_says 0 "allowed change after signing: XMP metadata (/Metadata) added in revision 4"
+check "/DR: allowed" sig_says 0 "allowed change after signing: /AcroForm /DR (default resources) updated in revision 4"
+
 # --- 10. allowed: DSS and document time-stamps (extend to B-LTA) -----------------------------
 "$LTSIG" tsa-serve --signer "file:$P/tsa.p12" --passin pass:test1234 --port "$PORT" \
     >"$W/tsa.log" 2>&1 &
