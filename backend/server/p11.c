@@ -589,6 +589,25 @@ out:
     return rc;
 }
 
+/* A backup key made without CKA_UNWRAP_TEMPLATE (it is public) would let anyone unwrap a
+ * readable copy of a key: refuse to use one. */
+static lts_status check_backup_key(srv_p11 *p, CK_OBJECT_HANDLE h)
+{
+    lts_status rc = LTS_OK;
+    CK_BBOOL trusted = CK_FALSE;
+    CK_ATTRIBUTE a[] = {
+        { CKA_UNWRAP_TEMPLATE, NULL, 0 },
+        { CKA_TRUSTED, &trusted, sizeof trusted },
+    };
+    CK_RV rv = p->f->C_GetAttributeValue(p->sess, h, a, 2);
+    LTS_ENSURE((rv == CKR_OK || rv == CKR_ATTRIBUTE_TYPE_INVALID) && trusted == CK_TRUE &&
+                   a[0].ulValueLen != (CK_ULONG)-1 && a[0].ulValueLen >= 3 * sizeof(CK_ATTRIBUTE),
+               LTS_E_CRYPTO, "the token's backup key '%s' is not trusted or has no unwrap "
+               "template; delete it (SO) and run ltsigd init again", SRV_BACKUP_KEY_LABEL);
+out:
+    return rc;
+}
+
 lts_status srv_p11_backup_key_ensure(const srv_conf *conf, int *created)
 {
     lts_status rc = LTS_OK;
@@ -608,7 +627,16 @@ lts_status srv_p11_backup_key_ensure(const srv_conf *conf, int *created)
     LTS_TRY(p11_open_as(&p, conf, CKU_SO, conf->token_so_pin_file));
     LTS_TRY(find_secret(p, label, &h, &found));
     if (!found) {
+        /* whatever unwraps with it makes a private, sensitive, non-extractable key: the key
+         * is public, so without this anyone with the token files and a backup file could
+         * unwrap a readable copy without any PIN (checked in test_ltsigd_backup.sh) */
+        CK_ATTRIBUTE unwrap_t[] = {
+            { CKA_PRIVATE, &yes, sizeof yes },
+            { CKA_SENSITIVE, &yes, sizeof yes },
+            { CKA_EXTRACTABLE, &no, sizeof no },
+        };
         CK_ATTRIBUTE t[] = {
+            { CKA_UNWRAP_TEMPLATE, unwrap_t, sizeof unwrap_t },
             { CKA_TOKEN, &yes, sizeof yes },
             { CKA_PRIVATE, &no, sizeof no },
             { CKA_VALUE_LEN, &len, sizeof len },
@@ -627,6 +655,7 @@ lts_status srv_p11_backup_key_ensure(const srv_conf *conf, int *created)
             "C_GenerateKey (backup key)");
         *created = 1;
     }
+    LTS_TRY(check_backup_key(p, h));
 out:
     srv_p11_close(p);
     return rc;
@@ -691,6 +720,7 @@ static lts_status backup_key(srv_p11 *p, CK_OBJECT_HANDLE *out)
     LTS_TRY(find_secret(p, SRV_BACKUP_KEY_LABEL, out, &found));
     LTS_ENSURE(found, LTS_E_NOTFOUND, "the token has no backup key '%s' (run ltsigd init "
                "with token_so_pin_file set)", SRV_BACKUP_KEY_LABEL);
+    LTS_TRY(check_backup_key(p, *out));
 out:
     return rc;
 }

@@ -268,3 +268,56 @@ out.append("untrusted_wrap=0x%x" % rv)
 print(" ".join(out))
 EOF2
 }
+
+# p11_unwrap_attack MODULE LABEL BLOB: plays someone who has the token files and a backup
+# file but no PIN: in a session without login, C_UnwrapKey of the blob's wrapped key under
+# the public backup key into a session object that is NOT sensitive and extractable, then
+# reading CKA_VALUE. Prints "unwrap=0xRV" (and "value=LEN" when it worked).
+p11_unwrap_attack() {
+    python3 - "$@" <<'EOF2'
+import base64, ctypes, sys
+mod, label, blob = sys.argv[1:4]
+wrapped = None
+for l in open(blob):
+    if l.startswith("wrapped "):
+        wrapped = base64.b64decode(l[8:].strip())
+L = ctypes.CDLL(mod)
+UL = ctypes.c_ulong
+class A(ctypes.Structure):
+    _fields_ = [("type", UL), ("p", ctypes.c_void_p), ("n", UL)]
+class M(ctypes.Structure):
+    _fields_ = [("m", UL), ("p", ctypes.c_void_p), ("n", UL)]
+def a(t, v): return A(t, ctypes.cast(ctypes.pointer(v), ctypes.c_void_p), ctypes.sizeof(v))
+L.C_Initialize(None)
+n = UL(0)
+L.C_GetSlotList(UL(1), None, ctypes.byref(n))
+slots = (UL * n.value)()
+L.C_GetSlotList(UL(1), slots, ctypes.byref(n))
+slot = None
+for s in slots:
+    info = ctypes.create_string_buffer(1024)
+    if L.C_GetTokenInfo(UL(s), info) == 0 and info.raw[:32].rstrip(b" ") == label.encode():
+        slot = s
+h = UL(0)
+L.C_OpenSession(UL(slot), UL(6), None, None, ctypes.byref(h))
+cls, lab = UL(4), ctypes.create_string_buffer(b"ltsigd-backup", 13)
+t = (A * 2)(a(0, cls), A(3, ctypes.cast(lab, ctypes.c_void_p), 13))
+wk, cnt = UL(0), UL(0)
+L.C_FindObjectsInit(h, t, UL(2))
+L.C_FindObjects(h, ctypes.byref(wk), UL(1), ctypes.byref(cnt))
+L.C_FindObjectsFinal(h)
+if cnt.value != 1:
+    print("setup: no public backup key"); sys.exit(2)
+T, F, pcls, kt = ctypes.c_ubyte(1), ctypes.c_ubyte(0), UL(3), UL(3)
+at = (A * 6)(a(0, pcls), a(0x100, kt), a(1, F), a(2, F), a(0x103, F), a(0x162, T))
+wb = ctypes.create_string_buffer(wrapped, len(wrapped))
+nk = UL(0)
+rv = L.C_UnwrapKey(h, ctypes.byref(M(0x210a, None, 0)), wk, wb, UL(len(wrapped)), at, UL(6), ctypes.byref(nk))
+out = "unwrap=0x%x" % rv
+if rv == 0:
+    x = A(0x11, None, 0)
+    if L.C_GetAttributeValue(h, nk, ctypes.byref(x), UL(1)) == 0:
+        out += " value=%d" % x.n
+print(out)
+EOF2
+}

@@ -59,6 +59,15 @@ out=$("$LTSIGD" key backup --config "$CONF" --credential 00000000000000000000000
 check "backup of an unknown credential: clear error" \
     bash -c "[[ '$out' == *'no credential'* ]] && test ! -e '$WORK/x.blob'"
 
+# someone with the token files and the backup file but no PIN cannot unwrap a readable copy
+# (the backup key is public — only the SO may make it trusted, and an SO session only
+# makes public objects — so its CKA_UNWRAP_TEMPLATE forces sensitive, private, not
+# extractable)
+att=$(p11_unwrap_attack "$MODULE" ltsigd-test "$WORK/a.blob")
+echo "# $att"
+check "no PIN: unwrapping the backup into a readable key is refused (CKR_TEMPLATE_INCONSISTENT)" \
+    test "$att" = unwrap=0xd1
+
 # the keys disappear from the token
 p11 --delete-object --type privkey --id "$A_CID" >/dev/null
 p11 --delete-object --type privkey --id "$R_CID" >/dev/null
