@@ -543,6 +543,22 @@ while IFS='|' read -r fmt case builder expected xfail; do
     SUMMARY+=("$(printf '%-6s %-5s %-24s %-60s %s' "$verdict" "$fmt" "$case" "${got:0:60}" "$expected")")
 done <<<"$CASES"
 
+# Case 7 at B-LT: the signing side refuses to embed validation data that shows the signer
+# revoked before the signature's first proof of existence (so a B-LT/B-LTA with a revoked
+# signer and no earlier PoE is never produced); nothing is written.
+for fmt in cades xades pades; do
+    out=refused-$fmt.$(case $fmt in cades) echo p7s;; xades) echo xml;; pades) echo pdf;; esac)
+    rc=0
+    sign "$fmt" B-LT signer-revoked "$out" >refuse.err 2>&1 || rc=$?
+    if [[ $rc -ne 0 && ! -e $out ]] && grep -qi revoked refuse.err; then
+        verdict=ok; PASS=$((PASS + 1)); got="refused (exit $rc)"
+    else
+        verdict=FAIL; FAIL=$((FAIL + 1)); got="exit $rc: $(head -c 120 refuse.err)"
+    fi
+    echo "$verdict - $fmt 7 B-LT by signer-revoked: got $got, expected a refusal naming the revocation"
+    SUMMARY+=("$(printf '%-6s %-5s %-24s %-60s %s' "$verdict" "$fmt" "7 B-LT signer-revoked" "${got:0:60}" "sign refuses")")
+done
+
 echo
 echo "# validation matrix: verdict format case got expected"
 printf '%s\n' "${SUMMARY[@]}"
