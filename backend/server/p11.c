@@ -1,7 +1,8 @@
 /* ltsigd key management through PKCS#11: key pairs are generated inside the token with
- * the private half sensitive, never extractable and private (EN 419 241-1 / ETDA
- * SRA_SKM.1: the key never leaves the HSM in clear), found again by CKA_ID, and used
- * to sign digests. One session, logged in once, shared under a mutex: SoftHSMv2 is not
+ * the private half sensitive, private, and extractable only wrapped under a trusted key
+ * (CKA_WRAP_WITH_TRUSTED: the backup key) (EN 419 241-1 / ETDA SRA_SKM.1: the key never
+ * leaves the HSM in clear), found again by CKA_ID, and used to sign digests; backups wrap
+ * them with CKM_AES_KEY_WRAP_PAD and restores unwrap them not extractable. One session, logged in once, shared under a mutex: SoftHSMv2 is not
  * reliable under parallel use of one token (softhsm/SoftHSMv2#688, #757). */
 #define LTS_MODULE "ltsigd-p11"
 #include "srv_int.h"

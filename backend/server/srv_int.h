@@ -152,7 +152,8 @@ typedef struct srv_p11 srv_p11;
 lts_status srv_p11_open(srv_p11 **out, const srv_conf *conf);
 void srv_p11_close(srv_p11 *p);
 /** Generate a key pair (algo rsa2048|rsa3072|ec-p256|ec-p384) with CKA_ID id: private
- *  key sensitive, not extractable, private. *pub gets the public key. */
+ *  key sensitive, private, extractable only wrapped under a trusted key
+ *  (CKA_WRAP_WITH_TRUSTED). *pub gets the public key. */
 lts_status srv_p11_generate(srv_p11 *p, const char *algo, lts_span id, const char *label,
                             EVP_PKEY **pub);
 /** How srv_p11_sign signs (0 and 1 match srv_algo_is_ec()). */
