@@ -687,7 +687,10 @@ static lts_status changes_after(ctx *x, lts_sig_result *s, const lts_pades_sig *
         if (!lts_pades_change_after(c, ps))
             continue;
         if (c->kind == LTS_PADES_CHANGE_UNCHECKED) {
-            LTS_TRY(lts_report__msg(s, "revision %u: not fully compared: %s", c->revision,
+            /* what could not be compared cannot be called unchanged */
+            lower(s, LTS_IND_INDETERMINATE, LTS_SUB_GENERIC);
+            LTS_TRY(lts_report__msg(s, "revision %u: not fully compared: %s; whether it "
+                                       "changes what was signed is not known", c->revision,
                                     c->what));
         } else if (change_allowed(c->kind, p)) {
             n_allowed++;

@@ -758,7 +758,8 @@ static lts_status compare_docs(cmp *c)
     }
     if (c->over_budget & 1)
         LTS_TRY(add_change(c, LTS_PADES_CHANGE_UNCHECKED,
-                           "the comparison stopped after %d objects", NODE_BUDGET));
+                           "objects nested deeper than %d or more than %d objects",
+                           MAX_DEPTH, NODE_BUDGET));
 out:
     free_keys(keys, n);
     return rc;

@@ -169,6 +169,17 @@ check "metadata + /DR: TOTAL_PASSED" sig_is 0 TOTAL_PASSED
 check "metadata: allowed" sig_says 0 "allowed change after signing: XMP metadata (/Metadata) added in revision 4"
 check "/DR: allowed" sig_says 0 "allowed change after signing: /AcroForm /DR (default resources) updated in revision 4"
 
+# --- 9c. a change nested deeper than the comparison goes: INDETERMINATE, not PASSED --------
+deep() { local d="" i; for i in $(seq 80); do d="[$d"; done; d="$d($1)"; for i in $(seq 80); do d="$d]"; done; echo "$d"; }
+PG='<< /Type /Page /Parent 3 0 R /MediaBox [0 0 595 842] /Contents 5 0 R /Resources << /Font << /F1 6 0 R >> /X %s >> >>'
+check "prepare: deep structure in the page resources" $APPEND "$DOCS/sample.pdf" "$W/deep.pdf" "4=$(printf "$PG" "$(deep a)")"
+check "sign the deep document" sign "$W/deep-s.pdf" "$W/deep.pdf"
+check "attack: change the deepest value" $APPEND "$W/deep-s.pdf" "$W/deep-m.pdf" \
+    "4=$(qpdf --show-object=4 "$W/deep-s.pdf" | sed 's/(a)/(b)/')"
+verify "$W/deep-m.pdf"
+check "deep change: not TOTAL_PASSED (INDETERMINATE)" sig_is 0 INDETERMINATE GENERIC
+check "deep change: says not fully compared" sig_says 0 "not fully compared: objects nested deeper than 64"
+
 # --- 10. allowed: DSS and document time-stamps (extend to B-LTA) -----------------------------
 "$LTSIG" tsa-serve --signer "file:$P/tsa.p12" --passin pass:test1234 --port "$PORT" \
     >"$W/tsa.log" 2>&1 &
