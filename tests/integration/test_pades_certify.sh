@@ -191,6 +191,16 @@ check_not "visible: off the page: nothing written" test -e "$W/v2.pdf"
 check_not "visible: page 2 of 1 refused" sign "$W/v3.pdf" "$DOCS/sample.pdf" --visible 2,10,10,200,60
 check_not "visible: bad syntax refused" sign "$W/v4.pdf" "$DOCS/sample.pdf" --visible 1,10,10,200
 check_not "visible: reversed corners refused" sign "$W/v5.pdf" "$DOCS/sample.pdf" --visible 1,200,60,10,10
+# a signer name that needs escaping and WinAnsi mapping: "Müller (Test) \ Ω"
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$W/odd.key" -out "$W/odd.pem" -days 30 \
+    -subj "/CN=Müller (Test) \\\\ Ω" -utf8 >/dev/null 2>&1
+check "odd name: certificate made" grep -q "BEGIN CERTIFICATE" "$W/odd.pem"
+check "odd name: visible signature" "$LTSIG" sign --format pades --level B-B \
+    --signer "file:$W/odd.key?cert=$W/odd.pem" --visible 1,300,40,560,100 -o "$W/odd.pdf" "$DOCS/sample.pdf"
+check "odd name: escaped, u-umlaut as WinAnsi \\374, omega as ?" grep -aqF 'Digitally signed by M\374ller \(Test\) \\ ?) Tj' "$W/odd.pdf"
+check "odd name: qpdf --check" qpdf --check "$W/odd.pdf"
+check "odd name: pdfsig valid" pdfsig_valid "$W/odd.pdf" 1
+
 # visible + certify + a second visible signature: all valid
 check "visible certification" sign "$W/vc.pdf" "$DOCS/sample.pdf" --certify 2 --visible 1,40,40,280,100
 check "second visible signature" sign "$W/vc2.pdf" "$W/vc.pdf" --visible 1,300,40,560,100
