@@ -75,6 +75,8 @@ lts_status lts_b64__decode(lts_buf *out, const char *b64, size_t n)
             clean[m++] = b64[i];
     }
     LTS_ENSURE(m % 4 == 0, LTS_E_INPUT, "base64 length is not a multiple of 4");
+    if (m == 0)
+        goto out; /* nothing to decode; out->p may still be NULL */
     if (m >= 1 && clean[m - 1] == '=')
         pad++;
     if (m >= 2 && clean[m - 2] == '=')
