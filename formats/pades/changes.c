@@ -781,7 +781,7 @@ static lts_status rev_at(lts_pdf *pdf, uint64_t at, int *yes, rev_end *re)
     n = before + 5 + (size_t)(pdf->size - e < 2 ? pdf->size - e : 2);
     LTS_TRY(lts_io__pread_full(pdf->fd, t, n, at - before, pdf->path));
     k = before;
-#define WS(c) ((c) == ' ' || (c) == '\r' || (c) == '\n' || (c) == '\t')
+#define WS(c) ((c) == ' ' || (c) == '\r' || (c) == '\n' || (c) == '\t' || (c) == '\f' || (c) == 0)
     while (k > 0 && WS(t[k - 1]))
         k--;
     if (k == 0 || t[k - 1] < '0' || t[k - 1] > '9')
@@ -909,18 +909,35 @@ lts_status lts_pades_analyse_changes(lts_pades_doc *doc)
             break;
         }
     }
-    LTS_ENSURE(first != SIZE_MAX, LTS_E_INTERNAL, "%s: the signed revision end was not found",
-               pdf->path);
-    LTS_TRY(open_prefix(&qa, map, revs[first].end));
-    c.prev_end = revs[first].end;
     c.out = l;
-    if (qa == NULL) {
-        c.revision = (unsigned)first + 2;
-        LTS_TRY(add_change(&c, LTS_PADES_CHANGE_OTHER, "the signed revision (%llu bytes) "
-                                                       "cannot be read on its own",
-                           (unsigned long long)revs[first].end));
+    if (first == SIZE_MAX) {
+        /* the /ByteRange check accepted an end this scan does not: compare nothing */
+        c.prev_end = UINT64_MAX - 2; /* after every signature */
+        c.revision = (unsigned)n_revs + 1;
+        LTS_TRY(add_change(&c, LTS_PADES_CHANGE_UNCHECKED, "the end of the signed revision "
+                                                           "(byte %llu) was not found",
+                           (unsigned long long)min_end));
         l->done = 1;
         goto out;
+    }
+    LTS_TRY(open_prefix(&qa, map, revs[first].end));
+    c.prev_end = revs[first].end;
+    if (qa == NULL) {
+        /* what the signature covers cannot be read alone: nothing to compare with; later
+         * signatures get their comparison from the next revision QPDF reads */
+        size_t f = first;
+        c.revision = (unsigned)first + 2;
+        LTS_TRY(add_change(&c, LTS_PADES_CHANGE_UNCHECKED, "the signed revision (%llu bytes) "
+                                                           "cannot be read on its own",
+                           (unsigned long long)revs[first].end));
+        while (qa == NULL && ++f + 1 < n_revs)
+            LTS_TRY(open_prefix(&qa, map, revs[f].end));
+        if (qa == NULL) {
+            l->done = 1;
+            goto out;
+        }
+        first = f;
+        c.prev_end = revs[first].end;
     }
     for (size_t j = first + 1; j < n_revs; j++) {
         int last = j + 1 == n_revs;
