@@ -158,6 +158,8 @@ check "visible: signing time in the appearance" update_has "$V" "$ssize" "(Date:
 pdftoppm -r 50 -gray -f 1 -l 1 "$DOCS/sample.pdf" "$W/before" >/dev/null 2>&1
 pdftoppm -r 50 -gray -f 1 -l 1 "$V" "$W/after" >/dev/null 2>&1
 check "visible: pdftoppm rendered both" test -s "$W/after-1.pgm" -a -s "$W/before-1.pgm"
+check "visible: pdftoppm -png -r 50 renders it" pdftoppm -png -r 50 -f 1 -l 1 "$V" "$W/png"
+check "visible: a PNG came out" bash -c "head -c 8 '$W/png-1.png' | od -An -c | grep -q 'P   N   G'"
 box_dark() { # PGM: number of pixels darker than 128 inside the box (300,40)-(560,100) pt
     python3 - "$1" <<'EOF'
 import sys
