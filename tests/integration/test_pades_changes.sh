@@ -181,6 +181,10 @@ check "deep change: not TOTAL_PASSED (INDETERMINATE)" sig_is 0 INDETERMINATE GEN
 check "deep change: says not fully compared" sig_says 0 "not fully compared: objects nested deeper than 64"
 
 # --- 10. allowed: DSS and document time-stamps (extend to B-LTA) -----------------------------
+for _ in $(seq 10); do # a free port from PORT up (another suite may hold one)
+    (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null || break
+    PORT=$((PORT + 1))
+done
 "$LTSIG" tsa-serve --signer "file:$P/tsa.p12" --passin pass:test1234 --port "$PORT" \
     >"$W/tsa.log" 2>&1 &
 TSA_PID=$!
