@@ -306,12 +306,12 @@ static lts_status check_tsa_chain(ctx *x, lts_cades_ts_check *t, lts_ts_result *
     }
     LTS_TRY(name_text(&name, X509_get_subject_name(tsa)));
     LTS_TRY(lts_report__set_str(&tr->tsa, name));
-    LTS_TRY(lts_chain__verify(x->store, tsa, pool, x->r->validation_time, &cr));
+    LTS_TRY(lts_chain__verify_tsa(x->store, tsa, pool, x->r->validation_time, &cr));
     if (cr.sub == LTS_SUB_OUT_OF_BOUNDS_NO_POE && have_later) {
         char d[sizeof cr.detail];
         snprintf(d, sizeof d, "%s", cr.detail);
         lts_chain_result__dispose(&cr);
-        LTS_TRY(lts_chain__verify(x->store, tsa, pool, later, &cr));
+        LTS_TRY(lts_chain__verify_tsa(x->store, tsa, pool, later, &cr));
         if (cr.indication == LTS_IND_TOTAL_PASSED) {
             if (snprintf(msg, cap, "TSA %.160s at the validation time; valid at the genTime "
                                    "of a later time-stamp (proof of existence)", d) < 0)
