@@ -33,7 +33,7 @@ cades | 4 wrong ESSCertIDv2    | wrong_certid     | INDETERMINATE/NO_SIGNING_CER
 cades | 5 untrusted root       | untrusted        | INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND |
 cades | 6 expired, no PoE      | expired          | INDETERMINATE/OUT_OF_BOUNDS_NO_POE |
 cades | 7 revoked before sig   | revoked          | TOTAL_FAILED/REVOKED | B-B: revocation is only looked up in embedded data
-cades | 8 TSA without EKU      | noeku_ts         | * ; ts:signature-time-stamp=INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE | TSA chain checked without the timeStamping purpose (lts_chain__verify_tsa not used yet)
+cades | 8 TSA without EKU      | noeku_ts         | * ; ts:signature-time-stamp=INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE |
 cades | 9 broken archive ts    | broken_ats       | * ; ts:archive-time-stamp-v3=TOTAL_FAILED/HASH_FAILURE |
 cades | 9 ... overall verdict  | broken_ats       | !TOTAL_PASSED | a failed archive time-stamp is ignored; the signature passes on its own
 cades | 10 SHA-1 after sunset  | sha1             | INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE |
