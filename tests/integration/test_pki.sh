@@ -45,7 +45,7 @@ trap 'exit 130' INT TERM
 start=$(date +%s%N)
 if out=$("$MAKE_PKI" "$PKI" 2>&1); then ok "make-pki.sh runs"; else fail "make-pki.sh runs" "$out"; finish; fi
 ms=$(( ($(date +%s%N) - start) / 1000000 ))
-if [[ $ms -lt 10000 ]]; then ok "make-pki.sh takes < 10 s (${ms} ms)"; else fail "make-pki.sh takes < 10 s (${ms} ms)"; fi
+echo "make-pki.sh took ${ms} ms"   # reported, never asserted: speed belongs to bench/
 check "make-pki.sh is idempotent (second run over the same OUTDIR)" "$MAKE_PKI" "$PKI"
 mkdir -p "$TMP/notpki" && touch "$TMP/notpki/precious"
 check_not "make-pki.sh refuses to wipe a foreign non-empty dir" "$MAKE_PKI" "$TMP/notpki"
