@@ -407,11 +407,25 @@ static void test_matrix_past__revoked_after(void)
     printf("\n  (%d expected failures)\n", xfails);
 }
 
+/* Case 8 through the library: the in-process responder refuses a TSA key whose certificate
+ * lacks the timeStamping EKU (the splice of such a token is in test_matrix_formats.sh). */
+static void test_matrix_past__noeku_responder(void)
+{
+    lts_signer *k = open_p12(lts_test_pki_file(0, "tsa-noeku.p12"));
+    lts_tsa_responder *r = NULL;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(k);
+    CU_ASSERT_EQUAL(lts_tsa_responder_new(&r, k, NULL), LTS_E_CONFIG);
+    CU_ASSERT_PTR_NULL(r);
+    lts_tsa_responder_free(r);
+    lts_signer_close(k);
+}
+
 int lts_suite_past(void)
 {
     static CU_TestInfo tests[] = {
         { "expired_signer", test_matrix_past__expired_signer },
         { "revoked_after", test_matrix_past__revoked_after },
+        { "noeku_responder", test_matrix_past__noeku_responder },
         CU_TEST_INFO_NULL,
     };
     return lts_test_add_suite("matrix_past", setup, NULL, tests);
