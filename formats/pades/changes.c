@@ -446,11 +446,28 @@ static int is_doc_ts_field(qpdf_data q, qpdf_oh f)
                                       "/DocTimeStamp");
 }
 
+/* 1 when v (in b) is a signature dictionary that revision a has already. */
+static int signed_before(cmp *c, qpdf_oh v)
+{
+    qpdf_oh old;
+    if (!qpdf_oh_is_indirect(c->b, v) || !qpdf_oh_is_dictionary(c->b, v))
+        return 0;
+    old = qpdf_get_object_by_id(c->a, qpdf_oh_get_object_id(c->b, v),
+                                qpdf_oh_get_generation(c->b, v));
+    return qpdf_oh_is_dictionary(c->a, old) && qpdf_oh_has_key(c->a, old, "/ByteRange");
+}
+
 /* A field (or widget) new in b. */
 static lts_status field_added(cmp *c, qpdf_oh f)
 {
     char name[200];
     field_name(c->b, f, name, sizeof name);
+    if (is_sig_field(c->b, f) && signed_before(c, sig_value(c->b, f))) {
+        /* a new widget (or kid) of a field signed earlier: an appearance the signer never
+         * made, e.g. one that covers content */
+        return add_change(c, LTS_PADES_CHANGE_OTHER, "a widget added to the already signed "
+                                                     "field %s", name);
+    }
     if (is_sig_field(c->b, f)) {
         if (is_doc_ts_field(c->b, f))
             return add_change(c, LTS_PADES_CHANGE_DOC_TIMESTAMP,

@@ -114,6 +114,15 @@ check "attack: hide" $APPEND "$W/s.pdf" "$W/m-hide.pdf" \
     "4=${page/\/Annots \[/$NEWANNOT}"
 modified "$W/m-hide.pdf" "annotation /Square added on page 1 in revision 4"
 
+# --- 3b. "hide" through a new widget of the signed field (its appearance covers text) -------
+sigfield=$(grep -o '[0-9]* 0 R' <<<"$widget" | tail -1 | cut -d' ' -f1)
+NEWW='/Annots [ {new1} 0 R'
+check "attack: a widget for the signed field" $APPEND "$W/s.pdf" "$W/m-widget.pdf" \
+    'new=@xstream:/Type /XObject /Subtype /Form /BBox [0 0 400 60]|1 1 1 rg 0 0 400 60 re f' \
+    "new=<< /Type /Annot /Subtype /Widget /Parent $sigfield 0 R /Rect [60 700 460 760] /F 4 /AP << /N {new0} 0 R >> /P 4 0 R >>" \
+    "4=${page/\/Annots \[/$NEWW}"
+modified "$W/m-widget.pdf" "a widget added to the already signed field Signature1 in revision 4"
+
 # --- 4. a page added ---------------------------------------------------------------------------
 check "attack: page added" $APPEND "$W/s.pdf" "$W/m-page.pdf" \
     'new=<< /Type /Page /Parent 3 0 R /MediaBox [0 0 595 842] /Contents 8 0 R /Resources << /Font << /F1 6 0 R >> >> >>' \
