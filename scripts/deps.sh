@@ -14,6 +14,7 @@ PACKAGES=(
     softhsm2 opensc libp11-kit-dev
     poppler-utils libnss3-tools
     python3 curl jq valgrind
+    clang libclang-rt-14-dev
 )
 
 missing=()
