@@ -14,6 +14,9 @@ enum {
     CLI_ERROR = 4
 };
 
+/** -1 --quiet, 0 normal, 1 --verbose: given before the command (main.c). */
+extern int cli_verbosity;
+
 /** What every signing command needs, parsed from the common flags. */
 typedef struct {
     const char *format;   /* cades | xades | pades */

@@ -246,6 +246,10 @@ int cmd_renew(int argc, char **argv)
         ret = r < 0 ? CLI_OK : r;
         goto out;
     }
+    if (cli_verbosity < 0)
+        cfg.quiet = 1;
+    else if (cli_verbosity > 0)
+        cfg.verbose = 1;
     ctx.cfg = &cfg;
     ctx.now = lts_clock_now(NULL);
     clock_gettime(CLOCK_MONOTONIC, &ctx.started);

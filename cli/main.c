@@ -3,6 +3,9 @@
 #include <string.h>
 #include "cli.h"
 
+/* -1 --quiet, 0 normal, 1 --verbose, given before the command (cli.h). */
+int cli_verbosity = 0;
+
 typedef struct {
     const char *name;
     int (*run)(int argc, char **argv);
@@ -20,7 +23,7 @@ static const command commands[] = {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: ltsig <command> [options]\n\ncommands:\n");
+    fprintf(f, "usage: ltsig [-q|--quiet | -v|--verbose] <command> [options]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nexamples:\n"
@@ -29,12 +32,23 @@ static void usage(FILE *f)
                "  ltsig verify --trust roots.pem --report json signed.pdf\n"
                "  ltsig renew --within 90 --jobs 4 --tsa http://tsa.example/ /archive\n");
     fprintf(f, "\n'ltsig <command> --help' describes a command.\n"
-               "exit codes: 0 success (verify: TOTAL_PASSED), 1 TOTAL_FAILED, 2 INDETERMINATE,\n"
-               "            3 usage error, 4 other error (input, I/O, network, key)\n");
+               "  -q, --quiet    errors only (renew: failures and the summary)\n"
+               "  -v, --verbose  say more (renew: one line for every file)\n"
+               "exit codes: 0 success (verify: TOTAL_PASSED; renew: no file failed)\n"
+               "            1 verify: TOTAL_FAILED; renew: some files failed (see its report)\n"
+               "            2 verify: INDETERMINATE    3 usage error\n"
+               "            4 other error (input, I/O, network, key, TSA)\n");
 }
 
 int main(int argc, char **argv)
 {
+    while (argc > 1 && (strcmp(argv[1], "-q") == 0 || strcmp(argv[1], "--quiet") == 0 ||
+                        strcmp(argv[1], "-v") == 0 || strcmp(argv[1], "--verbose") == 0)) {
+        cli_verbosity = argv[1][1] == 'q' || argv[1][2] == 'q' ? -1 : 1;
+        argv[1] = argv[0];
+        argc--;
+        argv++;
+    }
     if (argc < 2) {
         usage(stderr);
         return CLI_USAGE;

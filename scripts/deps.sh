@@ -13,7 +13,7 @@ PACKAGES=(
     libcunit1-dev
     softhsm2 opensc libp11-kit-dev
     poppler-utils libnss3-tools
-    python3 curl jq valgrind
+    python3 curl jq valgrind time
     clang libclang-rt-14-dev
 )
 
