@@ -28,12 +28,12 @@ for t in /usr/bin/time openssl xmlsec1 pdfsig qpdf softhsm2-util pkcs11-tool pyt
     command -v "$t" >/dev/null || { echo "bench: $t not found (apt-get install time xmlsec1 poppler-utils qpdf softhsm2 opensc)" >&2; exit 4; }
 done
 
-B=$ROOT/build-bench
+B=${LTS_BENCH_BUILD:-$ROOT/build-bench}
 LTSIG=$B/cli/ltsig
 LTSIGD=$B/backend/server/ltsigd
 if [ -z "${LTS_BENCH_NO_BUILD:-}" ]; then
     cmake -S . -B "$B" -DCMAKE_BUILD_TYPE=Release >/dev/null
-    if ! cmake --build "$B" -j2 --target ltsig ltsigd bench_cades bench_p11 bench_csc >"$B/bench-build.log" 2>&1; then
+    if ! cmake --build "$B" -j2 --target ltsig_cli ltsigd bench_cades bench_p11 bench_csc >"$B/bench-build.log" 2>&1; then
         [ -x "$LTSIG" ] && [ -x "$LTSIGD" ] && [ -x "$B/bench/bench_csc" ] ||
             { echo "bench: build failed, see $B/bench-build.log" >&2; exit 4; }
         echo "# WARNING: the build failed ($B/bench-build.log); measuring the binaries of the last good build" >&2
