@@ -2,8 +2,10 @@
  * the private half sensitive, private, and extractable only wrapped under a trusted key
  * (CKA_WRAP_WITH_TRUSTED: the backup key) (EN 419 241-1 / ETDA SRA_SKM.1: the key never
  * leaves the HSM in clear), found again by CKA_ID, and used to sign digests; backups wrap
- * them with CKM_AES_KEY_WRAP_PAD and restores unwrap them not extractable. One session, logged in once, shared under a mutex: SoftHSMv2 is not
- * reliable under parallel use of one token (softhsm/SoftHSMv2#688, #757). */
+ * them with CKM_AES_KEY_WRAP_PAD and restores unwrap them not extractable. One session,
+ * logged in once, does the key management under a mutex; signatures go through a pool of
+ * further sessions of the same login (the config's `threads` of them, a mutex + condvar
+ * free list), so they run on all cores. A session that fails is closed and replaced. */
 #define LTS_MODULE "ltsigd-p11"
 #include "srv_int.h"
 
@@ -27,6 +29,13 @@ struct srv_p11 {
     int initialized;
     int have_session;
     pthread_mutex_t mu;
+    CK_SLOT_ID slot;
+    /* the signing pool: pool[0..npool) open sessions, free_[0..nfree) the idle ones */
+    CK_SESSION_HANDLE *pool, *free_;
+    size_t npool, nfree;
+    int pool_mu_ok, pool_cv_ok;
+    pthread_mutex_t pool_mu;
+    pthread_cond_t pool_cv;
 };
 
 static const char *ckr_name(CK_RV rv)
@@ -106,6 +115,9 @@ static lts_status p11_open_as(srv_p11 **out, const srv_conf *conf, CK_USER_TYPE 
     *out = NULL;
     LTS_ALLOC(p = lts_calloc(1, sizeof *p));
     LTS_ENSURE(pthread_mutex_init(&p->mu, NULL) == 0, LTS_E_INTERNAL, "mutex");
+    p->pool_mu_ok = pthread_mutex_init(&p->pool_mu, NULL) == 0;
+    p->pool_cv_ok = pthread_cond_init(&p->pool_cv, NULL) == 0;
+    LTS_ENSURE(p->pool_mu_ok && p->pool_cv_ok, LTS_E_INTERNAL, "mutex");
     p->dl = dlopen(conf->pkcs11_module, RTLD_NOW | RTLD_LOCAL);
     LTS_ENSURE(p->dl != NULL, LTS_E_CONFIG, "%s: cannot load the PKCS#11 module (pkcs11_module)",
                conf->pkcs11_module);
@@ -120,6 +132,7 @@ static lts_status p11_open_as(srv_p11 **out, const srv_conf *conf, CK_USER_TYPE 
                "PKCS#11 C_Initialize failed: %s (0x%lx)", ckr_name(rv), (unsigned long)rv);
     p->initialized = rv == CKR_OK;
     LTS_TRY(find_slot(p, conf->token_label, &slot));
+    p->slot = slot;
     P11(p->f->C_OpenSession(slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &p->sess),
         "C_OpenSession");
     p->have_session = 1;
@@ -139,13 +152,81 @@ out:
 
 lts_status srv_p11_open(srv_p11 **out, const srv_conf *conf)
 {
-    return p11_open_as(out, conf, CKU_USER, conf->token_pin_file);
+    lts_status rc = LTS_OK;
+    srv_p11 *p = NULL;
+    size_t n = conf->threads > 0 ? (size_t)conf->threads : 1;
+    *out = NULL;
+    LTS_TRY(p11_open_as(&p, conf, CKU_USER, conf->token_pin_file));
+    /* the login is the application's: sessions opened after it are logged in too */
+    LTS_ALLOC(p->pool = lts_calloc(n, sizeof *p->pool));
+    LTS_ALLOC(p->free_ = lts_calloc(n, sizeof *p->free_));
+    for (; p->npool < n; p->npool++) {
+        P11(p->f->C_OpenSession(p->slot, CKF_SERIAL_SESSION, NULL, NULL, &p->pool[p->npool]),
+            "C_OpenSession (signing pool)");
+        p->free_[p->nfree++] = p->pool[p->npool];
+    }
+    *out = p;
+    p = NULL;
+out:
+    srv_p11_close(p);
+    return rc;
+}
+
+/* Take an idle signing session, waiting for one; 0 when the pool has lost every session. */
+static int pool_get(srv_p11 *p, CK_SESSION_HANDLE *s)
+{
+    int ok = 0;
+    pthread_mutex_lock(&p->pool_mu);
+    while (p->nfree == 0 && p->npool > 0)
+        pthread_cond_wait(&p->pool_cv, &p->pool_mu);
+    if (p->nfree > 0) {
+        *s = p->free_[--p->nfree];
+        ok = 1;
+    }
+    pthread_mutex_unlock(&p->pool_mu);
+    return ok;
+}
+
+/* Give a signing session back; a failed one (bad != 0) is closed and replaced by a new
+ * session (logged in already: the login is the application's). If no new one can be
+ * opened the pool shrinks; with none left, signing fails rather than waits forever. */
+static void pool_put(srv_p11 *p, CK_SESSION_HANDLE s, int bad)
+{
+    if (bad) {
+        CK_SESSION_HANDLE neu = CK_INVALID_HANDLE;
+        p->f->C_CloseSession(s);
+        if (p->f->C_OpenSession(p->slot, CKF_SERIAL_SESSION, NULL, NULL, &neu) != CKR_OK)
+            neu = CK_INVALID_HANDLE;
+        pthread_mutex_lock(&p->pool_mu);
+        for (size_t i = 0; i < p->npool; i++) {
+            if (p->pool[i] == s) {
+                if (neu != CK_INVALID_HANDLE)
+                    p->pool[i] = neu;
+                else
+                    p->pool[i] = p->pool[--p->npool];
+                break;
+            }
+        }
+        if (neu != CK_INVALID_HANDLE)
+            p->free_[p->nfree++] = neu;
+        pthread_cond_broadcast(&p->pool_cv);
+        pthread_mutex_unlock(&p->pool_mu);
+        return;
+    }
+    pthread_mutex_lock(&p->pool_mu);
+    p->free_[p->nfree++] = s;
+    pthread_cond_signal(&p->pool_cv);
+    pthread_mutex_unlock(&p->pool_mu);
 }
 
 void srv_p11_close(srv_p11 *p)
 {
     if (p == NULL)
         return;
+    for (size_t i = 0; i < p->npool; i++)
+        p->f->C_CloseSession(p->pool[i]);
+    lts_free(p->pool);
+    lts_free(p->free_);
     if (p->have_session) {
         p->f->C_Logout(p->sess);
         p->f->C_CloseSession(p->sess);
@@ -155,6 +236,10 @@ void srv_p11_close(srv_p11 *p)
     if (p->dl)
         dlclose(p->dl);
     pthread_mutex_destroy(&p->mu);
+    if (p->pool_mu_ok)
+        pthread_mutex_destroy(&p->pool_mu);
+    if (p->pool_cv_ok)
+        pthread_cond_destroy(&p->pool_cv);
     lts_free(p);
 }
 
@@ -346,7 +431,8 @@ out:
     return rc;
 }
 
-static lts_status find_key(srv_p11 *p, CK_OBJECT_CLASS cls, lts_span id, CK_OBJECT_HANDLE *out)
+static lts_status find_key_in(srv_p11 *p, CK_SESSION_HANDLE sess, CK_OBJECT_CLASS cls,
+                              lts_span id, CK_OBJECT_HANDLE *out)
 {
     lts_status rc = LTS_OK;
     CK_ULONG n = 0;
@@ -355,14 +441,19 @@ static lts_status find_key(srv_p11 *p, CK_OBJECT_CLASS cls, lts_span id, CK_OBJE
         { CKA_CLASS, &cls, sizeof cls },
         { CKA_ID, (void *)id.p, id.n },
     };
-    P11(p->f->C_FindObjectsInit(p->sess, t, 2), "C_FindObjectsInit");
+    P11(p->f->C_FindObjectsInit(sess, t, 2), "C_FindObjectsInit");
     active = 1;
-    P11(p->f->C_FindObjects(p->sess, out, 1, &n), "C_FindObjects");
+    P11(p->f->C_FindObjects(sess, out, 1, &n), "C_FindObjects");
     LTS_ENSURE(n == 1, LTS_E_NOTFOUND, "the key of this credential is not in the token");
 out:
     if (active)
-        p->f->C_FindObjectsFinal(p->sess);
+        p->f->C_FindObjectsFinal(sess);
     return rc;
+}
+
+static lts_status find_key(srv_p11 *p, CK_OBJECT_CLASS cls, lts_span id, CK_OBJECT_HANDLE *out)
+{
+    return find_key_in(p, p->sess, cls, id, out);
 }
 
 static lts_status digest_info(lts_hash h, lts_span digest, lts_buf *out)
@@ -422,7 +513,8 @@ lts_status srv_p11_sign(srv_p11 *p, lts_span id, int scheme, lts_hash h, lts_spa
     CK_RSA_PKCS_PSS_PARAMS pss = { 0, 0, 0 };
     CK_MECHANISM mech = { is_ec ? CKM_ECDSA : CKM_RSA_PKCS, NULL, 0 };
     CK_ULONG len = 0;
-    int locked = 0;
+    CK_SESSION_HANDLE sess = CK_INVALID_HANDLE;
+    int have = 0, bad = 0;
     LTS_ENSURE(digest.n == lts_hash_size(h) && digest.n > 0, LTS_E_INPUT,
                "digest of %zu bytes does not fit %s", digest.n, lts_hash_name(h));
     if (scheme == SRV_SIG_RSA_PSS) {
@@ -439,25 +531,31 @@ lts_status srv_p11_sign(srv_p11 *p, lts_span id, int scheme, lts_hash h, lts_spa
         LTS_TRY(digest_info(h, digest, &in));
     else
         LTS_TRY(lts_buf_set(&in, digest));
-    pthread_mutex_lock(&p->mu);
-    locked = 1;
-    LTS_TRY(find_key(p, CKO_PRIVATE_KEY, id, &key));
-    P11(p->f->C_SignInit(p->sess, &mech, key), "C_SignInit");
-    P11(p->f->C_Sign(p->sess, in.p, (CK_ULONG)in.n, NULL, &len), "C_Sign (size)");
+    LTS_ENSURE(pool_get(p, &sess), LTS_E_CRYPTO, "no PKCS#11 signing session left");
+    have = 1;
+    bad = 1; /* until the session is known to be back in a clean state */
+    LTS_TRY(find_key_in(p, sess, CKO_PRIVATE_KEY, id, &key));
+    P11(p->f->C_SignInit(sess, &mech, key), "C_SignInit");
+    P11(p->f->C_Sign(sess, in.p, (CK_ULONG)in.n, NULL, &len), "C_Sign (size)");
     LTS_ENSURE(len > 0 && len <= 1024, LTS_E_CRYPTO, "PKCS#11 signature of %lu bytes",
                (unsigned long)len);
     LTS_TRY(lts_buf_reserve(&raw, len));
-    P11(p->f->C_Sign(p->sess, in.p, (CK_ULONG)in.n, raw.p, &len), "C_Sign");
+    P11(p->f->C_Sign(sess, in.p, (CK_ULONG)in.n, raw.p, &len), "C_Sign");
     raw.n = len;
-    pthread_mutex_unlock(&p->mu);
-    locked = 0;
+    bad = 0;
+    pool_put(p, sess, 0);
+    have = 0;
     if (is_ec)
         LTS_TRY(ecdsa_der(lts_buf_span(&raw), out));
     else
         LTS_TRY(lts_buf_set(out, lts_buf_span(&raw)));
 out:
-    if (locked)
-        pthread_mutex_unlock(&p->mu);
+    if (have) {
+        /* a key that is not there leaves the session clean (C_FindObjectsFinal ran) */
+        if (rc == LTS_E_NOTFOUND)
+            bad = 0;
+        pool_put(p, sess, bad);
+    }
     lts_buf_dispose(&in);
     lts_buf_dispose(&raw);
     return rc;
