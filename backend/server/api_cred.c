@@ -519,10 +519,13 @@ out:
 
 /* ---- signatures/signHash ---------------------------------------------------------------- */
 
-/* Take the requested hashes out of the SAD's list, all or none. Returns 1, or 0 with the
- * response set. */
+/* Take the requested hashes out of the SAD's list, all or none, and append the audit
+ * records `details` (one per hash) in the same transaction: one commit, and the log holds
+ * every value before it is returned. With details NULL only checks (no transaction, no
+ * change): the check before signing; the consuming call checks again, as another request
+ * may have used the SAD in between. Returns 1, or 0 with the response set. */
 static int consume_sad(api_req *r, const srv_cred *c, const char *sad, const char *alg_oid,
-                       char **hashes, size_t nh)
+                       char **hashes, size_t nh, char *const *details)
 {
     static const char ev[] = "signatures/signHash";
     srv_row row;
@@ -532,9 +535,11 @@ static int consume_sad(api_req *r, const srv_cred *c, const char *sad, const cha
     memset(&row, 0, sizeof row);
     srv_sha256_hex(sad, strlen(sad), h);
     const char *p[] = { h };
-    if (srv_db_begin(r->ctx->db) != LTS_OK)
-        goto err;
-    tx = 1;
+    if (details) {
+        if (srv_db_begin(r->ctx->db) != LTS_OK)
+            goto err;
+        tx = 1;
+    }
     if (srv_db_get(r->ctx->db, "SELECT owner, credential, hash_alg, hashes, expires FROM sads "
                                "WHERE hash = $1", p, 1, &row) != LTS_OK)
         goto err;
@@ -575,17 +580,26 @@ static int consume_sad(api_req *r, const srv_cred *c, const char *sad, const cha
             hit--; /* last item: drop the comma before it */
         memmove(hit, after, strlen(after) + 1);
     }
+    if (details == NULL) {
+        ok = 1;
+        goto out;
+    }
     const char *pu[] = { h, left };
     if (srv_db_exec(r->ctx->db, "UPDATE sads SET hashes = $2 WHERE hash = $1", pu, 2, NULL,
                     NULL, NULL) != LTS_OK)
         goto err;
+    for (size_t i = 0; i < nh; i++) {
+        if (srv_audit_in_tx(r->ctx->db, ev, r->user, c->id, "ok", details[i]) != LTS_OK)
+            goto err;
+    }
     tx = 0;
     if (srv_db_commit(r->ctx->db) != LTS_OK)
         goto err;
     ok = 1;
     goto out;
 refuse:
-    srv_db_rollback(r->ctx->db);
+    if (tx)
+        srv_db_rollback(r->ctx->db);
     tx = 0;
     api_refuse(r, ev, c->id, 400, "invalid_request", why);
     goto out;
@@ -617,8 +631,10 @@ static int value_verifies(EVP_PKEY *pk, int scheme, lts_hash alg, lts_span dg, l
     return ok;
 }
 
+/* Sign every hash into out and make its audit record's detail in details[i] (lts_malloc);
+ * nothing is logged or returned here (consume_sad does both). */
 static int sign_all(api_req *r, const srv_cred *c, int scheme, lts_hash alg,
-                    const char *alg_oid, char **hashes, size_t nh, json_t *out)
+                    const char *alg_oid, char **hashes, size_t nh, json_t *out, char **details)
 {
     lts_buf id = LTS_BUF_INIT, dg = LTS_BUF_INIT, sig = LTS_BUF_INIT, b64 = LTS_BUF_INIT;
     EVP_PKEY *pk = NULL;
@@ -641,7 +657,7 @@ static int sign_all(api_req *r, const srv_cred *c, int scheme, lts_hash alg,
             goto out;
         json_array_append_new(out, json_string((const char *)b64.p));
         snprintf(detail, sizeof detail, "%s %s", alg_oid, hashes[i]);
-        if (srv_audit(r->ctx->db, "signatures/signHash", r->user, c->id, "ok", detail) != LTS_OK)
+        if ((details[i] = lts_strdup(detail)) == NULL)
             goto out;
     }
     ok = 1;
@@ -661,6 +677,7 @@ void api_m_sign_hash(api_req *r, json_t *body)
     char **hashes = NULL;
     size_t nh = 0;
     json_t *sigs = NULL;
+    char **details = NULL;
     const sign_algo *sa = NULL;
     if (!load_cred(r, body, ev, &c))
         return;
@@ -708,16 +725,23 @@ void api_m_sign_hash(api_req *r, json_t *body)
                                                    : OID_SHA512;
     if (!parse_hashes(r, body, alg, &hashes, &nh))
         goto out;
-    if (!consume_sad(r, &c, sad, alg_oid, hashes, nh))
+    /* check the SAD, sign, then consume it and log the values in one commit before they
+     * are returned */
+    if (!consume_sad(r, &c, sad, alg_oid, hashes, nh, NULL))
         goto out;
-    if ((sigs = json_array()) == NULL ||
-        !sign_all(r, &c, sa->scheme, alg, alg_oid, hashes, nh, sigs)) {
+    if ((details = lts_calloc(nh, sizeof *details)) == NULL || (sigs = json_array()) == NULL ||
+        !sign_all(r, &c, sa->scheme, alg, alg_oid, hashes, nh, sigs, details)) {
         api_server_error(r, ev);
         goto out;
     }
+    if (!consume_sad(r, &c, sad, alg_oid, hashes, nh, details))
+        goto out;
     r->resp = json_pack("{s:O}", "signatures", sigs);
     r->status = r->resp ? 200 : 500;
 out:
+    for (size_t i = 0; details && i < nh; i++)
+        lts_free(details[i]);
+    lts_free(details);
     json_decref(sigs);
     free_hashes(hashes);
     srv_cred_dispose(&c);

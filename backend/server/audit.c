@@ -62,17 +62,14 @@ static void now_iso(char ts[80])
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, now.tv_nsec / 1000000);
 }
 
-lts_status srv_audit(srv_db *db, const char *event, const char *actor, const char *credential,
-                     const char *status, const char *detail)
+lts_status srv_audit_in_tx(srv_db *db, const char *event, const char *actor,
+                           const char *credential, const char *status, const char *detail)
 {
     lts_status rc = LTS_OK;
     srv_row head;
     char ts[80], seq[24], hash[65];
-    int tx = 0;
     memset(&head, 0, sizeof head);
     now_iso(ts);
-    LTS_TRY(srv_db_begin(db));
-    tx = 1;
     LTS_TRY(srv_db_get(db, "SELECT seq, hash FROM audit_head WHERE id = 1", NULL, 0, &head));
     long long next = head.found && head.v[0] ? atoll(head.v[0]) + 1 : 1;
     const char *prev = head.found && head.v[1] ? head.v[1] : ZERO_HASH;
@@ -89,12 +86,24 @@ lts_status srv_audit(srv_db *db, const char *event, const char *actor, const cha
                             "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, "
                             "hash = excluded.hash",
                         hd, 2, NULL, NULL, NULL));
-    rc = srv_db_commit(db);
+out:
+    srv_row_dispose(&head);
+    return rc;
+}
+
+lts_status srv_audit(srv_db *db, const char *event, const char *actor, const char *credential,
+                     const char *status, const char *detail)
+{
+    lts_status rc = LTS_OK;
+    int tx = 0;
+    LTS_TRY(srv_db_begin(db));
+    tx = 1;
+    LTS_TRY(srv_audit_in_tx(db, event, actor, credential, status, detail));
     tx = 0;
+    rc = srv_db_commit(db);
 out:
     if (tx)
         srv_db_rollback(db);
-    srv_row_dispose(&head);
     return rc;
 }
 

@@ -200,6 +200,10 @@ void srv_log(int min_level, int level, const char *event, ...);
  *  the nested BEGIN fails). */
 lts_status srv_audit(srv_db *db, const char *event, const char *actor, const char *credential,
                      const char *status, const char *detail);
+/** srv_audit inside a transaction the caller opened (srv_db_begin) and commits: several
+ * records, and the change they describe, in one commit. */
+lts_status srv_audit_in_tx(srv_db *db, const char *event, const char *actor,
+                           const char *credential, const char *status, const char *detail);
 /** Check the whole chain. LTS_OK when intact; otherwise LTS_E_INPUT and *bad (lts_malloc)
  *  names the first bad entry and why. */
 lts_status srv_audit_verify(srv_db *db, char **bad, long *count, long *anchors);
