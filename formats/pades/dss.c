@@ -350,7 +350,7 @@ lts_status lts_pades__dss_stage(const char *in_path, const char *out_path,
     LTS_OSSL(RAND_bytes(id1, sizeof id1) == 1, "RAND_bytes");
     LTS_TRY(lts_pades__upd_finish(&u, id1, sizeof id1));
     LTS_TRY(lts_io__afile_open(&af, out_path, 0));
-    LTS_TRY(lts_pades__copy_original(lts_pades__doc_pdf(d), &af));
+    LTS_TRY(lts_pades__copy_original(lts_pades__doc_pdf(d), &af, NULL));
     LTS_TRY(lts_io__afile_write(&af, u.b.p, u.b.n));
     *res = af;
     af.fd = -1;

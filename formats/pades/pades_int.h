@@ -150,8 +150,9 @@ lts_status lts_pades__build_sig_update(lts_pdf_update *u, lts_pdf *pdf,
  *  the caller commits it or reads res->tmp, then aborts it. */
 lts_status lts_pades__sig_stage(lts_pdf *pdf, const char *out_path, const lts_pades_stage *st,
                                lts_afile *res);
-/** Copy the original bytes to af in blocks. */
-lts_status lts_pades__copy_original(lts_pdf *pdf, lts_afile *af);
+/** Copy the original bytes to af in blocks; when md is not NULL every copied block is also
+ *  fed to it (the original is the start of the first /ByteRange part: one read, not two). */
+lts_status lts_pades__copy_original(lts_pdf *pdf, lts_afile *af, EVP_MD_CTX *md);
 /** From the PDF at in_path (already signed), add what `level` needs after B-B: a document
  *  time-stamp for B-T; + DSS for B-LT; + DSS and a document time-stamp for B-LTA. *res gets
  *  the uncommitted final file. */

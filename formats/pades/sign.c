@@ -170,6 +170,9 @@ static lts_status attempt(lts_pdf *pdf, const char *out_path, const lts_pades_st
     lts_range rg[2];
     uint8_t dg[LTS_HASH_MAX];
     size_t dg_n = 0;
+    unsigned int md_n = 0;
+    const EVP_MD *md = lts_hash__md(st->hash);
+    EVP_MD_CTX *ctx = NULL;
 
     memset(&u, 0, sizeof u);
     memset(&lay, 0, sizeof lay);
@@ -177,10 +180,23 @@ static lts_status attempt(lts_pdf *pdf, const char *out_path, const lts_pades_st
     LTS_TRY(lts_pades__build_sig_update(&u, pdf, st, 2 * reserve, &lay));
     LTS_TRY(lts_pades__set_byte_range(&u, &lay, rg));
 
+    /* the /ByteRange digest is fed while copying: part 1 is the original plus the update's
+     * bytes before the /Contents gap, part 2 lies inside the update (in memory) */
+    LTS_ENSURE(md != NULL, LTS_E_INTERNAL, "unknown digest algorithm");
+    LTS_ENSURE(rg[0].off == 0 && rg[0].len >= pdf->size && rg[1].off >= rg[0].len &&
+                   rg[1].off - pdf->size + rg[1].len == u.b.n,
+               LTS_E_INTERNAL, "ByteRange outside the update");
+    LTS_ALLOC(ctx = EVP_MD_CTX_new());
+    LTS_OSSL(EVP_DigestInit_ex(ctx, md, NULL) == 1, "EVP_DigestInit_ex");
     LTS_TRY(lts_io__afile_open(&af, out_path, 0));
-    LTS_TRY(lts_pades__copy_original(pdf, &af));
+    LTS_TRY(lts_pades__copy_original(pdf, &af, ctx));
     LTS_TRY(lts_io__afile_write(&af, u.b.p, u.b.n));
-    LTS_TRY(lts_digest__file(st->hash, af.tmp, rg, 2, dg, &dg_n));
+    LTS_OSSL(EVP_DigestUpdate(ctx, u.b.p, (size_t)(rg[0].len - pdf->size)) == 1,
+             "EVP_DigestUpdate");
+    LTS_OSSL(EVP_DigestUpdate(ctx, u.b.p + (rg[1].off - pdf->size), (size_t)rg[1].len) == 1,
+             "EVP_DigestUpdate");
+    LTS_OSSL(EVP_DigestFinal_ex(ctx, dg, &md_n) == 1, "EVP_DigestFinal_ex");
+    dg_n = md_n;
     LTS_TRY(st->fill(st->fill_ctx, st->hash, lts_span_of(dg, dg_n), &val));
     if (val.n > reserve) {
         *need = val.n;
@@ -194,6 +210,7 @@ static lts_status attempt(lts_pdf *pdf, const char *out_path, const lts_pades_st
     af.tmp = NULL;
     af.path = NULL;
 out:
+    EVP_MD_CTX_free(ctx);
     lts_io__afile_abort(&af);
     lts_pades__upd_dispose(&u);
     lts_buf_dispose(&val);

@@ -253,7 +253,7 @@ out:
     return rc;
 }
 
-lts_status lts_pades__copy_original(lts_pdf *pdf, lts_afile *af)
+lts_status lts_pades__copy_original(lts_pdf *pdf, lts_afile *af, EVP_MD_CTX *md)
 {
     lts_status rc = LTS_OK;
     uint8_t *block = NULL;
@@ -263,6 +263,8 @@ lts_status lts_pades__copy_original(lts_pdf *pdf, lts_afile *af)
         size_t chunk = pdf->size - off < LTS_IO_BLOCK ? (size_t)(pdf->size - off) : LTS_IO_BLOCK;
         LTS_TRY(lts_io__pread_full(pdf->fd, block, chunk, off, pdf->path));
         LTS_TRY(lts_io__afile_write(af, block, chunk));
+        if (md != NULL)
+            LTS_OSSL(EVP_DigestUpdate(md, block, chunk) == 1, "EVP_DigestUpdate");
         off += chunk;
     }
 out:
