@@ -165,7 +165,7 @@ lts_status lts_xades__add_archive_timestamp(xmlNodePtr sig, xmlNodePtr qp, xmlNs
     LTS_TRY(lts_b64__encode(&b64, lts_buf_span(&tok)));
     LTS_ALLOC(xmlNewTextChild(ats, xa, (const xmlChar *)"EncapsulatedTimeStamp",
                               (const xmlChar *)b64.p));
-    LTS_ENSURE(xmlGetID(sig->doc, (const xmlChar *)id) == NULL, LTS_E_INPUT,
+    LTS_ENSURE(!lts_xades__id_taken(sig->doc, id), LTS_E_INPUT,
                "the document already has an element with Id '%s'", id);
     LTS_ALLOC(attr = xmlSetProp(ats, (const xmlChar *)"Id", (const xmlChar *)id));
     LTS_ALLOC(xmlAddChild(usp, ats));

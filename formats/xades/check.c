@@ -651,7 +651,7 @@ lts_status lts_xades_check_file(const char *path, const char *detached_content,
         uint64_t size = 0;
         LTS_TRY(lts_io__file_size(detached_content, &size));
     }
-    LTS_TRY(lts_xades__register_ids(doc, &dups));
+    LTS_TRY(lts_xades__register_ids(doc, NULL, &dups));
     root = xmlDocGetRootElement(doc);
     for (s = root; s; s = lts_xades__next(s, root))
         if (lts_xades__is(s, "Signature", LTS_NS_DS))

@@ -74,7 +74,7 @@ out:
 static const char *fresh_id(target *t, xmlDocPtr doc, const char *suffix)
 {
     snprintf(t->buf, sizeof t->buf, "%s%s", t->sid, suffix);
-    for (int i = 2; xmlGetID(doc, (const xmlChar *)t->buf) != NULL && i < 1000; i++)
+    for (int i = 2; lts_xades__id_taken(doc, t->buf) && i < 1000; i++)
         snprintf(t->buf, sizeof t->buf, "%s%s-%d", t->sid, suffix, i);
     return t->buf;
 }
@@ -175,7 +175,7 @@ lts_status lts_xades_extend_file(lts_buf *out, const char *path, const lts_xades
                lts_level_name(o->level));
     LTS_TRY(lts_xades_check_file(path, o->detached_content, &k, &n));
     LTS_TRY(lts_xades__parse_file(&doc, path));
-    LTS_TRY(lts_xades__register_ids(doc, &dups));
+    LTS_TRY(lts_xades__register_ids(doc, NULL, &dups));
     root = xmlDocGetRootElement(doc);
     for (s = root; s && i < n; s = lts_xades__next(s, root)) {
         if (!lts_xades__is(s, "Signature", LTS_NS_DS))

@@ -43,7 +43,7 @@ static lts_status set_id(builder *b, xmlNodePtr n, const char *suffix)
     xmlAttrPtr a;
     char id[192];
     snprintf(id, sizeof id, "%s%s", b->sid, suffix);
-    LTS_ENSURE(xmlGetID(b->doc, (const xmlChar *)id) == NULL, LTS_E_INPUT,
+    LTS_ENSURE(!lts_xades__id_taken(b->doc, id), LTS_E_INPUT,
                "the document already has an element with Id '%s'", id);
     LTS_ALLOC(a = xmlSetProp(n, (const xmlChar *)"Id", (const xmlChar *)id));
     LTS_ALLOC(xmlAddID(NULL, b->doc, (const xmlChar *)id, a));
@@ -257,7 +257,7 @@ static lts_status place_data(builder *b, const char *path, const lts_xades_sign_
     switch (o->packaging) {
     case LTS_XADES_ENVELOPED:
         LTS_TRY(lts_xades__parse_file(&b->doc, path));
-        LTS_TRY(lts_xades__register_ids(b->doc, &dups));
+        LTS_TRY(lts_xades__register_ids(b->doc, NULL, &dups));
         LTS_TRY(build_skeleton(b, xmlDocGetRootElement(b->doc), NULL, alg, chain));
         LTS_TRY(add_reference(b, &b->data_ref, "-ref0", "", NULL, env, 2, alg.hash));
         *mime = "text/xml";
@@ -268,7 +268,7 @@ static lts_status place_data(builder *b, const char *path, const lts_xades_sign_
         LTS_ENSURE(o->target_id && *o->target_id, LTS_E_CONFIG,
                    "XAdES internal-detached signing needs the Id of the signed element");
         LTS_TRY(lts_xades__parse_file(&b->doc, path));
-        LTS_TRY(lts_xades__register_ids(b->doc, &dups));
+        LTS_TRY(lts_xades__register_ids(b->doc, o->target_id, &dups));
         LTS_ENSURE(!lts_xades__ids_has(&dups, o->target_id), LTS_E_INPUT,
                    "%s: the Id '%s' is not unique", path, o->target_id);
         target = xmlGetID(b->doc, (const xmlChar *)o->target_id);

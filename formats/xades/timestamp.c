@@ -31,10 +31,10 @@ lts_status lts_xades__add_sig_timestamp(xmlNodePtr qp, xmlNsPtr ds, xmlNsPtr xa,
     usp = lts_xades__child(up, "UnsignedSignatureProperties", LTS_NS_XADES);
     if (usp == NULL)
         LTS_ALLOC(usp = xmlNewChild(up, xa, (const xmlChar *)"UnsignedSignatureProperties", NULL));
+    LTS_ENSURE(!lts_xades__id_taken(qp->doc, id), LTS_E_INPUT,
+               "the document already has an element with Id '%s'", id);
     LTS_ALLOC(sts = xmlNewChild(usp, xa, (const xmlChar *)"SignatureTimeStamp", NULL));
     LTS_ALLOC(a = xmlSetProp(sts, (const xmlChar *)"Id", (const xmlChar *)id));
-    LTS_ENSURE(xmlGetID(qp->doc, (const xmlChar *)id) == NULL, LTS_E_INPUT,
-               "the document already has an element with Id '%s'", id);
     LTS_ALLOC(xmlAddID(NULL, qp->doc, (const xmlChar *)id, a));
     LTS_ALLOC(cm = xmlNewChild(sts, ds, (const xmlChar *)"CanonicalizationMethod", NULL));
     LTS_ALLOC(xmlSetProp(cm, (const xmlChar *)"Algorithm", (const xmlChar *)LTS_URI_EXC_C14N));

@@ -49,9 +49,14 @@ typedef struct {
     char **v;
     size_t n, cap;
 } lts_xml_ids;
-/** Register every Id / ID / id attribute (no namespace) of the document as an XML ID
- *  (xmlAddID); values found twice go to dups (signature wrapping). */
-lts_status lts_xades__register_ids(xmlDocPtr doc, lts_xml_ids *dups);
+/** Check every Id / ID / id attribute (no namespace) and xml:id of the document: values
+ *  found twice go to dups (signature wrapping). Only the Ids that some same-document URI
+ *  attribute names ("#id", "#xpointer(id('id'))": References) and `extra` (may be NULL)
+ *  are registered as XML IDs (xmlAddID), so xmlGetID finds only those: use
+ *  lts_xades__id_taken to ask whether a value is free. */
+lts_status lts_xades__register_ids(xmlDocPtr doc, const char *extra, lts_xml_ids *dups);
+/** Does any Id / ID / id / xml:id attribute of doc have this value (registered or not)? */
+int lts_xades__id_taken(xmlDocPtr doc, const char *id);
 int lts_xades__ids_has(const lts_xml_ids *ids, const char *v);
 void lts_xades__ids_free(lts_xml_ids *ids);
 

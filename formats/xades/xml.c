@@ -4,6 +4,7 @@
 #include "xades_int.h"
 
 #include <limits.h>
+#include <stdint.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
@@ -304,11 +305,10 @@ void lts_xades__ids_free(lts_xml_ids *ids)
     memset(ids, 0, sizeof *ids);
 }
 
-static lts_status ids_add(lts_xml_ids *ids, const char *v)
+/* Append a copy of v (no check that it is new). */
+static lts_status ids_push(lts_xml_ids *ids, const char *v)
 {
     lts_status rc = LTS_OK;
-    if (lts_xades__ids_has(ids, v))
-        goto out;
     if (ids->n == ids->cap) {
         size_t cap = ids->cap ? ids->cap * 2 : 4;
         char **nv = NULL;
@@ -322,42 +322,228 @@ out:
     return rc;
 }
 
+static lts_status ids_add(lts_xml_ids *ids, const char *v)
+{
+    if (lts_xades__ids_has(ids, v))
+        return LTS_OK;
+    return ids_push(ids, v);
+}
+
 static int is_id_name(const xmlChar *name)
 {
     return strcmp((const char *)name, "Id") == 0 || strcmp((const char *)name, "ID") == 0 ||
            strcmp((const char *)name, "id") == 0;
 }
 
-lts_status lts_xades__register_ids(xmlDocPtr doc, lts_xml_ids *dups)
+static int is_id_attr(xmlAttrPtr a)
+{
+    if (a->ns != NULL)
+        return a->ns->href &&
+               strcmp((const char *)a->ns->href, "http://www.w3.org/XML/1998/namespace") == 0 &&
+               strcmp((const char *)a->name, "id") == 0;
+    return is_id_name(a->name);
+}
+
+/* The value of an attribute without a copy when it is one text node (the usual case);
+ * otherwise a copy in *tmp (xmlFree). NULL when out of memory. */
+static const xmlChar *attr_value(xmlDocPtr doc, xmlAttrPtr a, xmlChar **tmp)
+{
+    *tmp = NULL;
+    if (a->children == NULL)
+        return (const xmlChar *)"";
+    if (a->children->next == NULL && a->children->type == XML_TEXT_NODE &&
+        a->children->content != NULL)
+        return a->children->content;
+    *tmp = xmlNodeListGetString(doc, a->children, 1);
+    return *tmp;
+}
+
+/* A set of strings (borrowed), open addressing with linear probing, sized once. */
+typedef struct {
+    const xmlChar **v;
+    uint8_t *dup; /* the value was seen more than once (reported once) */
+    size_t mask;
+} str_set;
+
+static uint64_t str_hash(const xmlChar *s)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a */
+    for (; *s; s++) {
+        h ^= *s;
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static lts_status set_init(str_set *t, size_t count)
+{
+    lts_status rc = LTS_OK;
+    size_t cap = 16;
+    while (cap < 2 * count + 2) {
+        LTS_ENSURE(cap <= SIZE_MAX / 4 / sizeof *t->v, LTS_E_NOMEM, "too many Ids");
+        cap *= 2;
+    }
+    LTS_ALLOC(t->v = lts_calloc(cap, sizeof *t->v));
+    LTS_ALLOC(t->dup = lts_calloc(cap, 1));
+    t->mask = cap - 1;
+out:
+    return rc;
+}
+
+static void set_free(str_set *t)
+{
+    lts_free(t->v);
+    lts_free(t->dup);
+    memset(t, 0, sizeof *t);
+}
+
+/* The slot of s: where it is, or the empty slot where it would go. */
+static size_t set_slot(const str_set *t, const xmlChar *s)
+{
+    size_t i = (size_t)str_hash(s) & t->mask;
+    while (t->v[i] != NULL && strcmp((const char *)t->v[i], (const char *)s) != 0)
+        i = (i + 1) & t->mask;
+    return i;
+}
+
+/* The Id a same-document URI names ("#id", "#xpointer(id('id'))"); NULL for anything else.
+ * The result is a copy (lts_free). Generous on purpose: registering one Id too many costs
+ * nothing, one too few makes the reference unresolvable (a refusal, never a bypass). */
+static lts_status uri_target(const char *uri, char **out)
+{
+    lts_status rc = LTS_OK;
+    const char *p;
+    size_t n;
+    *out = NULL;
+    if (uri == NULL || uri[0] != '#' || uri[1] == '\0')
+        goto out;
+    p = uri + 1;
+    n = strlen(p);
+    if (strncmp(p, "xpointer(", 9) == 0) {
+        if (strncmp(p, "xpointer(id(", 12) != 0 || n < 17 || (p[12] != '\'' && p[12] != '"') ||
+            p[n - 3] != p[12] || strcmp(p + n - 2, "))") != 0)
+            goto out;
+        p += 13;
+        n -= 16;
+    }
+    LTS_ALLOC(*out = lts_malloc(n + 1));
+    memcpy(*out, p, n);
+    (*out)[n] = '\0';
+out:
+    return rc;
+}
+
+lts_status lts_xades__register_ids(xmlDocPtr doc, const char *extra, lts_xml_ids *dups)
 {
     lts_status rc = LTS_OK;
     xmlNodePtr root = xmlDocGetRootElement(doc), n;
-    xmlChar *v = NULL;
+    str_set all = { 0 }, refd = { 0 };
+    lts_xml_ids keep = { 0 }; /* strings the sets point to that the tree does not hold */
+    size_t n_ids = 0, n_uris = 0;
+    xmlChar *tmp = NULL;
+    char *t = NULL;
 
+    /* pass 1: count, to size the sets once */
+    for (n = root; n; n = lts_xades__next(n, root))
+        for (xmlAttrPtr a = n->properties; a; a = a->next) {
+            if (is_id_attr(a))
+                n_ids++;
+            else if (a->ns == NULL && strcmp((const char *)a->name, "URI") == 0)
+                n_uris++;
+        }
+    LTS_TRY(set_init(&all, n_ids));
+    LTS_TRY(set_init(&refd, n_uris + 1));
+    if (extra != NULL)
+        refd.v[set_slot(&refd, (const xmlChar *)extra)] = (const xmlChar *)extra;
+
+    /* pass 2: every Id value into `all` (duplicates to dups: signature wrapping); the Ids
+     * named by same-document URIs (References, and any other URI attribute) into `refd` */
     for (n = root; n; n = lts_xades__next(n, root)) {
         for (xmlAttrPtr a = n->properties; a; a = a->next) {
-            xmlAttrPtr have;
-            int is_xml_id = a->ns && a->ns->href &&
-                            strcmp((const char *)a->ns->href,
-                                   "http://www.w3.org/XML/1998/namespace") == 0 &&
-                            strcmp((const char *)a->name, "id") == 0;
-            if (!is_xml_id && (a->ns != NULL || !is_id_name(a->name)))
-                continue;
-            LTS_ALLOC(v = xmlNodeListGetString(doc, a->children, 1));
-            have = xmlGetID(doc, v);
-            if (have == NULL) {
-                if (xmlAddID(NULL, doc, v, a) == NULL)
-                    LTS_TRY(ids_add(dups, (const char *)v));
-            } else if (have != a) {
-                LTS_TRY(ids_add(dups, (const char *)v));
+            const xmlChar *v;
+            size_t i;
+            if (is_id_attr(a)) {
+                LTS_ALLOC(v = attr_value(doc, a, &tmp));
+                if (tmp != NULL) { /* rare: a value of several nodes; the set keeps a copy */
+                    LTS_TRY(ids_push(&keep, (const char *)tmp));
+                    v = (const xmlChar *)keep.v[keep.n - 1];
+                    xmlFree(tmp);
+                    tmp = NULL;
+                }
+                i = set_slot(&all, v);
+                if (all.v[i] == NULL) {
+                    all.v[i] = v;
+                } else if (!all.dup[i]) {
+                    all.dup[i] = 1;
+                    LTS_TRY(ids_push(dups, (const char *)v));
+                }
+            } else if (a->ns == NULL && strcmp((const char *)a->name, "URI") == 0) {
+                LTS_ALLOC(v = attr_value(doc, a, &tmp));
+                LTS_TRY(uri_target((const char *)v, &t));
+                xmlFree(tmp);
+                tmp = NULL;
+                if (t != NULL) {
+                    i = set_slot(&refd, (const xmlChar *)t);
+                    if (refd.v[i] == NULL) {
+                        LTS_TRY(ids_push(&keep, t));
+                        refd.v[i] = (const xmlChar *)keep.v[keep.n - 1];
+                    }
+                    lts_free(t);
+                    t = NULL;
+                }
             }
-            xmlFree(v);
-            v = NULL;
+        }
+    }
+
+    /* pass 3: xmlAddID only for the referenced Ids (and `extra`), so libxml2's ID table
+     * stays small; a value another attribute already holds as an ID is a duplicate */
+    for (n = root; n; n = lts_xades__next(n, root)) {
+        for (xmlAttrPtr a = n->properties; a; a = a->next) {
+            const xmlChar *v;
+            xmlAttrPtr have;
+            if (!is_id_attr(a))
+                continue;
+            LTS_ALLOC(v = attr_value(doc, a, &tmp));
+            if (refd.v[set_slot(&refd, v)] != NULL) {
+                /* a value found twice is in dups already (pass 2) */
+                int dup = all.dup[set_slot(&all, v)];
+                have = xmlGetID(doc, v);
+                if (have == NULL) {
+                    if (xmlAddID(NULL, doc, v, a) == NULL && !dup)
+                        LTS_TRY(ids_add(dups, (const char *)v));
+                } else if (have != a && !dup) {
+                    LTS_TRY(ids_add(dups, (const char *)v));
+                }
+            }
+            xmlFree(tmp);
+            tmp = NULL;
         }
     }
 out:
-    xmlFree(v);
+    xmlFree(tmp);
+    lts_free(t);
+    set_free(&all);
+    set_free(&refd);
+    lts_xades__ids_free(&keep);
     return rc;
+}
+
+int lts_xades__id_taken(xmlDocPtr doc, const char *id)
+{
+    xmlNodePtr root = xmlDocGetRootElement(doc);
+    if (xmlGetID(doc, (const xmlChar *)id) != NULL)
+        return 1;
+    for (xmlNodePtr n = root; n; n = lts_xades__next(n, root))
+        for (xmlAttrPtr a = n->properties; a; a = a->next)
+            if (is_id_attr(a)) {
+                xmlChar *tmp = NULL;
+                const xmlChar *v = attr_value(doc, a, &tmp);
+                int eq = v == NULL || strcmp((const char *)v, id) == 0; /* no memory: taken */
+                xmlFree(tmp);
+                if (eq)
+                    return 1;
+            }
+    return 0;
 }
 
 /* --- C14N and references through xmlsec ---------------------------------------------------- */

@@ -1,4 +1,5 @@
 /* tests for formats/xades/xml.c: the hardened parser and Id registration. */
+#include <stdio.h>
 #include <string.h>
 #include "lts_test.h"
 #include "xades_int.h"
@@ -50,16 +51,55 @@ static void test_xades_xml__ids_and_duplicates(void)
     xmlDocPtr doc = NULL;
     lts_xml_ids dups = { 0 };
     LTS_ASSERT_OK(parse_str("<r><a Id=\"x\"/><b id=\"y\"/><c ID=\"z\"/><d Id=\"x\"/>"
-                            "<e xmlns:f=\"urn:f\" f:Id=\"w\"/></r>", &doc));
-    LTS_ASSERT_OK(lts_xades__register_ids(doc, &dups));
+                            "<e xmlns:f=\"urn:f\" f:Id=\"w\"/><g id=\"q\"/><h Id=\"t\"/>"
+                            "<Reference URI=\"#y\"/><Reference URI=\"#xpointer(id('z'))\"/>"
+                            "<Reference URI=\"#x\"/><Reference URI=\"#w\"/></r>", &doc));
+    LTS_ASSERT_OK(lts_xades__register_ids(doc, "t", &dups));
     CU_ASSERT_EQUAL(dups.n, 1);
     CU_ASSERT(lts_xades__ids_has(&dups, "x"));
     CU_ASSERT(!lts_xades__ids_has(&dups, "y"));
+    /* referenced (or asked for): registered */
     CU_ASSERT_PTR_NOT_NULL(xmlGetID(doc, (const xmlChar *)"y"));
     CU_ASSERT_PTR_NOT_NULL(xmlGetID(doc, (const xmlChar *)"z"));
+    CU_ASSERT_PTR_NOT_NULL(xmlGetID(doc, (const xmlChar *)"t"));
     CU_ASSERT_PTR_NULL(xmlGetID(doc, (const xmlChar *)"w")); /* namespaced: not an Id */
+    /* not referenced: not registered, but taken */
+    CU_ASSERT_PTR_NULL(xmlGetID(doc, (const xmlChar *)"q"));
+    CU_ASSERT(lts_xades__id_taken(doc, "q"));
+    CU_ASSERT(lts_xades__id_taken(doc, "x"));
+    CU_ASSERT(!lts_xades__id_taken(doc, "w"));
+    CU_ASSERT(!lts_xades__id_taken(doc, "nope"));
     lts_xades__ids_free(&dups);
     xmlFreeDoc(doc);
+}
+
+static void test_xades_xml__ids_many(void)
+{
+    /* enough Ids to need a big table; one duplicate at the end, referenced */
+    lts_buf x = LTS_BUF_INIT;
+    xmlDocPtr doc = NULL;
+    lts_xml_ids dups = { 0 };
+    char line[64];
+    LTS_ASSERT_OK(lts_buf_append(&x, "<r>", 3));
+    for (int i = 0; i < 20000; i++) {
+        int k = snprintf(line, sizeof line, "<e id=\"e%d\"/>", i);
+        LTS_ASSERT_OK(lts_buf_append(&x, line, (size_t)k));
+    }
+    {
+        const char *tail = "<e Id=\"e17\"/><Reference URI=\"#e17\"/>"
+                           "<Reference URI=\"#e5000\"/></r>";
+        LTS_ASSERT_OK(lts_buf_append(&x, tail, strlen(tail)));
+    }
+    LTS_ASSERT_OK(lts_xades__parse(&doc, lts_buf_span(&x), "test"));
+    LTS_ASSERT_OK(lts_xades__register_ids(doc, NULL, &dups));
+    CU_ASSERT_EQUAL(dups.n, 1);
+    CU_ASSERT(lts_xades__ids_has(&dups, "e17"));
+    CU_ASSERT_PTR_NOT_NULL(xmlGetID(doc, (const xmlChar *)"e5000"));
+    CU_ASSERT_PTR_NULL(xmlGetID(doc, (const xmlChar *)"e5001"));
+    CU_ASSERT(lts_xades__id_taken(doc, "e19999"));
+    lts_xades__ids_free(&dups);
+    xmlFreeDoc(doc);
+    lts_buf_dispose(&x);
 }
 
 static void test_xades_xml__c14n_exclusive(void)
@@ -89,6 +129,7 @@ int lts_suite_xades_xml(void)
         { "refuses_entities", test_xades_xml__refuses_entities },
         { "refuses_malformed", test_xades_xml__refuses_malformed },
         { "ids_and_duplicates", test_xades_xml__ids_and_duplicates },
+        { "ids_many", test_xades_xml__ids_many },
         { "c14n_exclusive", test_xades_xml__c14n_exclusive },
         CU_TEST_INFO_NULL,
     };
