@@ -218,6 +218,8 @@ static void m_login(api_req *r, json_t *body, const char *authz)
                     NULL) != LTS_OK ||
         srv_db_exec(r->ctx->db, "DELETE FROM sads WHERE expires < $1", p3, 1, NULL, NULL,
                     NULL) != LTS_OK ||
+        srv_db_exec(r->ctx->db, "DELETE FROM sad_hashes WHERE sad NOT IN (SELECT hash FROM sads)",
+                    NULL, 0, NULL, NULL, NULL) != LTS_OK ||
         srv_db_exec(r->ctx->db, "INSERT INTO tokens(hash, owner, expires) VALUES ($1, $2, $3)",
                     p2, 3, NULL, NULL, NULL) != LTS_OK ||
         srv_audit(r->ctx->db, "auth/login", u.name, "", "ok", "") != LTS_OK) {

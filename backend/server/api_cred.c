@@ -499,12 +499,29 @@ void api_m_authorize(api_req *r, json_t *body)
     snprintf(exp, sizeof exp, "%lld", api_now() + r->ctx->conf->sad_ttl);
     const char *pz[] = { c.id };
     const char *ps[] = { h, r->user, c.id, api_str(body, "hashAlgorithmOID"), list, exp };
-    if (srv_db_exec(r->ctx->db, "UPDATE credentials SET failures = 0 WHERE id = $1", pz, 1,
-                    NULL, NULL, NULL) != LTS_OK ||
-        srv_db_exec(r->ctx->db, "INSERT INTO sads(hash, owner, credential, hash_alg, hashes, "
-                                "expires) VALUES ($1, $2, $3, $4, $5, $6)",
-                    ps, 6, NULL, NULL, NULL) != LTS_OK ||
-        srv_audit(r->ctx->db, ev, r->user, c.id, "ok", list) != LTS_OK) {
+    /* the SAD, one sad_hashes row per hash and the log entry: one commit */
+    int ok = srv_db_begin(r->ctx->db) == LTS_OK;
+    if (ok) {
+        ok = srv_db_exec(r->ctx->db, "UPDATE credentials SET failures = 0 WHERE id = $1", pz, 1,
+                         NULL, NULL, NULL) == LTS_OK &&
+             srv_db_exec(r->ctx->db, "INSERT INTO sads(hash, owner, credential, hash_alg, "
+                                     "hashes, expires) VALUES ($1, $2, $3, $4, $5, $6)",
+                         ps, 6, NULL, NULL, NULL) == LTS_OK;
+        for (size_t i = 0; ok && i < nh; i++) {
+            char n[24];
+            snprintf(n, sizeof n, "%zu", i);
+            const char *ph[] = { h, n, hashes[i] };
+            ok = srv_db_exec(r->ctx->db, "INSERT INTO sad_hashes(sad, n, hash) "
+                                         "VALUES ($1, CAST($2 AS BIGINT), $3)",
+                             ph, 3, NULL, NULL, NULL) == LTS_OK;
+        }
+        ok = ok && srv_audit_in_tx(r->ctx->db, ev, r->user, c.id, "ok", list) == LTS_OK;
+        if (ok)
+            ok = srv_db_commit(r->ctx->db) == LTS_OK;
+        else
+            srv_db_rollback(r->ctx->db);
+    }
+    if (!ok) {
         api_server_error(r, ev);
         goto out;
     }
@@ -519,7 +536,7 @@ out:
 
 /* ---- signatures/signHash ---------------------------------------------------------------- */
 
-/* Take the requested hashes out of the SAD's list, all or none, and append the audit
+/* Take the requested hashes out of the SAD (its sad_hashes rows), all or none, and append the audit
  * records `details` (one per hash) in the same transaction: one commit, and the log holds
  * every value before it is returned. With details NULL only checks (no transaction, no
  * change): the check before signing; the consuming call checks again, as another request
@@ -528,11 +545,12 @@ static int consume_sad(api_req *r, const srv_cred *c, const char *sad, const cha
                        char **hashes, size_t nh, char *const *details)
 {
     static const char ev[] = "signatures/signHash";
-    srv_row row;
-    char h[65], *left = NULL;
+    srv_row row, any;
+    char h[65];
     int ok = 0, tx = 0;
     const char *why = NULL;
     memset(&row, 0, sizeof row);
+    memset(&any, 0, sizeof any);
     srv_sha256_hex(sad, strlen(sad), h);
     const char *p[] = { h };
     if (details) {
@@ -540,54 +558,57 @@ static int consume_sad(api_req *r, const srv_cred *c, const char *sad, const cha
             goto err;
         tx = 1;
     }
-    if (srv_db_get(r->ctx->db, "SELECT owner, credential, hash_alg, hashes, expires FROM sads "
-                               "WHERE hash = $1", p, 1, &row) != LTS_OK)
+    if (srv_db_get(r->ctx->db, "SELECT owner, credential, hash_alg, expires FROM sads "
+                               "WHERE hash = $1", p, 1, &row) != LTS_OK ||
+        srv_db_get(r->ctx->db, "SELECT 1 FROM sad_hashes WHERE sad = $1 LIMIT 1", p, 1,
+                   &any) != LTS_OK)
         goto err;
     if (!row.found || !row.v[0] || strcmp(row.v[0], r->user) || !row.v[1] ||
         strcmp(row.v[1], c->id))
         why = "Invalid parameter SAD";
-    else if (!row.v[4] || atoll(row.v[4]) <= api_now())
+    else if (!row.v[3] || atoll(row.v[3]) <= api_now())
         why = "SAD expired";
     else if (!row.v[2] || strcmp(row.v[2], alg_oid) != 0)
         why = "Invalid parameter hashAlgorithmOID";
-    else if (!row.v[3] || !*row.v[3])
+    else if (!any.found)
         why = "The SAD has been used for every signature it authorised";
     if (why)
         goto refuse;
-    if ((left = lts_strdup(row.v[3])) == NULL)
-        goto err;
     for (size_t i = 0; i < nh; i++) {
-        /* remove one occurrence of hashes[i] from the comma-separated list */
-        size_t hl = strlen(hashes[i]);
-        char *s = left, *hit = NULL;
-        while (s && *s) {
-            char *comma = strchr(s, ',');
-            size_t len = comma ? (size_t)(comma - s) : strlen(s);
-            if (len == hl && memcmp(s, hashes[i], hl) == 0) {
-                hit = s;
-                break;
+        const char *ph[] = { h, hashes[i] };
+        if (details) {
+            /* take one row of this hash out of the SAD */
+            long changes = 0;
+            if (srv_db_exec(r->ctx->db, "DELETE FROM sad_hashes WHERE sad = $1 AND n = "
+                                        "(SELECT MIN(n) FROM sad_hashes WHERE sad = $1 AND "
+                                        "hash = $2)",
+                            ph, 2, NULL, NULL, &changes) != LTS_OK)
+                goto err;
+            if (changes != 1) {
+                why = "Hash is not authorized by the SAD";
+                goto refuse;
             }
-            s = comma ? comma + 1 : NULL;
+            continue;
         }
-        if (hit == NULL) {
+        /* check only: the SAD must hold this hash as often as the request has it */
+        srv_row cnt;
+        long long want = 0;
+        for (size_t k = 0; k < nh; k++)
+            want += strcmp(hashes[k], hashes[i]) == 0;
+        if (srv_db_get(r->ctx->db, "SELECT COUNT(*) FROM sad_hashes WHERE sad = $1 AND "
+                                   "hash = $2", ph, 2, &cnt) != LTS_OK)
+            goto err;
+        long long have = cnt.found && cnt.v[0] ? atoll(cnt.v[0]) : 0;
+        srv_row_dispose(&cnt);
+        if (have < want) {
             why = "Hash is not authorized by the SAD";
             goto refuse;
         }
-        char *after = hit + hl;
-        if (*after == ',')
-            after++;
-        else if (hit > left)
-            hit--; /* last item: drop the comma before it */
-        memmove(hit, after, strlen(after) + 1);
     }
     if (details == NULL) {
         ok = 1;
         goto out;
     }
-    const char *pu[] = { h, left };
-    if (srv_db_exec(r->ctx->db, "UPDATE sads SET hashes = $2 WHERE hash = $1", pu, 2, NULL,
-                    NULL, NULL) != LTS_OK)
-        goto err;
     for (size_t i = 0; i < nh; i++) {
         if (srv_audit_in_tx(r->ctx->db, ev, r->user, c->id, "ok", details[i]) != LTS_OK)
             goto err;
@@ -608,8 +629,8 @@ err:
 out:
     if (tx)
         srv_db_rollback(r->ctx->db);
-    lts_free(left);
     srv_row_dispose(&row);
+    srv_row_dispose(&any);
     return ok;
 }
 
@@ -752,8 +773,31 @@ out:
 /* CSC v2 §11.8: a SAD that is still valid and has hashes left is exchanged for a new SAD
  * for the same remaining hashes, valid sad_ttl from now; the old SAD stops working at
  * once. Owner, credential and (when given) hashAlgorithmOID and hashes must match. */
+typedef struct {
+    lts_buf b;
+    int nomem;
+} left_ud;
+
+static int left_cb(void *ud, int ncol, const char *const *vals)
+{
+    left_ud *l = ud;
+    if (ncol < 1 || vals[0] == NULL)
+        return 0;
+    size_t n = strlen(vals[0]);
+    if (lts_buf_reserve(&l->b, n + 2) != LTS_OK) {
+        l->nomem = 1;
+        return 1;
+    }
+    if (l->b.n > 0)
+        l->b.p[l->b.n++] = ',';
+    memcpy(l->b.p + l->b.n, vals[0], n);
+    l->b.n += n;
+    return 0;
+}
+
 void api_m_extend(api_req *r, json_t *body)
 {
+    lts_buf left = LTS_BUF_INIT;
     static const char ev[] = "credentials/extendTransaction";
     srv_cred c;
     srv_row row;
@@ -791,31 +835,36 @@ void api_m_extend(api_req *r, json_t *body)
     if (srv_db_begin(r->ctx->db) != LTS_OK)
         goto err;
     tx = 1;
-    if (srv_db_get(r->ctx->db, "SELECT owner, credential, hash_alg, hashes, expires FROM sads "
+    if (srv_db_get(r->ctx->db, "SELECT owner, credential, hash_alg, expires FROM sads "
                                "WHERE hash = $1", p, 1, &row) != LTS_OK)
         goto err;
+    /* the hashes it still authorises, in order, as "h1,h2,..." (the log entry's detail) */
+    left_ud lu = { LTS_BUF_INIT, 0 };
+    lts_status lrc = srv_db_exec(r->ctx->db, "SELECT hash FROM sad_hashes WHERE sad = $1 "
+                                             "ORDER BY n", p, 1, left_cb, &lu, NULL);
+    left = lu.b;
+    if (lrc != LTS_OK || lu.nomem || lts_buf_reserve(&left, 1) != LTS_OK)
+        goto err;
+    left.p[left.n] = 0;
     if (!row.found || !row.v[0] || strcmp(row.v[0], r->user) || !row.v[1] ||
         strcmp(row.v[1], c.id))
         why = "Invalid parameter SAD";
-    else if (!row.v[4] || atoll(row.v[4]) <= api_now())
+    else if (!row.v[3] || atoll(row.v[3]) <= api_now())
         why = "SAD expired";
-    else if (!row.v[3] || !*row.v[3])
+    else if (left.n == 0)
         why = "The SAD has been used for every signature it authorised";
     else if (hoid && (!row.v[2] || strcmp(row.v[2], hoid) != 0))
         why = "Invalid parameter hashAlgorithmOID";
     for (size_t i = 0; !why && i < nh; i++) {
         /* each given hash must still be authorised by the SAD */
-        size_t hl = strlen(hashes[i]);
-        const char *s = row.v[3];
-        int hit = 0;
-        while (s && *s && !hit) {
-            const char *comma = strchr(s, ',');
-            size_t len = comma ? (size_t)(comma - s) : strlen(s);
-            hit = len == hl && memcmp(s, hashes[i], hl) == 0;
-            s = comma ? comma + 1 : NULL;
-        }
-        if (!hit)
+        srv_row one;
+        const char *ph[] = { old, hashes[i] };
+        if (srv_db_get(r->ctx->db, "SELECT 1 FROM sad_hashes WHERE sad = $1 AND hash = $2 "
+                                   "LIMIT 1", ph, 2, &one) != LTS_OK)
+            goto err;
+        if (!one.found)
             why = "Hash is not authorized by the SAD";
+        srv_row_dispose(&one);
     }
     if (why) {
         srv_db_rollback(r->ctx->db);
@@ -828,11 +877,13 @@ void api_m_extend(api_req *r, json_t *body)
     long changes = 0;
     if (srv_db_exec(r->ctx->db, "UPDATE sads SET hash = $2, expires = CAST($3 AS BIGINT) "
                                 "WHERE hash = $1", pu, 3, NULL, NULL, &changes) != LTS_OK ||
-        changes != 1)
+        changes != 1 ||
+        srv_db_exec(r->ctx->db, "UPDATE sad_hashes SET sad = $2 WHERE sad = $1", pu, 2, NULL,
+                    NULL, NULL) != LTS_OK)
         goto err;
     tx = 0;
     if (srv_db_commit(r->ctx->db) != LTS_OK ||
-        srv_audit(r->ctx->db, ev, r->user, c.id, "ok", row.v[3]) != LTS_OK)
+        srv_audit(r->ctx->db, ev, r->user, c.id, "ok", (const char *)left.p) != LTS_OK)
         goto err;
     r->resp = json_pack("{s:s, s:I}", "SAD", sad_new, "expiresIn",
                         (json_int_t)r->ctx->conf->sad_ttl);
@@ -844,6 +895,7 @@ out:
     if (tx)
         srv_db_rollback(r->ctx->db);
     OPENSSL_cleanse(sad_new, sizeof sad_new);
+    lts_buf_dispose(&left);
     free_hashes(hashes);
     srv_row_dispose(&row);
     srv_cred_dispose(&c);

@@ -27,6 +27,11 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS sads("
     " hash TEXT PRIMARY KEY, owner TEXT NOT NULL, credential TEXT NOT NULL,"
     " hash_alg TEXT NOT NULL, hashes TEXT NOT NULL, expires BIGINT NOT NULL);"
+    /* the hashes a SAD still authorises, one row each, deleted as they are signed (sads.hashes
+     * keeps the list as authorised) */
+    "CREATE TABLE IF NOT EXISTS sad_hashes("
+    " sad TEXT NOT NULL, n BIGINT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (sad, n));"
+    "CREATE INDEX IF NOT EXISTS sad_hashes_hash ON sad_hashes(sad, hash);"
     "CREATE TABLE IF NOT EXISTS audit("
     " seq BIGINT PRIMARY KEY, ts TEXT NOT NULL, event TEXT NOT NULL, actor TEXT NOT NULL,"
     " credential TEXT NOT NULL, status TEXT NOT NULL, detail TEXT NOT NULL,"
