@@ -316,7 +316,7 @@ static lts_status tsa_chain(ctx *x, lts_span der, const lts_cades *token, char *
     LTS_TRY(lts_chain__certs_from_der(&pool, ders, n, NULL));
     LTS_OSSL((tsa = d2i_X509(NULL, &p, (long)der.n)) != NULL, "TSA certificate");
     LTS_TRY(name_text(name, X509_get_subject_name(tsa)));
-    LTS_TRY(lts_chain__verify(x->store, tsa, pool, x->r->validation_time, &cr));
+    LTS_TRY(lts_chain__verify_tsa(x->store, tsa, pool, x->r->validation_time, &cr));
     lts_report__lower(ind, sub, cr.indication, cr.sub);
     snprintf(msg, cap, "TSA %s", cr.detail);
 out:
