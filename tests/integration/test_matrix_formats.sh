@@ -65,7 +65,7 @@ pades | 4 wrong ESSCertIDv2    | wrong_certid     | INDETERMINATE/NO_SIGNING_CER
 pades | 5 untrusted root       | untrusted        | INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND |
 pades | 6 expired, no PoE      | expired          | INDETERMINATE/OUT_OF_BOUNDS_NO_POE |
 pades | 7 revoked before sig   | revoked          | TOTAL_FAILED/REVOKED | B-B: revocation is only looked up in embedded data
-pades | 8 TSA without EKU      | noeku_ts         | * ; ts:signature-time-stamp=INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE | TSA chain checked without the timeStamping purpose (lts_chain__verify_tsa not used yet)
+pades | 8 TSA without EKU      | noeku_ts         | * ; ts:signature-time-stamp=INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE |
 pades | 9 broken doc ts        | broken_ats       | * ; ts:document-time-stamp=TOTAL_FAILED/HASH_FAILURE |
 pades | 9 ... overall verdict  | broken_ats       | !TOTAL_PASSED | a failed document time-stamp is ignored; the signature passes on its own
 pades | 10 SHA-1 after sunset  | sha1             | INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE |
