@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include "core/err.h"
 #include "core/mem.h"
 
@@ -253,11 +254,13 @@ out:
     return rc;
 }
 
+#define WRITEBACK_STEP ((uint64_t)8 << 20)
+
 lts_status lts_pades__copy_original(lts_pdf *pdf, lts_afile *af, EVP_MD_CTX *md)
 {
     lts_status rc = LTS_OK;
     uint8_t *block = NULL;
-    uint64_t off = 0;
+    uint64_t off = 0, started = 0;
     LTS_ALLOC(block = lts_malloc(LTS_IO_BLOCK));
     while (off < pdf->size) {
         size_t chunk = pdf->size - off < LTS_IO_BLOCK ? (size_t)(pdf->size - off) : LTS_IO_BLOCK;
@@ -266,6 +269,13 @@ lts_status lts_pades__copy_original(lts_pdf *pdf, lts_afile *af, EVP_MD_CTX *md)
         if (md != NULL)
             LTS_OSSL(EVP_DigestUpdate(md, block, chunk) == 1, "EVP_DigestUpdate");
         off += chunk;
+        /* start the disk writes now (a hint, errors ignored) so the commit's fsync of a
+         * big file does not wait for all of it at the end */
+        if (off - started >= WRITEBACK_STEP || off == pdf->size) {
+            (void)sync_file_range(af->fd, (off_t)started, (off_t)(off - started),
+                                  SYNC_FILE_RANGE_WRITE);
+            started = off;
+        }
     }
 out:
     lts_free(block);
