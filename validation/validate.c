@@ -47,6 +47,34 @@ out:
     return rc;
 }
 
+/* A time-stamp that no longer matches the data it covers (HASH_FAILURE) or whose own
+ * signature is broken (SIG_CRYPTO_FAILURE) is evidence that the file was changed after it
+ * was made. EN 319 102-1 would merely ignore it as a proof of existence; for a long-term
+ * archive that hides tampering, so the signature is failed with the time-stamp's reason. */
+static lts_status fail_on_broken_timestamps(lts_report *r)
+{
+    lts_status rc = LTS_OK;
+    for (size_t i = 0; i < r->n_sigs; i++) {
+        lts_sig_result *s = &r->sigs[i];
+        for (size_t k = 0; k < s->n_timestamps; k++) {
+            const lts_ts_result *t = &s->timestamps[k];
+            if (t->indication != LTS_IND_TOTAL_FAILED ||
+                (t->subindication != LTS_SUB_HASH_FAILURE &&
+                 t->subindication != LTS_SUB_SIG_CRYPTO_FAILURE))
+                continue;
+            if (s->indication != LTS_IND_TOTAL_FAILED)
+                LTS_TRY(lts_report__msg(s, "the %s does not match what it covers (%s): the file "
+                                        "was changed after it was made",
+                                        t->kind ? t->kind : "time-stamp",
+                                        lts_subindication_name(t->subindication)));
+            lts_report__lower(&s->indication, &s->subindication, LTS_IND_TOTAL_FAILED,
+                              t->subindication);
+        }
+    }
+out:
+    return rc;
+}
+
 lts_status lts_validate_file(const char *path, const lts_validate_opts *o, lts_report **out)
 {
     lts_status rc = LTS_OK;
@@ -70,6 +98,7 @@ lts_status lts_validate_file(const char *path, const lts_validate_opts *o, lts_r
     default: LTS_FAIL(LTS_E_INPUT, "%s: unknown format", path);
     }
     LTS_TRY(lts_validation__after(path, (int)fmt, o, r)); /* facts, policy, profile */
+    LTS_TRY(fail_on_broken_timestamps(r));
     lts_report__finish(r);
     *out = r;
     r = NULL;

@@ -35,7 +35,7 @@ cades | 6 expired, no PoE      | expired          | INDETERMINATE/OUT_OF_BOUNDS_
 cades | 7 revoked before sig   | revoked          | TOTAL_FAILED/REVOKED | B-B: revocation is only looked up in embedded data
 cades | 8 TSA without EKU      | noeku_ts         | * ; ts:signature-time-stamp=INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE |
 cades | 9 broken archive ts    | broken_ats       | * ; ts:archive-time-stamp-v3=TOTAL_FAILED/HASH_FAILURE |
-cades | 9 ... overall verdict  | broken_ats       | !TOTAL_PASSED | a failed archive time-stamp is ignored; the signature passes on its own
+cades | 9 ... overall verdict  | broken_ats       | TOTAL_FAILED/HASH_FAILURE |
 cades | 10 SHA-1 after sunset  | sha1             | INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE |
 cades | 11 B-LTA offline=online| level:B-LTA      | TOTAL_PASSED/- ; same:offline |
 cades | 12 openssl cms -cades  | foreign          | TOTAL_PASSED/- |
@@ -51,7 +51,7 @@ xades | 6 expired, no PoE      | expired          | INDETERMINATE/OUT_OF_BOUNDS_
 xades | 7 revoked before sig   | revoked          | TOTAL_FAILED/REVOKED | B-B: revocation is only looked up in embedded data
 xades | 8 TSA without EKU      | noeku_ts         | * ; ts:signature-time-stamp=INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE |
 xades | 9 broken archive ts    | broken_ats       | * ; ts:archive-time-stamp=TOTAL_FAILED/HASH_FAILURE |
-xades | 9 ... overall verdict  | broken_ats       | !TOTAL_PASSED | a failed archive time-stamp is ignored; the signature passes on its own
+xades | 9 ... overall verdict  | broken_ats       | TOTAL_FAILED/HASH_FAILURE |
 xades | 10 SHA-1 after sunset  | sha1             | INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE |
 xades | 11 B-LTA offline=online| level:B-LTA      | TOTAL_PASSED/- ; same:offline |
 xades | 12 xmlsec1 XMLDSig     | foreign          | TOTAL_PASSED/- |
@@ -67,7 +67,7 @@ pades | 6 expired, no PoE      | expired          | INDETERMINATE/OUT_OF_BOUNDS_
 pades | 7 revoked before sig   | revoked          | TOTAL_FAILED/REVOKED | B-B: revocation is only looked up in embedded data
 pades | 8 TSA without EKU      | noeku_ts         | * ; ts:signature-time-stamp=INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE |
 pades | 9 broken doc ts        | broken_ats       | * ; ts:document-time-stamp=TOTAL_FAILED/HASH_FAILURE |
-pades | 9 ... overall verdict  | broken_ats       | !TOTAL_PASSED | a failed document time-stamp is ignored; the signature passes on its own
+pades | 9 ... overall verdict  | broken_ats       | TOTAL_FAILED/HASH_FAILURE |
 pades | 10 SHA-1 after sunset  | sha1             | INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE |
 pades | 11 B-LTA offline=online| level:B-LTA      | TOTAL_PASSED/- ; same:offline |
 pades | 12 pdfsig (NSS)        | foreign          | TOTAL_PASSED/- |
