@@ -126,8 +126,11 @@ check "authorize two hashes" test "$st" = 200 -a -n "$SAD2"
 st=$(signh "$A_TOK" "$A_CID" "$SAD2" "[\"$H3\"]" "$RSA")
 check "SAD used for a hash it does not cover: 400" \
     test "$st" = 400 -a "$(jq -r .error_description "$WORK/resp")" = "Hash is not authorized by the SAD"
+st=$(signh "$A_TOK" "$A_CID" "$SAD2" "[\"$H2\",\"$H2\"]" "$RSA")
+check "a hash authorised once, asked twice in one request: 400" \
+    test "$st" = 400 -a "$(jq -r .error_description "$WORK/resp")" = "Hash is not authorized by the SAD"
 st=$(signh "$A_TOK" "$A_CID" "$SAD2" "[\"$H2\"]" "$RSA")
-check "SAD signs its second hash alone" test "$st" = 200
+check "SAD signs its second hash alone (nothing consumed by the refused request)" test "$st" = 200
 st=$(signh "$A_TOK" "$A_CID" "$SAD2" "[\"$H2\"]" "$RSA")
 check "an authorised hash signs only once" test "$st" = 400
 st=$(signh "$B_TOK" "$A_CID" "$SAD2" "[\"$H1\"]" "$RSA")
