@@ -32,7 +32,7 @@ cades | 3 tampered signing-time| tamper_attr      | TOTAL_FAILED/SIG_CRYPTO_FAIL
 cades | 4 wrong ESSCertIDv2    | wrong_certid     | INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND |
 cades | 5 untrusted root       | untrusted        | INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND |
 cades | 6 expired, no PoE      | expired          | INDETERMINATE/OUT_OF_BOUNDS_NO_POE |
-cades | 7 revoked before sig   | revoked          | TOTAL_FAILED/REVOKED | B-B: revocation is only looked up in embedded data
+cades | 7 revoked before sig   | revoked          | TOTAL_FAILED/REVOKED |
 cades | 8 TSA without EKU      | noeku_ts         | * ; ts:signature-time-stamp=INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE |
 cades | 9 broken archive ts    | broken_ats       | * ; ts:archive-time-stamp-v3=TOTAL_FAILED/HASH_FAILURE |
 cades | 9 ... overall verdict  | broken_ats       | TOTAL_FAILED/HASH_FAILURE |
@@ -48,7 +48,7 @@ xades | 3 tampered SigningTime | tamper_attr      | TOTAL_FAILED/HASH_FAILURE |
 xades | 4 wrong CertDigest     | wrong_certid     | INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND |
 xades | 5 untrusted root       | untrusted        | INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND |
 xades | 6 expired, no PoE      | expired          | INDETERMINATE/OUT_OF_BOUNDS_NO_POE |
-xades | 7 revoked before sig   | revoked          | TOTAL_FAILED/REVOKED | B-B: revocation is only looked up in embedded data
+xades | 7 revoked before sig   | revoked          | TOTAL_FAILED/REVOKED |
 xades | 8 TSA without EKU      | noeku_ts         | * ; ts:signature-time-stamp=INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE |
 xades | 9 broken archive ts    | broken_ats       | * ; ts:archive-time-stamp=TOTAL_FAILED/HASH_FAILURE |
 xades | 9 ... overall verdict  | broken_ats       | TOTAL_FAILED/HASH_FAILURE |
@@ -64,7 +64,7 @@ pades | 3 tampered ESS hash    | tamper_attr      | TOTAL_FAILED/SIG_CRYPTO_FAIL
 pades | 4 wrong ESSCertIDv2    | wrong_certid     | INDETERMINATE/NO_SIGNING_CERTIFICATE_FOUND |
 pades | 5 untrusted root       | untrusted        | INDETERMINATE/NO_CERTIFICATE_CHAIN_FOUND |
 pades | 6 expired, no PoE      | expired          | INDETERMINATE/OUT_OF_BOUNDS_NO_POE |
-pades | 7 revoked before sig   | revoked          | TOTAL_FAILED/REVOKED | B-B: revocation is only looked up in embedded data
+pades | 7 revoked before sig   | revoked          | TOTAL_FAILED/REVOKED |
 pades | 8 TSA without EKU      | noeku_ts         | * ; ts:signature-time-stamp=INDETERMINATE/CHAIN_CONSTRAINTS_FAILURE |
 pades | 9 broken doc ts        | broken_ats       | * ; ts:document-time-stamp=TOTAL_FAILED/HASH_FAILURE |
 pades | 9 ... overall verdict  | broken_ats       | TOTAL_FAILED/HASH_FAILURE |
