@@ -29,6 +29,9 @@ typedef struct {
     int data_external;     /* data_ref points to a file */
     char sid[128];
     char buf[256];
+    /* 1: no Id of the document starts with sid and every Id added since is registered
+     * (xmlGetID is then enough to check a new one); 0: not known, walk the tree */
+    int sid_free;
 } builder;
 
 static xmlNodePtr el(xmlNodePtr parent, xmlNsPtr ns, const char *name, const char *text)
@@ -43,7 +46,10 @@ static lts_status set_id(builder *b, xmlNodePtr n, const char *suffix)
     xmlAttrPtr a;
     char id[192];
     snprintf(id, sizeof id, "%s%s", b->sid, suffix);
-    LTS_ENSURE(!lts_xades__id_taken(b->doc, id), LTS_E_INPUT,
+    if (!b->sid_free)
+        b->sid_free = !lts_xades__id_prefix_taken(b->doc, b->sid);
+    LTS_ENSURE(b->sid_free ? xmlGetID(b->doc, (const xmlChar *)id) == NULL
+                           : !lts_xades__id_taken(b->doc, id), LTS_E_INPUT,
                "the document already has an element with Id '%s'", id);
     LTS_ALLOC(a = xmlSetProp(n, (const xmlChar *)"Id", (const xmlChar *)id));
     LTS_ALLOC(xmlAddID(NULL, b->doc, (const xmlChar *)id, a));
@@ -310,6 +316,7 @@ static lts_status place_data(builder *b, const char *path, const lts_xades_sign_
         if (is_xml) {
             LTS_ALLOC(copy = xmlDocCopyNode(xmlDocGetRootElement(src), b->doc, 1));
             LTS_ALLOC(xmlAddChild(obj, copy));
+            b->sid_free = 0; /* foreign Ids came in */
             LTS_ALLOC(xmlSetProp(obj, (const xmlChar *)"MimeType", (const xmlChar *)"text/xml"));
             LTS_TRY(add_reference(b, &b->data_ref, "-ref0", b->buf, NULL, exc, 1, alg.hash));
             *mime = "text/xml";

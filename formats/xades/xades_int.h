@@ -57,6 +57,8 @@ typedef struct {
 lts_status lts_xades__register_ids(xmlDocPtr doc, const char *extra, lts_xml_ids *dups);
 /** Does any Id / ID / id / xml:id attribute of doc have this value (registered or not)? */
 int lts_xades__id_taken(xmlDocPtr doc, const char *id);
+/** Does any Id / ID / id / xml:id attribute of doc start with prefix? */
+int lts_xades__id_prefix_taken(xmlDocPtr doc, const char *prefix);
 int lts_xades__ids_has(const lts_xml_ids *ids, const char *v);
 void lts_xades__ids_free(lts_xml_ids *ids);
 

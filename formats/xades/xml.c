@@ -528,22 +528,36 @@ out:
     return rc;
 }
 
-int lts_xades__id_taken(xmlDocPtr doc, const char *id)
+/* Any Id-like attribute equal to (or, with prefix, starting with) s? */
+static int id_walk(xmlDocPtr doc, const char *s, int prefix)
 {
     xmlNodePtr root = xmlDocGetRootElement(doc);
-    if (xmlGetID(doc, (const xmlChar *)id) != NULL)
-        return 1;
+    size_t sn = strlen(s);
     for (xmlNodePtr n = root; n; n = lts_xades__next(n, root))
         for (xmlAttrPtr a = n->properties; a; a = a->next)
             if (is_id_attr(a)) {
                 xmlChar *tmp = NULL;
                 const xmlChar *v = attr_value(doc, a, &tmp);
-                int eq = v == NULL || strcmp((const char *)v, id) == 0; /* no memory: taken */
+                int eq = v == NULL || /* no memory: taken */
+                         (prefix ? strncmp((const char *)v, s, sn) == 0
+                                 : strcmp((const char *)v, s) == 0);
                 xmlFree(tmp);
                 if (eq)
                     return 1;
             }
     return 0;
+}
+
+int lts_xades__id_taken(xmlDocPtr doc, const char *id)
+{
+    if (xmlGetID(doc, (const xmlChar *)id) != NULL)
+        return 1;
+    return id_walk(doc, id, 0);
+}
+
+int lts_xades__id_prefix_taken(xmlDocPtr doc, const char *prefix)
+{
+    return id_walk(doc, prefix, 1);
 }
 
 /* --- C14N and references through xmlsec ---------------------------------------------------- */
