@@ -100,7 +100,7 @@ static lts_signer *open_p12(const char *path)
 {
     lts_signer_opts so = LTS_SIGNER_OPTS_INIT;
     lts_signer *s = NULL;
-    char uri[1200];
+    char uri[4200]; /* paths come from PATH_MAX-sized buffers */
     snprintf(uri, sizeof uri, "file:%s", path);
     so.passin = "pass:test1234";
     if (lts_signer_open(&s, uri, &so) != LTS_OK)
