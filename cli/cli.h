@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <ltsig/ltsig.h>
+#include <ltsig/vdata.h>
 
 /* Exit codes (DESIGN.md): verify uses 0/1/2 for its verdicts; 3 and above are errors. */
 enum {
@@ -44,6 +45,11 @@ typedef struct {
 int cli_fail(const char *context);
 /** Print a usage error and return CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) LTS_PRINTF(2, 3);
+
+/** The providers a signing level needs: the TSA client of --tsa (when given) and, at B-LT,
+ *  B-LTA, ES-XL and ES-A, a validation data source (--vdata DIR offline, else online).
+ *  On failure prints the error, leaves both NULL and returns the exit code. */
+int cli_open_providers(const cli_sign_args *a, lts_tsa **tsa, lts_vdata_source **vdata);
 
 int cmd_sign(int argc, char **argv);
 int cmd_verify(int argc, char **argv);

@@ -3,29 +3,9 @@
 #include "cli.h"
 #include "core/io.h"
 
-/* The validation data source B-LT needs: --vdata DIR (offline), else online. */
-static int open_vdata(const cli_sign_args *a, lts_vdata_source **out)
-{
-    lts_vdata_online_opts vo = LTS_VDATA_ONLINE_OPTS_INIT;
-    if (a->vdata_dir) {
-        if (lts_vdata_offline_new(out, a->vdata_dir) != LTS_OK)
-            return cli_fail("cannot use the validation data folder");
-        return CLI_OK;
-    }
-    if (a->offline)
-        return cli_usage_error("sign", "level %s with --offline needs --vdata DIR",
-                               lts_level_name(a->level));
-    vo.timeout_s = a->timeout_s;
-    vo.trust_file = a->trust;
-    if (lts_vdata_online_new(out, &vo) != LTS_OK)
-        return cli_fail("cannot collect validation data");
-    return CLI_OK;
-}
-
 int cli_sign_cades(const cli_sign_args *a, lts_signer *signer)
 {
     lts_cades_sign_opts o = LTS_CADES_SIGN_OPTS_INIT;
-    lts_tsa_opts to = LTS_TSA_OPTS_INIT;
     lts_tsa *tsa = NULL;
     lts_vdata_source *vdata = NULL;
     lts_buf out = LTS_BUF_INIT;
@@ -36,28 +16,16 @@ int cli_sign_cades(const cli_sign_args *a, lts_signer *signer)
     o.level = a->level;
     o.hash = a->hash;
     o.detached = a->detached;
-    if (a->n_tsa > 0) {
-        to.timeout_s = a->timeout_s;
-        to.trust_file = a->trust;
-        if (lts_tsa_open_http(&tsa, a->tsa_urls, a->n_tsa, &to) != LTS_OK) {
-            ret = cli_fail("cannot use the timestamp authority");
-            goto out;
-        }
-        o.tsa = tsa;
-    }
-    if (a->level == LTS_LEVEL_B_LT || a->level == LTS_LEVEL_B_LTA || a->level == LTS_LEVEL_ES_XL ||
-        a->level == LTS_LEVEL_ES_A) {
-        ret = open_vdata(a, &vdata);
-        if (ret != CLI_OK)
-            goto out;
-        o.vdata = vdata;
-    }
+    if ((ret = cli_open_providers(a, &tsa, &vdata)) != CLI_OK)
+        goto out;
+    o.tsa = tsa;
+    o.vdata = vdata;
     if (lts_cades_sign_file(&out, signer, a->in, &o) != LTS_OK) {
         ret = cli_fail(a->in);
         goto out;
     }
     if (lts_io__write_atomic(a->out, lts_buf_span(&out), 0) != LTS_OK)
-        ret = cli_fail(NULL);
+        ret = cli_fail(NULL); /* the message names the output */
 out:
     lts_vdata_free(vdata);
     lts_tsa_close(tsa);
