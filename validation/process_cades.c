@@ -15,41 +15,6 @@
 #include "core/io.h"
 #include "core/mem.h"
 
-/* RFC 2253 text of a name, into a new string (lts_free). */
-static lts_status name_text(char **out, const X509_NAME *name)
-{
-    lts_status rc = LTS_OK;
-    BIO *bio = NULL;
-    char *p = NULL;
-    long n;
-    LTS_ALLOC(bio = BIO_new(BIO_s_mem()));
-    LTS_OSSL(X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0, "X509_NAME_print_ex");
-    n = BIO_get_mem_data(bio, &p);
-    LTS_ALLOC(*out = lts_calloc(1, (size_t)n + 1));
-    if (n > 0)
-        memcpy(*out, p, (size_t)n);
-out:
-    BIO_free(bio);
-    return rc;
-}
-
-static lts_status fill_signer(lts_sig_result *s, X509 *cert)
-{
-    lts_status rc = LTS_OK;
-    BIGNUM *bn = NULL;
-    char *hex = NULL;
-    LTS_TRY(name_text(&s->signer, X509_get_subject_name(cert)));
-    LTS_TRY(name_text(&s->signer_issuer, X509_get_issuer_name(cert)));
-    LTS_OSSL((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL)) != NULL,
-             "ASN1_INTEGER_to_BN");
-    LTS_OSSL((hex = BN_bn2hex(bn)) != NULL, "BN_bn2hex");
-    LTS_TRY(lts_report__set_str(&s->signer_serial, hex));
-out:
-    OPENSSL_free(hex);
-    BN_free(bn);
-    return rc;
-}
-
 typedef struct {
     const char *path;
     const lts_validate_opts *o;
@@ -304,7 +269,7 @@ static lts_status check_tsa_chain(ctx *x, lts_cades_ts_check *t, lts_ts_result *
         const unsigned char *p = d.p;
         LTS_OSSL((tsa = d2i_X509(NULL, &p, (long)d.n)) != NULL, "TSA certificate");
     }
-    LTS_TRY(name_text(&name, X509_get_subject_name(tsa)));
+    LTS_TRY(lts_report__name_text(&name, X509_get_subject_name(tsa)));
     LTS_TRY(lts_report__set_str(&tr->tsa, name));
     LTS_TRY(lts_chain__verify_tsa(x->store, tsa, pool, x->r->validation_time, &cr));
     if (cr.sub == LTS_SUB_OUT_OF_BOUNDS_NO_POE && have_later) {
@@ -433,7 +398,7 @@ static lts_status one_signer(ctx *x, size_t i)
         lts_span der = lts_cades_cert(x->c, (size_t)k.signer_cert);
         const unsigned char *p = der.p;
         LTS_OSSL((cert = d2i_X509(NULL, &p, (long)der.n)) != NULL, "signer certificate");
-        LTS_TRY(fill_signer(s, cert));
+        LTS_TRY(lts_report__fill_signer(s, cert));
     }
     LTS_TRY(judge(s, &k, attached, co.detached_path));
     if (cert != NULL)

@@ -49,41 +49,6 @@ static const char *verdict(lts_cades_verdict v)
     return v == LTS_CADES_OK ? "OK" : v == LTS_CADES_BAD ? "FAILED" : "not checked";
 }
 
-/* RFC 2253 text of a name, into a new string (lts_free). */
-static lts_status name_text(char **out, const X509_NAME *name)
-{
-    lts_status rc = LTS_OK;
-    BIO *bio = NULL;
-    char *p = NULL;
-    long n;
-    LTS_ALLOC(bio = BIO_new(BIO_s_mem()));
-    LTS_OSSL(X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0, "X509_NAME_print_ex");
-    n = BIO_get_mem_data(bio, &p);
-    LTS_ALLOC(*out = lts_calloc(1, (size_t)n + 1));
-    if (n > 0)
-        memcpy(*out, p, (size_t)n);
-out:
-    BIO_free(bio);
-    return rc;
-}
-
-static lts_status fill_signer(lts_sig_result *s, X509 *cert)
-{
-    lts_status rc = LTS_OK;
-    BIGNUM *bn = NULL;
-    char *hex = NULL;
-    LTS_TRY(name_text(&s->signer, X509_get_subject_name(cert)));
-    LTS_TRY(name_text(&s->signer_issuer, X509_get_issuer_name(cert)));
-    LTS_OSSL((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL)) != NULL,
-             "ASN1_INTEGER_to_BN");
-    LTS_OSSL((hex = BN_bn2hex(bn)) != NULL, "BN_bn2hex");
-    LTS_TRY(lts_report__set_str(&s->signer_serial, hex));
-out:
-    OPENSSL_free(hex);
-    BN_free(bn);
-    return rc;
-}
-
 /* "D:YYYYMMDDHHmmSS" followed by Z, +HH'mm' or -HH'mm' (ISO 32000-2 §7.9.4); 0 when the
  * text cannot be read. */
 static int pdf_date(const char *m, lts_time *out)
@@ -315,7 +280,7 @@ static lts_status tsa_chain(ctx *x, lts_span der, const lts_cades *token, char *
         ders[i] = lts_cades_cert(token, i);
     LTS_TRY(lts_chain__certs_from_der(&pool, ders, n, NULL));
     LTS_OSSL((tsa = d2i_X509(NULL, &p, (long)der.n)) != NULL, "TSA certificate");
-    LTS_TRY(name_text(name, X509_get_subject_name(tsa)));
+    LTS_TRY(lts_report__name_text(name, X509_get_subject_name(tsa)));
     LTS_TRY(lts_chain__verify_tsa(x->store, tsa, pool, x->r->validation_time, &cr));
     lts_report__lower(ind, sub, cr.indication, cr.sub);
     snprintf(msg, cap, "TSA %s", cr.detail);
@@ -604,7 +569,7 @@ static lts_status check_cms(ctx *x, lts_sig_result *s, const lts_pades_sig *ps)
         lts_span der = lts_cades_cert(c, (size_t)k.signer_cert);
         const unsigned char *p = der.p;
         LTS_OSSL((cert = d2i_X509(NULL, &p, (long)der.n)) != NULL, "signer certificate");
-        LTS_TRY(fill_signer(s, cert));
+        LTS_TRY(lts_report__fill_signer(s, cert));
     }
     LTS_TRY(judge(s, &k));
     for (size_t t = 0; t < lts_cades_timestamp_count(c, 0); t++)

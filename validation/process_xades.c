@@ -15,41 +15,6 @@
 #include "core/err.h"
 #include "core/mem.h"
 
-/* RFC 2253 text of a name, into a new string (lts_free). */
-static lts_status name_text(char **out, const X509_NAME *name)
-{
-    lts_status rc = LTS_OK;
-    BIO *bio = NULL;
-    char *p = NULL;
-    long n;
-    LTS_ALLOC(bio = BIO_new(BIO_s_mem()));
-    LTS_OSSL(X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0, "X509_NAME_print_ex");
-    n = BIO_get_mem_data(bio, &p);
-    LTS_ALLOC(*out = lts_calloc(1, (size_t)n + 1));
-    if (n > 0)
-        memcpy(*out, p, (size_t)n);
-out:
-    BIO_free(bio);
-    return rc;
-}
-
-static lts_status fill_signer(lts_sig_result *s, X509 *cert)
-{
-    lts_status rc = LTS_OK;
-    BIGNUM *bn = NULL;
-    char *hex = NULL;
-    LTS_TRY(name_text(&s->signer, X509_get_subject_name(cert)));
-    LTS_TRY(name_text(&s->signer_issuer, X509_get_issuer_name(cert)));
-    LTS_OSSL((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), NULL)) != NULL,
-             "ASN1_INTEGER_to_BN");
-    LTS_OSSL((hex = BN_bn2hex(bn)) != NULL, "BN_bn2hex");
-    LTS_TRY(lts_report__set_str(&s->signer_serial, hex));
-out:
-    OPENSSL_free(hex);
-    BN_free(bn);
-    return rc;
-}
-
 static void lower(lts_sig_result *s, lts_indication i, lts_subindication sub)
 {
     lts_report__lower(&s->indication, &s->subindication, i, sub);
@@ -101,7 +66,7 @@ static lts_status one_ts(lts_report *r, X509_STORE *store, lts_sig_result *s,
         const unsigned char *p = t->tsa_cert.p;
         size_t n = t->n_certs + k->n_certs;
         LTS_OSSL((tsa = d2i_X509(NULL, &p, (long)t->tsa_cert.n)) != NULL, "TSA certificate");
-        LTS_TRY(name_text(&name, X509_get_subject_name(tsa)));
+        LTS_TRY(lts_report__name_text(&name, X509_get_subject_name(tsa)));
         LTS_TRY(lts_report__set_str(&tr->tsa, name));
         LTS_ALLOC(ders = lts_calloc(n ? n : 1, sizeof *ders));
         for (size_t i = 0; i < t->n_certs; i++)
@@ -254,7 +219,7 @@ static lts_status one_signature(const lts_validate_opts *o, lts_report *r, X509_
         const unsigned char *p = k->signer_cert.p;
         LTS_OSSL((cert = d2i_X509(NULL, &p, (long)k->signer_cert.n)) != NULL,
                  "signer certificate");
-        LTS_TRY(fill_signer(s, cert));
+        LTS_TRY(lts_report__fill_signer(s, cert));
         LTS_ALLOC(ders = lts_calloc(k->n_certs ? k->n_certs : 1, sizeof *ders));
         for (size_t i = 0; i < k->n_certs; i++)
             ders[i] = lts_buf_span(&k->certs[i]);

@@ -172,3 +172,13 @@ lts_status lts_validation__hash_name(lts_hash *out, const char *name);
 lts_status lts_validation__after(const char *path, int format, const lts_validate_opts *o,
                                  lts_report *r);
 #endif
+
+/* ---- signer identity (validation/signer_info.c) ---- */
+#ifndef LTS_VALIDATION_SIGNER_INFO_H
+#define LTS_VALIDATION_SIGNER_INFO_H
+#include <openssl/x509.h>
+/** RFC 2253 text of a name into a new string (*out, lts_free). */
+lts_status lts_report__name_text(char **out, const X509_NAME *name);
+/** signer, signer_issuer and signer_serial of s from the signing certificate. */
+lts_status lts_report__fill_signer(lts_sig_result *s, X509 *cert);
+#endif
