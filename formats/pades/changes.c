@@ -9,7 +9,7 @@
  * each page, the /AcroForm fields (recursively through /Kids), the DSS. Each difference is
  * recorded with a kind; which kinds a signature allows is the validator's decision (DocMDP). */
 #define LTS_MODULE "pades"
-#include "pades_int.h"
+#include "changes_int.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -20,38 +20,9 @@
 #include "core/io.h"
 #include "core/mem.h"
 
-#define MAX_REVS 4096           /* revision ends recorded */
-#define MAX_DIFF_REVS 100       /* revisions compared after the first signature */
-#define MAX_CHANGES 200         /* recorded per document */
-#define NODE_BUDGET 400000      /* objects visited by one comparison */
-#define MAX_STREAM_CMP ((int64_t)16 << 20) /* stream data compared up to this /Length */
-#define MAX_DEPTH 64
-#define MAX_LIST 20000          /* pages, annotations, fields walked */
-
-typedef struct {
-    uint64_t end;       /* after %%EOF and its end of line */
-    uint64_t mark;      /* at the end of "%%EOF" */
-} rev_end;
-
-/* One comparison between revision a (older) and b (newer). */
-typedef struct {
-    qpdf_data a, b;
-    lts_pades_chglist *out;
-    unsigned revision;
-    uint64_t prev_end;
-    long budget;
-    int *seen;          /* object numbers of a already compared (no cycles, no repeats) */
-    size_t n_seen, cap_seen;
-    int over_budget;
-    lts_pdf *pdf;       /* the file, for what the comparison does not load */
-    uint64_t cur_end;   /* end of revision b */
-} cmp;
-
 /* ---- the list of changes ---- */
 
-static lts_status add_change(cmp *c, lts_pades_change_kind kind, const char *fmt, ...)
-    LTS_PRINTF(3, 4);
-static lts_status add_change(cmp *c, lts_pades_change_kind kind, const char *fmt, ...)
+lts_status lts_pades__add_change(cmp *c, lts_pades_change_kind kind, const char *fmt, ...)
 {
     lts_status rc = LTS_OK;
     lts_pades_chglist *l = c->out;
@@ -465,16 +436,16 @@ static lts_status field_added(cmp *c, qpdf_oh f)
     if (is_sig_field(c->b, f) && signed_before(c, sig_value(c->b, f))) {
         /* a new widget (or kid) of a field signed earlier: an appearance the signer never
          * made, e.g. one that covers content */
-        return add_change(c, LTS_PADES_CHANGE_OTHER, "a widget added to the already signed "
+        return lts_pades__add_change(c, LTS_PADES_CHANGE_OTHER, "a widget added to the already signed "
                                                      "field %s", name);
     }
     if (is_sig_field(c->b, f)) {
         if (is_doc_ts_field(c->b, f))
-            return add_change(c, LTS_PADES_CHANGE_DOC_TIMESTAMP,
+            return lts_pades__add_change(c, LTS_PADES_CHANGE_DOC_TIMESTAMP,
                               "document time-stamp field %s added", name);
-        return add_change(c, LTS_PADES_CHANGE_SIGNATURE, "signature field %s added", name);
+        return lts_pades__add_change(c, LTS_PADES_CHANGE_SIGNATURE, "signature field %s added", name);
     }
-    return add_change(c, LTS_PADES_CHANGE_OTHER, "form field %s (%s) added", name,
+    return lts_pades__add_change(c, LTS_PADES_CHANGE_OTHER, "form field %s (%s) added", name,
                       field_type(c->b, f)[0] ? field_type(c->b, f) + 1 : "no type");
 }
 
@@ -513,7 +484,7 @@ static lts_status compare_kids(cmp *c, qpdf_oh x, qpdf_oh y, const char *name, i
         qpdf_oh k = qpdf_oh_get_array_item(c->a, ka, i);
         int num = qpdf_oh_is_indirect(c->a, k) ? qpdf_oh_get_object_id(c->a, k) : 0;
         if (!num || !in_array(c->b, kb, num))
-            LTS_TRY(add_change(c, LTS_PADES_CHANGE_OTHER, "a widget or kid of form field %s "
+            LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_OTHER, "a widget or kid of form field %s "
                                                           "removed", name));
     }
 out:
@@ -553,27 +524,27 @@ static lts_status compare_field(cmp *c, qpdf_oh x, qpdf_oh y, int depth)
             continue;
         if (strcmp(k, "/V") == 0 || strcmp(k, "/AS") == 0 || strcmp(k, "/AP") == 0) {
             if (sig && strcmp(k, "/V") == 0 && !qpdf_oh_has_key(c->a, x, "/V"))
-                LTS_TRY(add_change(c, is_doc_ts_field(c->b, y) ? LTS_PADES_CHANGE_DOC_TIMESTAMP
+                LTS_TRY(lts_pades__add_change(c, is_doc_ts_field(c->b, y) ? LTS_PADES_CHANGE_DOC_TIMESTAMP
                                                                : LTS_PADES_CHANGE_SIGNATURE,
                                    "empty signature field %s signed", name));
             else if (sig && strcmp(k, "/V") == 0)
-                LTS_TRY(add_change(c, LTS_PADES_CHANGE_OTHER,
+                LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_OTHER,
                                    "the value of signature field %s replaced", name));
             else if (sig && !qpdf_oh_has_key(c->a, sig_value(c->a, x), "/Contents"))
-                LTS_TRY(add_change(c, LTS_PADES_CHANGE_SIGNATURE,
+                LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_SIGNATURE,
                                    "appearance of signature field %s set when signing", name));
             else if (sig)
-                LTS_TRY(add_change(c, LTS_PADES_CHANGE_OTHER,
+                LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_OTHER,
                                    "appearance of signed signature field %s changed", name));
             else
-                LTS_TRY(add_change(c, LTS_PADES_CHANGE_FORM_FILL, "form field %s %s changed",
+                LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_FORM_FILL, "form field %s %s changed",
                                    name, strcmp(k, "/V") == 0 ? "value" : "appearance"));
             continue;
         }
         if (widget && !sig && strcmp(field_type(c->b, y), "") == 0)
-            LTS_TRY(add_change(c, LTS_PADES_CHANGE_ANNOTATION, "widget %s %s changed", name, k));
+            LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_ANNOTATION, "widget %s %s changed", name, k));
         else
-            LTS_TRY(add_change(c, LTS_PADES_CHANGE_OTHER, "form field %s: %s changed", name, k));
+            LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_OTHER, "form field %s: %s changed", name, k));
     }
 out:
     free_keys(keys, n);
@@ -595,10 +566,10 @@ static lts_status compare_acroform(cmp *c, qpdf_oh fa, qpdf_oh fb)
             continue;
         LTS_TRY(key_eq(c, fa, fb, keys[i], &eq));
         if (!eq && strcmp(keys[i], "/DR") == 0) /* signing tools add their fonts there */
-            LTS_TRY(add_change(c, LTS_PADES_CHANGE_SIGNATURE, "/AcroForm /DR (default "
+            LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_SIGNATURE, "/AcroForm /DR (default "
                                                               "resources) updated"));
         else if (!eq)
-            LTS_TRY(add_change(c, LTS_PADES_CHANGE_OTHER, "/AcroForm %s changed", keys[i]));
+            LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_OTHER, "/AcroForm %s changed", keys[i]));
     }
     la = qpdf_oh_get_key_if_dict(c->a, fa, "/Fields");
     lb = qpdf_oh_get_key_if_dict(c->b, fb, "/Fields");
@@ -620,7 +591,7 @@ static lts_status compare_acroform(cmp *c, qpdf_oh fa, qpdf_oh fb)
         if (!num || !in_array(c->b, lb, num)) {
             char name[200];
             field_name(c->a, f, name, sizeof name);
-            LTS_TRY(add_change(c, LTS_PADES_CHANGE_OTHER, "form field %s removed", name));
+            LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_OTHER, "form field %s removed", name));
         }
     }
 out:
@@ -656,17 +627,17 @@ static lts_status compare_annots(cmp *c, int pg, qpdf_oh pa, qpdf_oh pb)
             }
             LTS_TRY(deep_eq(c, old, an, skip_annot, 0, &eq));
             if (!eq)
-                LTS_TRY(add_change(c, LTS_PADES_CHANGE_ANNOTATION,
+                LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_ANNOTATION,
                                    "annotation %s on page %d changed", subtype(c->b, an), pg));
         } else if (widget && is_sig_field(c->b, an)) {
             LTS_TRY(field_added(c, an));
         } else if (widget) {
             char name[200];
             field_name(c->b, an, name, sizeof name);
-            LTS_TRY(add_change(c, LTS_PADES_CHANGE_OTHER, "form field widget %s added on "
+            LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_OTHER, "form field widget %s added on "
                                                           "page %d", name, pg));
         } else {
-            LTS_TRY(add_change(c, LTS_PADES_CHANGE_ANNOTATION, "annotation %s added on page %d",
+            LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_ANNOTATION, "annotation %s added on page %d",
                                subtype(c->b, an), pg));
         }
     }
@@ -674,7 +645,7 @@ static lts_status compare_annots(cmp *c, int pg, qpdf_oh pa, qpdf_oh pb)
         qpdf_oh an = qpdf_oh_get_array_item(c->a, la, i);
         int num = qpdf_oh_is_indirect(c->a, an) ? qpdf_oh_get_object_id(c->a, an) : 0;
         if (!num || !in_array(c->b, lb, num))
-            LTS_TRY(add_change(c, strcmp(subtype(c->a, an), "/Widget") == 0
+            LTS_TRY(lts_pades__add_change(c, strcmp(subtype(c->a, an), "/Widget") == 0
                                       ? LTS_PADES_CHANGE_OTHER : LTS_PADES_CHANGE_ANNOTATION,
                                "annotation %s removed from page %d", subtype(c->a, an), pg));
     }
@@ -690,17 +661,17 @@ static lts_status compare_pages(cmp *c)
     size_t n = 0;
 
     if (na < 0 || nb < 0) {
-        LTS_TRY(add_change(c, LTS_PADES_CHANGE_OTHER, "the page tree cannot be read"));
+        LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_OTHER, "the page tree cannot be read"));
         goto out;
     }
     if (na != nb)
-        LTS_TRY(add_change(c, LTS_PADES_CHANGE_OTHER, "%s: %d page%s signed, %d now",
+        LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_OTHER, "%s: %d page%s signed, %d now",
                            nb > na ? "page added" : "page removed", na, na == 1 ? "" : "s", nb));
     for (int i = 0; i < na && i < nb && i < MAX_LIST; i++) {
         qpdf_oh pa = qpdf_get_page_n(c->a, (size_t)i), pb = qpdf_get_page_n(c->b, (size_t)i);
         int eq;
         if (qpdf_oh_get_object_id(c->a, pa) != qpdf_oh_get_object_id(c->b, pb)) {
-            LTS_TRY(add_change(c, LTS_PADES_CHANGE_OTHER, "page %d replaced by another page "
+            LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_OTHER, "page %d replaced by another page "
                                                           "object", i + 1));
             continue;
         }
@@ -712,10 +683,10 @@ static lts_status compare_pages(cmp *c)
             if (eq)
                 continue;
             if (strcmp(keys[k], "/Contents") == 0)
-                LTS_TRY(add_change(c, LTS_PADES_CHANGE_OTHER, "page %d content stream changed",
+                LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_OTHER, "page %d content stream changed",
                                    i + 1));
             else
-                LTS_TRY(add_change(c, LTS_PADES_CHANGE_OTHER, "page %d %s changed", i + 1,
+                LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_OTHER, "page %d %s changed", i + 1,
                                    keys[k]));
         }
         free_keys(keys, n);
@@ -731,7 +702,7 @@ static lts_status compare_pages(cmp *c)
         int eq = 1;
         LTS_TRY(deep_eq(c, ta, tb, skip_tree, 0, &eq));
         if (!eq)
-            LTS_TRY(add_change(c, LTS_PADES_CHANGE_OTHER, "the page tree root changed"));
+            LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_OTHER, "the page tree root changed"));
     }
 out:
     free_keys(keys, n);
@@ -739,7 +710,7 @@ out:
 }
 
 /* Everything that differs between c->a and c->b. */
-static lts_status compare_docs(cmp *c)
+lts_status lts_pades__compare_docs(cmp *c)
 {
     lts_status rc = LTS_OK;
     qpdf_oh ra = qpdf_get_root(c->a), rb = qpdf_get_root(c->b);
@@ -760,274 +731,24 @@ static lts_status compare_docs(cmp *c)
         if (eq)
             continue;
         if (strcmp(k, "/DSS") == 0)
-            LTS_TRY(add_change(c, LTS_PADES_CHANGE_DSS, "%s", qpdf_oh_has_key(c->a, ra, "/DSS")
+            LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_DSS, "%s", qpdf_oh_has_key(c->a, ra, "/DSS")
                                                                   ? "DSS updated" : "DSS added"));
         else if (strcmp(k, "/Metadata") == 0)
-            LTS_TRY(add_change(c, LTS_PADES_CHANGE_METADATA, "XMP metadata (/Metadata) %s",
+            LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_METADATA, "XMP metadata (/Metadata) %s",
                                qpdf_oh_has_key(c->a, ra, k) ? "updated" : "added"));
         else if (strcmp(k, "/Extensions") == 0)
-            LTS_TRY(add_change(c, LTS_PADES_CHANGE_DSS, "developer extensions (/Extensions) "
+            LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_DSS, "developer extensions (/Extensions) "
                                                         "updated"));
         else
-            LTS_TRY(add_change(c, LTS_PADES_CHANGE_OTHER, "catalog %s %s", k,
+            LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_OTHER, "catalog %s %s", k,
                                !qpdf_oh_has_key(c->a, ra, k) ? "added"
                                : !qpdf_oh_has_key(c->b, rb, k) ? "removed" : "changed"));
     }
     if (c->over_budget & 1)
-        LTS_TRY(add_change(c, LTS_PADES_CHANGE_UNCHECKED,
+        LTS_TRY(lts_pades__add_change(c, LTS_PADES_CHANGE_UNCHECKED,
                            "objects nested deeper than %d or more than %d objects",
                            MAX_DEPTH, NODE_BUDGET));
 out:
     free_keys(keys, n);
     return rc;
-}
-
-/* ---- revisions ---- */
-
-/* Is the "%%EOF" at absolute offset at the end of a revision ("startxref <digits>" before
- * it)? *re gets its ends. Read with pread (the mapping is not touched: it would count in
- * the resident size of a large file). */
-static lts_status rev_at(lts_pdf *pdf, uint64_t at, int *yes, rev_end *re)
-{
-    lts_status rc = LTS_OK;
-    uint8_t t[64 + 7];
-    size_t before = at < 64 ? (size_t)at : 64, n, k;
-    uint64_t e = at + 5;
-
-    *yes = 0;
-    n = before + 5 + (size_t)(pdf->size - e < 2 ? pdf->size - e : 2);
-    LTS_TRY(lts_io__pread_full(pdf->fd, t, n, at - before, pdf->path));
-    k = before;
-#define WS(c) ((c) == ' ' || (c) == '\r' || (c) == '\n' || (c) == '\t' || (c) == '\f' || (c) == 0)
-    while (k > 0 && WS(t[k - 1]))
-        k--;
-    if (k == 0 || t[k - 1] < '0' || t[k - 1] > '9')
-        goto out;
-    while (k > 0 && t[k - 1] >= '0' && t[k - 1] <= '9')
-        k--;
-    while (k > 0 && WS(t[k - 1]))
-        k--;
-#undef WS
-    if (k < 9 || memcmp(t + k - 9, "startxref", 9) != 0)
-        goto out;
-    re->mark = e;
-    k = before + 5;
-    if (k < n && t[k] == '\r') {
-        k++;
-        e++;
-    }
-    if (k < n && t[k] == '\n')
-        e++;
-    re->end = e;
-    *yes = 1;
-out:
-    return rc;
-}
-
-/* The end of every revision: each "%%EOF" preceded by "startxref <digits>", in order,
- * found by reading the file in blocks. */
-static lts_status find_revisions(lts_pdf *pdf, rev_end **out, size_t *n)
-{
-    lts_status rc = LTS_OK;
-    rev_end *v = NULL, re;
-    size_t cnt = 0, cap = 0;
-    uint8_t *blk = NULL;
-    uint64_t off = 0, next_hit = 0;
-    int yes;
-
-    LTS_ALLOC(blk = lts_malloc(LTS_IO_BLOCK + 8));
-    while (off < pdf->size) {
-        size_t len = pdf->size - off < LTS_IO_BLOCK + 4 ? (size_t)(pdf->size - off)
-                                                        : LTS_IO_BLOCK + 4;
-        const uint8_t *p, *hit;
-        LTS_TRY(lts_io__pread_full(pdf->fd, blk, len, off, pdf->path));
-        for (p = blk; (hit = memmem(p, len - (size_t)(p - blk), "%%EOF", 5)) != NULL;
-             p = hit + 1) {
-            uint64_t at = off + (uint64_t)(hit - blk);
-            if (at < next_hit)
-                continue; /* seen in the overlap of the previous block */
-            next_hit = at + 1;
-            LTS_TRY(rev_at(pdf, at, &yes, &re));
-            if (!yes)
-                continue;
-            if (cnt == cap) {
-                rev_end *nv;
-                cap = cap ? 2 * cap : 16;
-                LTS_ENSURE(cap <= MAX_REVS * 2, LTS_E_INPUT, "%s: more than %d revisions",
-                           pdf->path, MAX_REVS);
-                LTS_ALLOC(nv = lts_realloc(v, cap * sizeof *nv));
-                v = nv;
-            }
-            v[cnt++] = re;
-        }
-        if (len < LTS_IO_BLOCK + 4)
-            break;
-        off += LTS_IO_BLOCK;
-    }
-    *out = v;
-    *n = cnt;
-    v = NULL;
-out:
-    lts_free(blk);
-    lts_free(v);
-    return rc;
-}
-
-static lts_status open_prefix(qpdf_data *q, const uint8_t *base, uint64_t len)
-{
-    lts_status rc = LTS_OK;
-    LTS_ALLOC(*q = qpdf_init());
-    qpdf_silence_errors(*q);
-    qpdf_set_suppress_warnings(*q, QPDF_TRUE);
-    qpdf_set_attempt_recovery(*q, QPDF_FALSE);
-    if ((qpdf_read_memory(*q, "revision", (const char *)base, (unsigned long long)len, NULL) &
-         QPDF_ERRORS) || qpdf_is_encrypted(*q)) {
-        qpdf_cleanup(q);
-        *q = NULL;
-    }
-out:
-    return rc;
-}
-
-lts_status lts_pades_analyse_changes(lts_pades_doc *doc)
-{
-    lts_status rc = LTS_OK;
-    lts_pades_chglist *l = NULL;
-    lts_pdf *pdf = NULL;
-    uint8_t *map = MAP_FAILED;
-    rev_end *revs = NULL;
-    size_t n_revs = 0, first = SIZE_MAX, done = 0;
-    uint64_t min_end = UINT64_MAX;
-    qpdf_data qa = NULL, qb = NULL;
-    cmp c;
-
-    memset(&c, 0, sizeof c);
-    LTS_ENSURE(doc != NULL, LTS_E_CONFIG, "missing argument");
-    l = lts_pades__doc_changes(doc);
-    pdf = lts_pades__doc_pdf(doc);
-    if (l->done)
-        goto out;
-    for (size_t i = 0; i < lts_pades_sig_count(doc); i++) {
-        const lts_pades_sig *s = lts_pades_sig_get(doc, i);
-        if (s->byte_range_ok && !s->covers_whole_file && s->revision_end < min_end)
-            min_end = s->revision_end;
-    }
-    if (min_end == UINT64_MAX) {
-        l->done = 1;
-        goto out; /* every signature covers the whole file */
-    }
-    map = mmap(NULL, (size_t)pdf->size, PROT_READ, MAP_SHARED, pdf->fd, 0);
-    LTS_ENSURE(map != MAP_FAILED, LTS_E_IO, "%s: cannot map the file", pdf->path);
-    LTS_TRY(find_revisions(pdf, &revs, &n_revs));
-    /* the revision a signature covers: its /ByteRange ends at most 2 bytes after %%EOF */
-    for (size_t i = 0; i < n_revs; i++) {
-        if (revs[i].mark <= min_end && min_end <= revs[i].mark + 2) {
-            first = i;
-            break;
-        }
-    }
-    c.out = l;
-    if (first == SIZE_MAX) {
-        /* the /ByteRange check accepted an end this scan does not: compare nothing */
-        c.prev_end = UINT64_MAX - 2; /* after every signature */
-        c.revision = (unsigned)n_revs + 1;
-        LTS_TRY(add_change(&c, LTS_PADES_CHANGE_UNCHECKED, "the end of the signed revision "
-                                                           "(byte %llu) was not found",
-                           (unsigned long long)min_end));
-        l->done = 1;
-        goto out;
-    }
-    LTS_TRY(open_prefix(&qa, map, revs[first].end));
-    c.prev_end = revs[first].end;
-    if (qa == NULL) {
-        /* what the signature covers cannot be read alone: nothing to compare with; later
-         * signatures get their comparison from the next revision QPDF reads */
-        size_t f = first;
-        c.revision = (unsigned)first + 2;
-        LTS_TRY(add_change(&c, LTS_PADES_CHANGE_UNCHECKED, "the signed revision (%llu bytes) "
-                                                           "cannot be read on its own",
-                           (unsigned long long)revs[first].end));
-        while (qa == NULL && ++f + 1 < n_revs)
-            LTS_TRY(open_prefix(&qa, map, revs[f].end));
-        if (qa == NULL) {
-            l->done = 1;
-            goto out;
-        }
-        first = f;
-        c.prev_end = revs[first].end;
-    }
-    for (size_t j = first + 1; j < n_revs; j++) {
-        int last = j + 1 == n_revs;
-        if (!last) {
-            LTS_TRY(open_prefix(&qb, map, revs[j].end));
-            if (qb == NULL)
-                continue; /* not a revision QPDF reads alone: merged with the next */
-        } else {
-            qb = pdf->q;
-        }
-        if (++done > MAX_DIFF_REVS) {
-            c.revision = (unsigned)j + 1;
-            LTS_TRY(add_change(&c, LTS_PADES_CHANGE_UNCHECKED, "more than %d revisions after "
-                                                               "the first signature: the rest "
-                                                               "was not compared",
-                               MAX_DIFF_REVS));
-            if (qb != pdf->q)
-                qpdf_cleanup(&qb);
-            qb = NULL;
-            break;
-        }
-        c.a = qa;
-        c.b = qb;
-        c.pdf = pdf;
-        c.cur_end = last ? pdf->size : revs[j].end;
-        c.revision = (unsigned)j + 1;
-        c.budget = NODE_BUDGET;
-        c.over_budget = 0;
-        c.n_seen = 0;
-        if (c.seen)
-            memset(c.seen, 0, c.cap_seen * sizeof *c.seen);
-        LTS_TRY(compare_docs(&c));
-        while (qpdf_has_error(qa))
-            (void)qpdf_get_error(qa);
-        while (qpdf_has_error(qb))
-            (void)qpdf_get_error(qb);
-        qpdf_cleanup(&qa);
-        qa = NULL;
-        c.prev_end = revs[j].end;
-        if (last) {
-            qpdf_oh_release_all(pdf->q);
-            qb = NULL;
-        } else {
-            qa = qb;
-            qb = NULL;
-        }
-    }
-    l->done = 1;
-out:
-    if (qb != NULL && (pdf == NULL || qb != pdf->q))
-        qpdf_cleanup(&qb);
-    if (qa != NULL)
-        qpdf_cleanup(&qa);
-    if (map != MAP_FAILED && pdf != NULL)
-        munmap(map, (size_t)pdf->size);
-    lts_free(revs);
-    lts_free(c.seen);
-    return rc;
-}
-
-size_t lts_pades_change_count(const lts_pades_doc *doc)
-{
-    return doc ? lts_pades__doc_changes_c(doc)->n : 0;
-}
-
-const lts_pades_change *lts_pades_change_get(const lts_pades_doc *doc, size_t i)
-{
-    const lts_pades_chglist *l = doc ? lts_pades__doc_changes_c(doc) : NULL;
-    return (l && i < l->n) ? &l->v[i] : NULL;
-}
-
-int lts_pades_change_after(const lts_pades_change *c, const lts_pades_sig *sig)
-{
-    /* sig->revision_end is at most 2 bytes past its %%EOF, prev_end likewise */
-    return c && sig && sig->byte_range_ok && c->prev_end + 2 >= sig->revision_end;
 }
