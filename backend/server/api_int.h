@@ -32,5 +32,12 @@ void api_m_authorize(api_req *r, json_t *body);
 void api_m_sign_hash(api_req *r, json_t *body);
 void api_m_timestamp(api_req *r, json_t *body);
 void api_m_extend(api_req *r, json_t *body);
+/* Shared by the credential methods (api_cred.c, api_extend.c). */
+lts_hash api_hash_of_oid(const char *oid);
+int api_load_cred(api_req *r, json_t *body, const char *event, srv_cred *c);
+int api_cred_usable(api_req *r, const char *event, const srv_cred *c);
+void api_free_hashes(char **h);
+int api_parse_hashes(api_req *r, json_t *body, lts_hash alg, char ***out, size_t *count);
+
 
 #endif
