@@ -60,21 +60,7 @@ static lts_status judge(lts_sig_result *s, const lts_cades_signer_check *k, int 
         LTS_TRY(lts_report__msg(s, "message-digest: detached signature and no content given "
                                    "(--detached-content FILE)"));
     }
-    if (k->signer_cert < 0) {
-        lower(s, LTS_IND_INDETERMINATE, LTS_SUB_NO_SIGNING_CERTIFICATE_FOUND);
-        LTS_TRY(lts_report__msg(s, "signer certificate: not found in the SignedData"));
-        goto out;
-    }
-    LTS_TRY(lts_report__msg(s, "signature value over the signed attributes: %s",
-                            verdict(k->signature)));
-    if (k->signature == LTS_CADES_BAD)
-        lower(s, LTS_IND_TOTAL_FAILED, LTS_SUB_SIG_CRYPTO_FAILURE);
-    else if (k->signature == LTS_CADES_UNCHECKED)
-        lower(s, LTS_IND_INDETERMINATE, LTS_SUB_CRYPTO_CONSTRAINTS_FAILURE_NO_POE);
-    LTS_TRY(lts_report__msg(s, "signing-certificate%s attribute vs. the signer certificate: %s",
-                            k->signing_cert_attr == 1 ? "" : "-v2", verdict(k->signing_cert)));
-    if (k->signing_cert != LTS_CADES_OK)
-        lower(s, LTS_IND_INDETERMINATE, LTS_SUB_NO_SIGNING_CERTIFICATE_FOUND);
+    LTS_TRY(lts_validation__cms_signer(s, k, "the SignedData"));
 out:
     if (rc == LTS_OK && k->detail[0] && s->indication != LTS_IND_TOTAL_PASSED)
         rc = lts_report__msg(s, "first problem: %s", k->detail);

@@ -182,3 +182,14 @@ lts_status lts_report__name_text(char **out, const X509_NAME *name);
 /** signer, signer_issuer and signer_serial of s from the signing certificate. */
 lts_status lts_report__fill_signer(lts_sig_result *s, X509 *cert);
 #endif
+
+
+/* ---- CMS signer checks shared by CAdES and PAdES (validation/cms_verdict.c) ---- */
+#ifndef LTS_VALIDATION_CMS_VERDICT_H
+#define LTS_VALIDATION_CMS_VERDICT_H
+#include <ltsig/cades.h>
+/** Report and judge the signer certificate, the signature value and the signing-certificate
+ *  attribute of a checked SignerInfo; `where` names the container in messages. */
+lts_status lts_validation__cms_signer(lts_sig_result *s, const lts_cades_signer_check *k,
+                                      const char *where);
+#endif

@@ -310,7 +310,7 @@ void srv_api_handle(srv_ctx *ctx, const char *path, const char *authz, const cha
             m = &methods[i];
     }
     if (m == NULL) {
-        api_error(&r, 501, "not_implemented_method", "This method is not implemented");
+        api_error(&r, 501, "not_implemented_method", "Unknown or unsupported CSC API method");
         goto out;
     }
     if (m->bearer && !check_bearer(&r, authz))
