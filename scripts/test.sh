@@ -1,7 +1,8 @@
 #!/bin/bash
 # Run every test: install what is missing, build (warnings are errors), run the CTest
 # suite (unit + integration, with the test PKI and loopback services as fixtures), then
-# the same suite in an ASan + UBSan build.
+# the same suite in an ASan + UBSan build, then each libFuzzer target (clang, ASan + UBSan)
+# for a short fixed number of runs on its seed corpus and regressions.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -32,4 +33,6 @@ echo "== sanitizer build (ASan + UBSan) =="
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 run_suite "$ROOT/build-asan" -DLTS_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+echo "== short fuzz runs (libFuzzer, ${LTS_FUZZ_RUNS:-2000} runs per target) =="
+JOBS=$JOBS bash tests/fuzz/run-short.sh "$ROOT/build-fuzz" "${LTS_FUZZ_RUNS:-2000}"
 echo "all suites passed"
