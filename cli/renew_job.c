@@ -435,9 +435,11 @@ static int from_journal(renew_ctx *ctx, renew_item *it, const struct stat *st, c
     if (a == RA_NONE)
         return 0;
     if (a == RA_RENEWED || a == RA_OK) {
-        /* good until the file comes due again; and never twice within a day */
+        /* good until the file comes due under THIS run's window (--within may have grown
+         * since); a file renewed less than a day ago is not renewed again: a new time-stamp
+         * from the same TSA would not protect it any longer */
         lts_time horizon = ctx->now + (lts_time)cfg->within_days * 86400;
-        if (e->prot_after <= horizon && e->when < ctx->now - 86400)
+        if (e->prot_after <= horizon && (a == RA_OK || e->when < ctx->now - 86400))
             return 0;
     }
     it->action = a == RA_RENEWED ? RA_OK : a;

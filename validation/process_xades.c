@@ -10,6 +10,7 @@
 #include <string.h>
 #include <openssl/bn.h>
 #include <openssl/err.h>
+#include <ltsig/policy.h>
 #include <ltsig/vdata.h>
 #include <ltsig/xades.h>
 #include "core/err.h"
@@ -190,6 +191,26 @@ out:
     return rc;
 }
 
+/* A reference DigestMethod weaker than the SignatureMethod's digest (e.g. SHA-1 references
+ * under rsa-sha256) is judged by the policy at the best signature time, as the signature
+ * algorithm is in lts_validation__after (EN 319 102-1 §5.2.8, TS 119 312 sunsets). */
+static lts_status ref_digest_policy(const lts_validate_opts *o, lts_sig_result *s, lts_hash h)
+{
+    lts_status rc = LTS_OK;
+    lts_indication ind;
+    lts_subindication sub;
+    char why[300];
+
+    lts_policy_check_algorithm(o->version >= 2 ? o->policy : NULL, h, LTS_SCHEME_NONE, 0,
+                               s->best_signature_time, &ind, &sub, why, sizeof why);
+    if (ind != LTS_IND_TOTAL_PASSED) {
+        lower(s, ind, sub);
+        LTS_TRY(lts_report__msg(s, "policy: reference digest: %s", why));
+    }
+out:
+    return rc;
+}
+
 static lts_status one_signature(const lts_validate_opts *o, lts_report *r, X509_STORE *store,
                                 const lts_xades_check *k)
 {
@@ -232,6 +253,8 @@ static lts_status one_signature(const lts_validate_opts *o, lts_report *r, X509_
             LTS_TRY(one_ts(r, store, s, &k->timestamps[i], k, &have_poe, &poe));
         if (have_poe)
             s->best_signature_time = poe;
+        if (k->ref_hash != LTS_HASH_NONE && k->ref_hash != k->hash)
+            LTS_TRY(ref_digest_policy(o, s, k->ref_hash));
         if (k->signer_found) {
             LTS_TRY(signer_chain(o, store, s, cert, certs, r->validation_time, have_poe, poe, &cr));
             LTS_TRY(embedded_revocation(s, k, &cr, have_poe, poe));

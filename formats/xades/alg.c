@@ -17,6 +17,10 @@ static const struct {
     { LTS_HASH_SHA256, "http://www.w3.org/2001/04/xmlenc#sha256" },
     { LTS_HASH_SHA384, "http://www.w3.org/2001/04/xmldsig-more#sha384" },
     { LTS_HASH_SHA512, "http://www.w3.org/2001/04/xmlenc#sha512" },
+    /* read only (never given by lts_xades__digest_uri): a reference or certificate digest
+     * made with SHA-1 is judged by the policy's SHA-1 sunset (EN 319 102-1 §5.2.8,
+     * TS 119 312), not called malformed */
+    { LTS_HASH_SHA1, "http://www.w3.org/2000/09/xmldsig#sha1" },
 };
 
 static const struct {
@@ -49,7 +53,7 @@ static const char *const c14ns[] = {
 const char *lts_xades__digest_uri(lts_hash h)
 {
     for (size_t i = 0; i < sizeof digests / sizeof digests[0]; i++)
-        if (digests[i].h == h)
+        if (digests[i].h == h && h != LTS_HASH_SHA1)
             return digests[i].uri;
     return NULL;
 }

@@ -312,6 +312,24 @@ out:
     return rc;
 }
 
+/* Keep the weakest reference digest algorithm for the policy (SHA-1 is the weakest). */
+static int hash_rank(lts_hash h)
+{
+    switch (h) {
+    case LTS_HASH_SHA1: return 1;
+    case LTS_HASH_SHA256: return 2;
+    case LTS_HASH_SHA384: return 3;
+    case LTS_HASH_SHA512: return 4;
+    default: return 5;
+    }
+}
+
+static void note_ref_hash(lts_xades_check *r, lts_hash h)
+{
+    if (r->ref_hash == LTS_HASH_NONE || hash_rank(h) < hash_rank(r->ref_hash))
+        r->ref_hash = h;
+}
+
 /* An external reference, checked against the detached content (no transforms). */
 static lts_status check_external(checker *c, xmlNodePtr ref, const char *uri, int *ok)
 {
@@ -331,6 +349,7 @@ static lts_status check_external(checker *c, xmlNodePtr ref, const char *uri, in
     LTS_TRY(b64_text(lts_xades__child(ref, "DigestValue", LTS_NS_DS), &want, &b64ok));
     if (!b64ok)
         FORMAT_FAIL("reference '%s': DigestValue is not base64", uri);
+    note_ref_hash(c->res, h);
     LTS_TRY(lts_digest__file(h, c->detached, NULL, 0, md, &mdlen));
     *ok = want.n == mdlen && CRYPTO_memcmp(want.p, md, mdlen) == 0;
     LTS_TRY(note(c->res, "external reference '%s' checked against %s: %s", uri, c->detached,
@@ -376,6 +395,11 @@ static lts_status check_references(checker *c)
                 goto out;
         } else {
             int has_id;
+            lts_hash h = lts_xades__digest_from_uri(
+                lts_xades__attr(lts_xades__child(ref, "DigestMethod", LTS_NS_DS), "Algorithm"));
+            if (h == LTS_HASH_NONE)
+                FORMAT_FAIL("reference '%s': missing or unsupported DigestMethod", uri);
+            note_ref_hash(c->res, h);
             LTS_TRY(uri_id(uri, &id, &has_id));
             if (has_id) {
                 xmlAttrPtr a;

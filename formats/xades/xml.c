@@ -602,6 +602,7 @@ static lts_status enable_transforms(xmlSecDSigCtxPtr d)
         xmlSecTransformExclC14NWithCommentsId, xmlSecTransformBase64Id,
         xmlSecTransformSha256Id,         xmlSecTransformSha384Id,
         xmlSecTransformSha512Id,
+        xmlSecTransformSha1Id, /* verification of old signatures; the policy judges it */
     };
     for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
         LTS_ENSURE(xmlSecDSigCtxEnableReferenceTransform(d, ids[i]) >= 0, LTS_E_NOMEM,

@@ -153,6 +153,9 @@ typedef struct {
     lts_xades_ts_check *timestamps; /**< SignatureTimeStamps (B-T and above), then
                                          ArchiveTimeStamps (B-LTA / ES-A), in order */
     size_t n_timestamps;
+    lts_hash ref_hash;       /**< the weakest DigestMethod of the references (SHA-1 below
+                                  SHA-256 below SHA-384 below SHA-512), LTS_HASH_NONE when
+                                  none was read; judged by the policy like `hash` */
 } lts_xades_check;
 
 /** Check every ds:Signature of the XML file at `path`: structure, signing certificate

@@ -3,7 +3,8 @@
 # (RSA and ECDSA, a template with ds:KeyInfo/X509Data) are accepted; tampering with the
 # signed data or SignedProperties gives HASH_FAILURE and with ds:SignatureValue
 # SIG_CRYPTO_FAILURE (exit 1); hostile XML (XXE, billion laughs, signature wrapping) is
-# refused; bad input exits >= 3 with a message naming the file.
+# refused; SHA-1 reference digests are judged by the policy's SHA-1 sunset; bad input exits
+# >= 3 with a message naming the file.
 # Env: LTSIG, LTS_TEST_PKI. Last line: "N passed, N failed".
 set -u
 
@@ -166,6 +167,71 @@ out=$("$LTSIG" verify --trust "$PKI/root.pem" --report json wrap.xml 2>&1); rc=$
 if [[ $rc -ne 0 && "$out" == *FORMAT_FAILURE* && "$out" == *"more than once"* ]]; then
     ok "signature wrapping (duplicate Id): not accepted"
 else fail "signature wrapping (duplicate Id): not accepted" "rc=$rc $out"; fi
+
+# --- SHA-1 references reach the algorithm policy (issue 5) ------------------------------
+# An xmlsec1-made signature with SHA-1 (rsa-sha1 + a sha1 DigestMethod, and rsa-sha256 over a
+# sha1 reference) is judged by the policy's SHA-1 sunset, not refused as FORMAT_FAILURE.
+for sm in rsa-sha1 rsa-sha256; do
+    case $sm in
+    rsa-sha1) smu=http://www.w3.org/2000/09/xmldsig#rsa-sha1 ;;
+    *) smu=http://www.w3.org/2001/04/xmldsig-more#rsa-sha256 ;;
+    esac
+    sed -e "s|http://www.w3.org/2001/04/xmldsig-more#rsa-sha256|$smu|" \
+        -e 's|http://www.w3.org/2001/04/xmlenc#sha256|http://www.w3.org/2000/09/xmldsig#sha1|' \
+        tmpl-rsa.xml >"tmpl-sha1-$sm.xml"
+    check "xmlsec1 --sign, sha1 reference ($sm)" xmlsec1 --sign \
+        --privkey-pem "$PKI/signer-rsa.key,$PKI/signer-rsa.pem,$PKI/inter.pem" \
+        --output "xs-sha1-$sm.xml" "tmpl-sha1-$sm.xml"
+    if grep -q 'xmldsig#sha1' "xs-sha1-$sm.xml" 2>/dev/null; then ok "sha1 reference made ($sm)"
+    else fail "sha1 reference made ($sm)"; fi
+    expect "sha1 reference ($sm), default policy: CRYPTO_CONSTRAINTS_FAILURE_NO_POE" 2 \
+        CRYPTO_CONSTRAINTS_FAILURE_NO_POE "xs-sha1-$sm.xml"
+    printf 'sunset.sha1 = 2100-01-01\n' >late-sha1.policy
+    expect "sha1 reference ($sm), policy with a later SHA-1 sunset: TOTAL_PASSED" 0 "" \
+        "xs-sha1-$sm.xml" --policy late-sha1.policy
+    sed 's/Hello, World!/Hello, World?/' "xs-sha1-$sm.xml" >"xs-sha1-$sm-data.xml"
+    expect "sha1 reference ($sm), data tampered: HASH_FAILURE" 1 HASH_FAILURE \
+        "xs-sha1-$sm-data.xml" --policy late-sha1.policy
+done
+out=$("$LTSIG" sign --format xades --level B-B --hash sha1 --signer "file:$PKI/signer-rsa.p12" \
+      --passin pass:test1234 -o sha1-signed.xml doc.xml 2>&1); rc=$?
+if [[ $rc -ne 0 && ! -e sha1-signed.xml ]]; then ok "signing with SHA-1 stays refused"
+else fail "signing with SHA-1 stays refused" "rc=$rc $out"; fi
+
+# With a proof of existence before the sunset (a SignatureTimeStamp), a SHA-1 reference
+# passes; the same signature without it does not (needs the suite's TSA).
+TSA_PORT=${LTS_TEST_TSA_PORT:-18082}
+if (exec 3<>"/dev/tcp/127.0.0.1/$TSA_PORT") 2>/dev/null; then
+    sign rsa -o sha1-bb.xml doc.xml || fail "sign doc.xml (sha1 PoE case)"
+    python3 - sha1-bb.xml <<'EOF'
+import sys, re
+f = sys.argv[1]; d = open(f).read()
+d = re.sub(r'(<ds:Reference [^>]*URI=""[^>]*>.*?<ds:DigestMethod Algorithm=")[^"]*("/>\s*'
+           r'<ds:DigestValue>)[^<]*(</ds:DigestValue>)',
+           r'\1http://www.w3.org/2000/09/xmldsig#sha1\2\3', d, count=1, flags=re.S)
+d = re.sub(r'(<ds:SignatureValue[^>]*>)[^<]*(</ds:SignatureValue>)', r'\1\2', d)
+open(f, 'w').write(d)
+EOF
+    check "our B-B with a sha1 data reference, re-signed by xmlsec1" xmlsec1 --sign \
+        --privkey-pem "$PKI/signer-rsa.key" \
+        --id-attr:Id "http://uri.etsi.org/01903/v1.3.2#:SignedProperties" \
+        --output sha1-bb1.xml sha1-bb.xml
+    check "extend it to B-T" "$LTSIG" extend --level B-T --tsa "http://127.0.0.1:$TSA_PORT" \
+        -o sha1-bt.xml sha1-bb1.xml
+    gt=$("$LTSIG" verify --trust "$PKI/root.pem" --report json sha1-bt.xml 2>/dev/null |
+         python3 -c 'import sys,json,datetime
+s=json.load(sys.stdin)["signatures"][0]["best_signature_time"]
+t=datetime.datetime.strptime(s,"%Y-%m-%dT%H:%M:%SZ")+datetime.timedelta(seconds=1)
+print(t.strftime("%Y-%m-%dT%H:%M:%SZ"))' 2>/dev/null)
+    printf 'sunset.sha1 = %s\n' "$gt" >poe-sha1.policy
+    sleep 2 # the validation time is now after the sunset
+    expect "sha1 reference, time-stamped before the SHA-1 sunset: TOTAL_PASSED" 0 "" \
+        sha1-bt.xml --policy poe-sha1.policy
+    expect "sha1 reference, no proof of existence before the sunset: NO_POE" 2 \
+        CRYPTO_CONSTRAINTS_FAILURE_NO_POE sha1-bb1.xml --policy poe-sha1.policy
+else
+    echo "# no TSA listens on 127.0.0.1:$TSA_PORT: the SHA-1 proof-of-existence checks are skipped"
+fi
 
 # --- bad input -----------------------------------------------------------------------------
 printf '<a><b></a>' >broken.xml
