@@ -373,7 +373,12 @@ static void renew_one(worker *w, renew_item *it, const struct stat *st, const ch
     }
     fsync_dir_of(dest);
     renew_time_str(b1, sizeof b1, it->prot_after);
-    say(it, RA_RENEWED, "%s -> B-LTA, protected until %s", level, b1);
+    if (it->prot_after <= ctx->now + (lts_time)cfg->within_days * 86400)
+        say(it, RA_RENEWED, "%s -> B-LTA, protected until %s, still within the %ld-day "
+            "window (the new time-stamp's TSA certificate or algorithm ends then): use a TSA "
+            "whose certificate ends later", level, b1, cfg->within_days);
+    else
+        say(it, RA_RENEWED, "%s -> B-LTA, protected until %s", level, b1);
     if (!cfg->out_dir && stat(dest, &nst) == 0) {
         /* journal the new file: the next run finds it unchanged */
         renew_journal_append(&ctx->journal, it->path, "renewed", it->format, (uint64_t)nst.st_size,
