@@ -70,6 +70,26 @@ step "CAdES B-LTA, detached: any file (ECDSA P-384), then a JSON report"
 echo "independent check: $(openssl cms -verify -binary -inform DER -in "$OUT/sample.bin.p7s" \
     -content "$DOCS/sample.bin" -CAfile "$PKI/root.pem" -purpose any -out /dev/null 2>&1)"
 
+step "the archive job: ltsig info says until when each file is protected; ltsig renew renews"
+ARCH=$DEMO/archive
+mkdir -p "$ARCH"
+cp "$OUT/contract-signed.pdf" "$OUT/prescription-signed.xml" "$OUT/sample.bin.p7s" "$ARCH/"
+cp "$DOCS/sample.bin" "$ARCH/" # with sample.bin.p7s: a detached pair
+echo "not a signature" >"$ARCH/notes.txt"
+"$LTSIG" info "$ARCH/prescription-signed.xml"
+echo "-- a nightly run with the default window (90 days): nothing is due yet"
+"$LTSIG" renew --tsa "$TSA" --trust "$PKI/root.pem" "$ARCH" | tail -2
+echo "-- the test TSA certificate ends in about 3 years: renew what ends within 1200 days"
+echo "   (with the same TSA the end date cannot move, and renew says so in its report)"
+"$LTSIG" renew --within 1200 --jobs 2 --tsa "$TSA" --trust "$PKI/root.pem" \
+    --report "$DEMO/renew.json" "$ARCH" | tail -2
+jq -r '.files[] | "\(.path | split("/") | last)\t\(.action)\t\(.protection_until_before // "-") -> \(.protection_until_after // "-")"' \
+    "$DEMO/renew.json" | awk -F'\t' '{ printf "%-26s %-16s %s\n", $1, $2, $3 }'
+for f in contract-signed.pdf prescription-signed.xml; do
+    printf '%-26s ' "$f"
+    "$LTSIG" verify --offline --trust "$PKI/root.pem" "$ARCH/$f" | tail -1
+done
+
 step "ltsigd: a remote signing service (CSC API v2); the user's key lives in a SoftHSMv2 token"
 SRV=$DEMO/ltsigd
 mkdir -p "$SRV/tokens"
