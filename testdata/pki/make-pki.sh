@@ -264,6 +264,84 @@ openssl x509 -in inter.pem -outform DER -out www/inter.der
 openssl x509 -in root.pem -outform DER -out www/root.der
 cp inter.crl root.crl www/
 
+# --- revocation of CAs and TSAs (appended; nothing above changes) ---------------------------
+# inter-revoked: a second intermediate under root, revoked by root (keyCompromise); its CRL
+# distribution point .../root-revca.crl is a later root CRL that lists it (root.crl, made
+# above, stays empty). signer-revca: a signer issued by inter-revoked.
+# tsa-revoked: a TSA issued by inter and revoked in inter's database (the OCSP responder says
+# so); its CRL distribution point .../inter-tsarev.crl is a later inter CRL listing it and
+# signer-revoked (inter.crl stays as it was).
+# The new extension profiles live in extra-*.cnf (same databases as root-ca.cnf/inter-ca.cnf).
+write_extra_conf() { # FILE DBDIR CERT KEY
+    write_ca_conf "$@"
+    cat >>"$1" <<EOF
+
+[ ext_inter_revoked ]
+basicConstraints       = critical, CA:TRUE, pathlen:0
+keyUsage               = critical, keyCertSign, cRLSign
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+authorityInfoAccess    = caIssuers;URI:${HTTP_BASE}/root.der
+crlDistributionPoints  = URI:${HTTP_BASE}/root-revca.crl
+
+[ ext_signer_revca ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, nonRepudiation
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+authorityInfoAccess    = caIssuers;URI:${HTTP_BASE}/inter-revoked.der
+crlDistributionPoints  = URI:${HTTP_BASE}/inter-revoked.crl
+
+[ ext_tsa_revoked ]
+basicConstraints       = critical, CA:FALSE
+keyUsage               = critical, digitalSignature, nonRepudiation
+extendedKeyUsage       = critical, timeStamping
+subjectKeyIdentifier   = hash
+authorityKeyIdentifier = keyid:always
+authorityInfoAccess    = caIssuers;URI:${HTTP_BASE}/inter.der, OCSP;URI:${OCSP_URL}
+crlDistributionPoints  = URI:${HTTP_BASE}/inter-tsarev.crl
+EOF
+}
+write_extra_conf "$OUT/extra-root-ca.cnf" "$OUT/ca-root" "$OUT/root.pem" "$OUT/root.key"
+write_extra_conf "$OUT/extra-inter-ca.cnf" "$OUT/ca" "$OUT/inter.pem" "$OUT/inter.key"
+mkdir -p ca-revoked ca-revoked/newcerts
+init_db ca-revoked 2001
+
+genkey inter-revoked rsa
+csr inter-revoked "/O=ltsig test/CN=ltsig Test Revoked Intermediate CA" extra-root-ca.cnf
+issue inter-revoked extra-root-ca.cnf ext_inter_revoked "$CA_START" "$INTER_END"
+write_extra_conf "$OUT/inter-revoked-ca.cnf" "$OUT/ca-revoked" "$OUT/inter-revoked.pem" \
+    "$OUT/inter-revoked.key"
+cat inter-revoked.pem root.pem >inter-revoked-chain.pem
+genkey signer-revca rsa
+csr signer-revca "/O=ltsig test/CN=Test Signer under Revoked CA" inter-revoked-ca.cnf
+issue signer-revca inter-revoked-ca.cnf ext_signer_revca "$EE_START" "$EE_END"
+cat signer-revca.pem inter-revoked-chain.pem >signer-revca-chain.pem
+p12 signer-revca inter-revoked-chain.pem
+
+genkey tsa-revoked rsa
+csr tsa-revoked "/O=ltsig test/CN=ltsig Test TSA Revoked" extra-inter-ca.cnf
+issue tsa-revoked extra-inter-ca.cnf ext_tsa_revoked "$EE_START" "$EE_END"
+cat tsa-revoked.pem chain.pem >tsa-revoked-chain.pem
+p12 tsa-revoked chain.pem
+
+openssl ca -batch -config extra-root-ca.cnf -revoke inter-revoked.pem -crl_reason keyCompromise \
+    2>work/revoke-ca.log || { cat work/revoke-ca.log >&2; die "revoking inter-revoked failed"; }
+openssl ca -batch -config extra-inter-ca.cnf -revoke tsa-revoked.pem -crl_reason keyCompromise \
+    2>work/revoke-tsa.log || { cat work/revoke-tsa.log >&2; die "revoking tsa-revoked failed"; }
+openssl ca -batch -config extra-root-ca.cnf -gencrl -crldays 30 -out work/root-revca.crl.pem \
+    2>work/crl.log || { cat work/crl.log >&2; die "root-revca CRL failed"; }
+openssl ca -batch -config extra-inter-ca.cnf -gencrl -crldays 30 -out work/inter-tsarev.crl.pem \
+    2>work/crl.log || { cat work/crl.log >&2; die "inter-tsarev CRL failed"; }
+openssl ca -batch -config inter-revoked-ca.cnf -gencrl -crldays 30 \
+    -out work/inter-revoked.crl.pem 2>work/crl.log \
+    || { cat work/crl.log >&2; die "inter-revoked CRL failed"; }
+openssl crl -in work/root-revca.crl.pem -outform DER -out root-revca.crl
+openssl crl -in work/inter-tsarev.crl.pem -outform DER -out inter-tsarev.crl
+openssl crl -in work/inter-revoked.crl.pem -outform DER -out inter-revoked.crl
+openssl x509 -in inter-revoked.pem -outform DER -out www/inter-revoked.der
+cp root-revca.crl inter-tsarev.crl inter-revoked.crl www/
+
 # --- env.sh ----------------------------------------------------------------------------------
 cat >env.sh <<EOF
 # Written by make-pki.sh. Source it: . $OUT/env.sh
