@@ -3,6 +3,7 @@
 #include "validation_int.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <dirent.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +33,7 @@ struct lts_policy {
     size_t n_sunsets;
     int has_level;
     lts_level level;
+    lts_time max_revocation_age; /* seconds; 0 = no constraint (EN 319 102-1 §5.2.5.4) */
 };
 
 /* Known algorithm names for sunset.NAME (lower case). */
@@ -59,6 +61,33 @@ static lts_status set_sunset(lts_policy *p, const char *name, lts_time when)
     snprintf(p->sunsets[p->n_sunsets].name, sizeof p->sunsets[0].name, "%s", name);
     p->sunsets[p->n_sunsets++].when = when;
     return LTS_OK;
+}
+
+/* max_revocation_age: a number of seconds, or of minutes/hours/days with m, h, d. */
+static lts_status parse_age(lts_time *out, const char *val, const char *name, size_t line)
+{
+    lts_status rc = LTS_OK;
+    char *end = NULL;
+    long long n = strtoll(val, &end, 10);
+    long long mul = 1;
+
+    if (end && end != val && end[0] != '\0' && end[1] == '\0') {
+        mul = end[0] == 'd' ? 86400 : end[0] == 'h' ? 3600 : end[0] == 'm' ? 60
+            : end[0] == 's' ? 1 : 0;
+        end++;
+    }
+    if (end == NULL || end == val || *end != '\0' || n <= 0 || mul == 0 ||
+        n > (long long)100 * 366 * 86400 / mul)
+        LTS_FAIL(LTS_E_CONFIG, "%s:%zu: max_revocation_age takes a positive number of seconds "
+                               "(or N m / N h / N d), not '%s'", name, line, val);
+    *out = (lts_time)(n * mul);
+out:
+    return rc;
+}
+
+lts_time lts_policy__max_revocation_age(const lts_policy *p)
+{
+    return p ? p->max_revocation_age : 0;
 }
 
 static void defaults(lts_policy *p)
@@ -170,6 +199,8 @@ static lts_status apply(lts_policy *p, const char *name, size_t line, char *key,
                                    "ES-XL or ES-A, not '%s'", name, line, val);
         }
         p->has_level = 1;
+    } else if (strcmp(key, "max_revocation_age") == 0) {
+        LTS_TRY(parse_age(&p->max_revocation_age, val, name, line));
     } else {
         LTS_FAIL(LTS_E_CONFIG, "%s:%zu: unknown key '%s'", name, line, key);
     }

@@ -79,106 +79,6 @@ out:
     return rc;
 }
 
-/* A level without embedded revocation data (B-B, B-T, ES-T, plain CMS): when the network is
- * allowed, ask the signer certificate's OCSP responder / CRL now (EN 319 102-1 §5.2.5 with
- * online sources). Only a REVOKED answer changes the verdict; data that cannot be had is
- * said in a message, as before (the LT levels carry what they need). */
-static int has_embedded_revocation(const lts_sig_result *s)
-{
-    static const char *const lt[] = { "B-LT", "B-LTA", "ES-XL", "ES-A", "ES-X-L", NULL };
-    for (size_t i = 0; s->level && lt[i]; i++)
-        if (strcmp(s->level, lt[i]) == 0)
-            return 1;
-    return 0;
-}
-
-static lts_status check_one_online(lts_vdata_source *src, const lts_validate_opts *o,
-                                   lts_sig_result *s)
-{
-    lts_status rc = LTS_OK;
-    lts_vdata_bundle b = LTS_VDATA_BUNDLE_INIT;
-    lts_vdata_collect_opts co = LTS_VDATA_COLLECT_OPTS_INIT;
-    lts_revocation_info ri;
-    char when[LTS_TIME_RFC3339_LEN];
-    const char *via;
-
-    co.clock = o->clock;
-    if (lts_vdata_collect(src, lts_buf_span(&s->signer_cert), NULL, 0, &co, &b) != LTS_OK ||
-        lts_vdata_bundle_status(&b, 0, LTS_VDATA_NO_FRESHNESS, &ri) != LTS_OK) {
-        if (lts_error_last()->code == LTS_E_NOMEM) {
-            rc = LTS_E_NOMEM;
-            goto out;
-        }
-        LTS_TRY(lts_report__msg(s, "revocation status of the signer not checked online: %s",
-                                lts_error_last()->message));
-        lts_error_clear();
-        goto out;
-    }
-    via = ri.source == LTS_REVSRC_OCSP ? "OCSP" : "CRL";
-    if (ri.status == LTS_CERT_GOOD) {
-        LTS_TRY(lts_report__msg(s, "revocation (online %s): the signer certificate is good", via));
-        goto out;
-    }
-    if (ri.status != LTS_CERT_REVOKED) {
-        LTS_TRY(lts_report__msg(s, "revocation (online %s): the signer certificate's status is "
-                                "unknown", via));
-        goto out;
-    }
-    if (lts_time_format_rfc3339(when, sizeof when, ri.revocation_time) != LTS_OK)
-        snprintf(when, sizeof when, "?");
-    if (s->best_signature_time != 0 && s->best_signature_time < ri.revocation_time) {
-        LTS_TRY(lts_report__msg(s, "revocation (online %s): the signer certificate was revoked on "
-                                "%s (%s), after the signature's proof of existence", via, when,
-                                lts_crl_reason_name(ri.reason)));
-    } else if (s->has_signing_time && s->signing_time >= ri.revocation_time) {
-        LTS_TRY(lts_report__msg(s, "revocation (online %s): the signer certificate was revoked on "
-                                "%s (%s), before the claimed signing time", via, when,
-                                lts_crl_reason_name(ri.reason)));
-        lts_report__lower(&s->indication, &s->subindication, LTS_IND_TOTAL_FAILED,
-                          LTS_SUB_REVOKED);
-    } else {
-        LTS_TRY(lts_report__msg(s, "revocation (online %s): the signer certificate was revoked on "
-                                "%s (%s), and nothing proves the signature existed before",
-                                via, when, lts_crl_reason_name(ri.reason)));
-        lts_report__lower(&s->indication, &s->subindication, LTS_IND_INDETERMINATE,
-                          LTS_SUB_REVOKED_NO_POE);
-    }
-out:
-    lts_vdata_bundle_dispose(&b);
-    return rc;
-}
-
-static lts_status online_revocation(lts_report *r, const lts_validate_opts *o)
-{
-    lts_status rc = LTS_OK;
-    lts_vdata_source *src = NULL;
-    lts_vdata_online_opts oo = LTS_VDATA_ONLINE_OPTS_INIT;
-
-    if (o->offline || (o->version >= 2 && o->policy && !lts_policy_allow_online(o->policy)))
-        return LTS_OK;
-    for (size_t i = 0; i < r->n_sigs; i++) {
-        lts_sig_result *s = &r->sigs[i];
-        if (s->indication != LTS_IND_TOTAL_PASSED || has_embedded_revocation(s) ||
-            s->signer_cert.n == 0)
-            continue;
-        if (src == NULL) {
-            oo.timeout_s = o->timeout_s > 0 ? o->timeout_s : 10;
-            oo.clock = o->clock;
-            if ((rc = lts_vdata_online_new(&src, &oo)) != LTS_OK) {
-                if (rc != LTS_E_NOMEM) {
-                    rc = LTS_OK;
-                    lts_error_clear();
-                }
-                goto out;
-            }
-        }
-        LTS_TRY(check_one_online(src, o, s));
-    }
-out:
-    lts_vdata_free(src);
-    return rc;
-}
-
 lts_status lts_validate_file(const char *path, const lts_validate_opts *o, lts_report **out)
 {
     lts_status rc = LTS_OK;
@@ -203,7 +103,7 @@ lts_status lts_validate_file(const char *path, const lts_validate_opts *o, lts_r
     }
     LTS_TRY(lts_validation__after(path, (int)fmt, o, r)); /* facts, policy, profile */
     LTS_TRY(fail_on_broken_timestamps(r));
-    LTS_TRY(online_revocation(r, o));
+    LTS_TRY(lts_validation__revocation(path, (int)fmt, o, r)); /* CAs, TSAs, signer online */
     lts_report__finish(r);
     *out = r;
     r = NULL;

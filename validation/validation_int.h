@@ -193,3 +193,53 @@ lts_status lts_report__fill_signer(lts_sig_result *s, X509 *cert);
 lts_status lts_validation__cms_signer(lts_sig_result *s, const lts_cades_signer_check *k,
                                       const char *where);
 #endif
+
+/* ---- past signature validation of revocation data (validation/past.c, revchain.c) ---- */
+#ifndef LTS_VALIDATION_PAST_H
+#define LTS_VALIDATION_PAST_H
+#include <ltsig/vdata.h>
+
+/** Whose revocation is judged: it decides the sub-indication of a revocation without an
+ *  earlier proof of existence (EN 319 102-1 §5.2.6: REVOKED_NO_POE for the signing or TSA
+ *  certificate, REVOKED_CA_NO_POE for a CA certificate of the path). */
+typedef enum { LTS_PAST_SIGNER = 0, LTS_PAST_CA = 1, LTS_PAST_TSA = 2 } lts_past_role;
+
+/** The facts of one certificate at one time of interest. */
+typedef struct {
+    lts_past_role role;
+    int have_data;            /**< 0: no revocation data covering the certificate was found */
+    lts_revocation_info info; /**< what the data says (the worst of what was found) */
+    lts_time issued;          /**< when that data was issued: producedAt (OCSP) or thisUpdate */
+    lts_time control_time;    /**< when the certificate had to be valid: the signature's best
+                               *   signature time, or the time-stamp's genTime */
+    lts_time cert_not_after;  /**< the certificate's notAfter; 0 unknown */
+    int has_poe;
+    lts_time poe;             /**< earliest proof of existence of the signed object */
+    int has_claim;
+    lts_time claim;           /**< its signed claim of when it was made: the signing-time
+                               *   attribute, or the time-stamp's genTime */
+    lts_time max_age;         /**< policy's max_revocation_age in seconds; 0 = none */
+    int data_required;        /**< 1: missing data is INDETERMINATE (long-term levels) */
+} lts_past_in;
+
+typedef struct {
+    lts_indication indication;
+    lts_subindication sub;
+    char why[200];            /**< one line: what decided it */
+} lts_past_out;
+
+/** Past signature validation for the revocation of one certificate (EN 319 102-1 §5.6.2.1
+ *  with §5.2.5.4 freshness and §5.2.6 sub-indications); the steps are in past.c. Pure: no
+ *  I/O, no clock. */
+void lts_past__revocation(const lts_past_in *in, lts_past_out *out);
+
+/** The policy's max_revocation_age in seconds; 0 when not set (or p NULL). */
+lts_time lts_policy__max_revocation_age(const struct lts_policy *p);
+
+/** After the format process: revocation of the signer's CA certificates and of every
+ *  time-stamp's TSA (and its CAs), from the file's embedded data, the --vdata folder
+ *  (o->vdata_dir) and, when allowed, online; the signer itself at levels without embedded
+ *  revocation data (revchain.c). */
+lts_status lts_validation__revocation(const char *path, int format, const lts_validate_opts *o,
+                                      lts_report *r);
+#endif

@@ -25,9 +25,14 @@ typedef struct {
                                       *   built-in default */
     int profile;                   /**< lts_profile (ltsig/policy.h): 0 none,
                                     *   LTS_PROFILE_ISO14533 to check ISO 14533 */
+    /* version 3 (appended) */
+    const char *vdata_dir;         /**< a folder of certificates, CRLs and OCSP responses
+                                    *   (lts_vdata_offline_new): an extra offline source of
+                                    *   revocation data, used even with `offline`; NULL none */
 } lts_validate_opts;
-#define LTS_VALIDATE_OPTS_VERSION 2
-#define LTS_VALIDATE_OPTS_INIT { LTS_VALIDATE_OPTS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, NULL, 0 }
+#define LTS_VALIDATE_OPTS_VERSION 3
+#define LTS_VALIDATE_OPTS_INIT \
+    { LTS_VALIDATE_OPTS_VERSION, NULL, NULL, 0, 0, 0, 0, NULL, NULL, 0, NULL }
 
 typedef enum {
     LTS_FORMAT_UNKNOWN = 0,
