@@ -29,18 +29,9 @@ static lts_status file_chain(lts_signer *s, STACK_OF(X509) **out)
 {
     file_signer *f = (file_signer *)s;
     lts_status rc = LTS_OK;
-    *out = NULL;
-    LTS_ALLOC(*out = sk_X509_new_null());
-    for (int i = 0; i < sk_X509_num(f->chain); i++) {
-        X509 *c = sk_X509_value(f->chain, i);
-        LTS_OSSL(sk_X509_push(*out, c) > 0, "sk_X509_push");
-        X509_up_ref(c);
-    }
+    /* a new stack holding a reference to each certificate: the caller frees it */
+    LTS_OSSL(*out = X509_chain_up_ref(f->chain), "X509_chain_up_ref");
 out:
-    if (rc != LTS_OK) {
-        sk_X509_pop_free(*out, X509_free);
-        *out = NULL;
-    }
     return rc;
 }
 

@@ -293,18 +293,9 @@ static lts_status p11_chain(lts_signer *s, STACK_OF(X509) **out)
 {
     p11_signer *p = (p11_signer *)s;
     lts_status rc = LTS_OK;
-    *out = NULL;
-    LTS_ALLOC(*out = sk_X509_new_null());
-    for (int i = 0; i < sk_X509_num(p->chain); i++) {
-        X509 *c = sk_X509_value(p->chain, i);
-        LTS_OSSL(sk_X509_push(*out, c) > 0, "sk_X509_push");
-        X509_up_ref(c);
-    }
+    /* a new stack holding a reference to each certificate: the caller frees it */
+    LTS_OSSL(*out = X509_chain_up_ref(p->chain), "X509_chain_up_ref");
 out:
-    if (rc != LTS_OK) {
-        sk_X509_pop_free(*out, X509_free);
-        *out = NULL;
-    }
     return rc;
 }
 
