@@ -34,6 +34,8 @@ struct lts_policy {
     int has_level;
     lts_level level;
     lts_time max_revocation_age; /* seconds; 0 = no constraint (EN 319 102-1 §5.2.5.4) */
+    int require_revocation;      /* 1: no revocation data is INDETERMINATE/TRY_LATER at every
+                                  * level (default: only at the long-term levels) */
 };
 
 /* Known algorithm names for sunset.NAME (lower case). */
@@ -83,6 +85,11 @@ static lts_status parse_age(lts_time *out, const char *val, const char *name, si
     *out = (lts_time)(n * mul);
 out:
     return rc;
+}
+
+int lts_policy__require_revocation(const lts_policy *p)
+{
+    return p ? p->require_revocation : 0;
 }
 
 lts_time lts_policy__max_revocation_age(const lts_policy *p)
@@ -199,6 +206,14 @@ static lts_status apply(lts_policy *p, const char *name, size_t line, char *key,
                                    "ES-XL or ES-A, not '%s'", name, line, val);
         }
         p->has_level = 1;
+    } else if (strcmp(key, "require_revocation") == 0) {
+        if (strcmp(val, "yes") == 0)
+            p->require_revocation = 1;
+        else if (strcmp(val, "no") == 0)
+            p->require_revocation = 0;
+        else
+            LTS_FAIL(LTS_E_CONFIG, "%s:%zu: require_revocation takes yes or no, not '%s'", name,
+                     line, val);
     } else if (strcmp(key, "max_revocation_age") == 0) {
         LTS_TRY(parse_age(&p->max_revocation_age, val, name, line));
     } else {

@@ -48,6 +48,7 @@ typedef struct {
     lts_vdata_source *net;  /* online, made on first use when allowed */
     int net_failed;
     int online_ok;
+    int require;            /* policy require_revocation */
     lts_time max_age;
 } ctx;
 
@@ -437,7 +438,7 @@ static lts_status check_signer_path(ctx *c, lts_report *r, lts_sig_result *s)
         in.poe = s->best_signature_time;
         in.has_claim = s->has_signing_time;
         in.claim = s->signing_time;
-        in.data_required = lt;
+        in.data_required = lt || c->require;
         LTS_TRY(judge(c, sk_X509_value(cr.chain, i), sk_X509_value(cr.chain, i + 1), &in, 1, s,
                       i == 0 ? "the signer certificate" : "the CA certificate", &po));
         lts_report__lower(&s->indication, &s->subindication, po.indication, po.sub);
@@ -524,7 +525,7 @@ static lts_status check_timestamp(ctx *c, lts_sig_result *s, lts_ts_result *t)
         in.has_poe = ts_poe(s, t, &in.poe);
         in.has_claim = 1;
         in.claim = t->gen_time;
-        in.data_required = 0; /* see docs/validation-matrix.md: TSA data is not required */
+        in.data_required = c->require; /* docs/validation-matrix.md: else not required */
         LTS_TRY(judge(c, sk_X509_value(cr.chain, i), sk_X509_value(cr.chain, i + 1), &in, 1, s,
                       i == 0 ? "the TSA certificate" : "the TSA's CA certificate", &po));
         if (po.indication != LTS_IND_TOTAL_PASSED && worst.indication == LTS_IND_TOTAL_PASSED)
@@ -571,6 +572,7 @@ static lts_status open_ctx(ctx *c, const char *path, int format, const lts_valid
     c->o = o;
     c->online_ok = !o->offline && (pol == NULL || lts_policy_allow_online(pol));
     c->max_age = lts_policy__max_revocation_age(pol);
+    c->require = lts_policy__require_revocation(pol);
     LTS_ALLOC(c->p.certs = sk_X509_new_null());
     LTS_TRY(lts_trust__load(&c->trust, o->trust));
     if (o->version >= 3 && o->vdata_dir != NULL)

@@ -235,6 +235,9 @@ void lts_past__revocation(const lts_past_in *in, lts_past_out *out);
 
 /** The policy's max_revocation_age in seconds; 0 when not set (or p NULL). */
 lts_time lts_policy__max_revocation_age(const struct lts_policy *p);
+/** The policy's require_revocation (yes: missing revocation data is INDETERMINATE/TRY_LATER
+ *  at every level, not only at the long-term ones); 0 when not set (or p NULL). */
+int lts_policy__require_revocation(const struct lts_policy *p);
 
 /** After the format process: revocation of the signer's CA certificates and of every
  *  time-stamp's TSA (and its CAs), from the file's embedded data, the --vdata folder
