@@ -8,7 +8,9 @@
 #   !TOTAL_PASSED      anything but TOTAL_PASSED;  *  any overall result
 #   extra checks after a ';':  ts:TYPE=IND/SUB  (some time-stamp of that type has IND/SUB, or
 #                      !IND/!SUB), same:offline (the --offline verdict equals the online one),
-#                      bst:YYYY (best_signature_time starts with YYYY)
+#                      bst:YYYY (best_signature_time starts with YYYY), msg:TEXT (a message of
+#                      the signature contains TEXT), with:OPTIONS (verify with these options,
+#                      relative paths being in the work folder)
 # XFAIL lines are known gaps (docs/validation-matrix.md): still run, printed as XFAIL while
 # they fail, and as XPASS (a failure: the line must be updated) once they pass.
 # Cases that need a pinned clock (expired signer with a 2020 proof, revoked after the
@@ -39,6 +41,14 @@ cades | 9 ... overall verdict  | broken_ats       | TOTAL_FAILED/HASH_FAILURE |
 cades | 10 SHA-1 after sunset  | sha1             | INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE |
 cades | 11 B-LTA offline=online| level:B-LTA      | TOTAL_PASSED/- ; same:offline |
 cades | 12 openssl cms -cades  | foreign          | TOTAL_PASSED/- |
+cades | 13 CA revoked before sig| revca            | INDETERMINATE/REVOKED_CA_NO_POE ; msg:Revoked Intermediate CA: revoked on |
+cades | 13 ... --offline --vdata | revca            | INDETERMINATE/REVOKED_CA_NO_POE ; with:--offline --vdata vd-revca |
+cades | 13 ... --offline, no data| revca            | TOTAL_PASSED/- ; with:--offline |
+cades | 14 CA revoked after B-LTA| late             | TOTAL_PASSED/- ; with:--vdata late-cades/vd2 ; msg:revoked after the proof of existence |
+cades | 15 TSA revoked before ts | tsarev           | TOTAL_PASSED/- ; ts:signature-time-stamp=TOTAL_FAILED/REVOKED |
+cades | 16 --vdata: signer revoked| revoked         | TOTAL_FAILED/REVOKED ; with:--offline --vdata vd-inter |
+cades | 16 --vdata: data required | level:B-B       | TOTAL_PASSED/- ; with:--offline --vdata vd-inter --policy req.pol |
+cades | 16 no --vdata: required  | level:B-B        | INDETERMINATE/TRY_LATER ; with:--offline --policy req.pol |
 xades | 1 valid B-B            | level:B-B        | TOTAL_PASSED/- |
 xades | 1 valid B-T            | level:B-T        | TOTAL_PASSED/- ; ts:signature-time-stamp=TOTAL_PASSED/- |
 xades | 1 valid B-LT           | level:B-LT       | TOTAL_PASSED/- |
@@ -55,6 +65,14 @@ xades | 9 ... overall verdict  | broken_ats       | TOTAL_FAILED/HASH_FAILURE |
 xades | 10 SHA-1 after sunset  | sha1             | INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE |
 xades | 11 B-LTA offline=online| level:B-LTA      | TOTAL_PASSED/- ; same:offline |
 xades | 12 xmlsec1 XMLDSig     | foreign          | TOTAL_PASSED/- |
+xades | 13 CA revoked before sig| revca            | INDETERMINATE/REVOKED_CA_NO_POE ; msg:Revoked Intermediate CA: revoked on |
+xades | 13 ... --offline --vdata | revca            | INDETERMINATE/REVOKED_CA_NO_POE ; with:--offline --vdata vd-revca |
+xades | 13 ... --offline, no data| revca            | TOTAL_PASSED/- ; with:--offline |
+xades | 14 CA revoked after B-LTA| late             | TOTAL_PASSED/- ; with:--vdata late-xades/vd2 ; msg:revoked after the proof of existence |
+xades | 15 TSA revoked before ts | tsarev           | TOTAL_PASSED/- ; ts:signature-time-stamp=TOTAL_FAILED/REVOKED |
+xades | 16 --vdata: signer revoked| revoked         | TOTAL_FAILED/REVOKED ; with:--offline --vdata vd-inter |
+xades | 16 --vdata: data required | level:B-B       | TOTAL_PASSED/- ; with:--offline --vdata vd-inter --policy req.pol |
+xades | 16 no --vdata: required  | level:B-B        | INDETERMINATE/TRY_LATER ; with:--offline --policy req.pol |
 pades | 1 valid B-B            | level:B-B        | TOTAL_PASSED/- |
 pades | 1 valid B-T            | level:B-T        | TOTAL_PASSED/- ; ts:signature-time-stamp=TOTAL_PASSED/- |
 pades | 1 valid B-LT           | level:B-LT       | TOTAL_PASSED/- |
@@ -71,10 +89,18 @@ pades | 9 ... overall verdict  | broken_ats       | TOTAL_FAILED/HASH_FAILURE |
 pades | 10 SHA-1 after sunset  | sha1             | INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE |
 pades | 11 B-LTA offline=online| level:B-LTA      | TOTAL_PASSED/- ; same:offline |
 pades | 12 pdfsig (NSS)        | foreign          | TOTAL_PASSED/- |
+pades | 13 CA revoked before sig| revca            | INDETERMINATE/REVOKED_CA_NO_POE ; msg:Revoked Intermediate CA: revoked on |
+pades | 13 ... --offline --vdata | revca            | INDETERMINATE/REVOKED_CA_NO_POE ; with:--offline --vdata vd-revca |
+pades | 13 ... --offline, no data| revca            | TOTAL_PASSED/- ; with:--offline |
+pades | 14 CA revoked after B-LTA| late             | TOTAL_PASSED/- ; with:--vdata late-pades/vd2 ; msg:revoked after the proof of existence |
+pades | 15 TSA revoked before ts | tsarev           | TOTAL_PASSED/- ; ts:signature-time-stamp=TOTAL_FAILED/REVOKED |
+pades | 16 --vdata: signer revoked| revoked         | TOTAL_FAILED/REVOKED ; with:--offline --vdata vd-inter |
+pades | 16 --vdata: data required | level:B-B       | TOTAL_PASSED/- ; with:--offline --vdata vd-inter --policy req.pol |
+pades | 16 no --vdata: required  | level:B-B        | INDETERMINATE/TRY_LATER ; with:--offline --policy req.pol |
 '
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/ltsig-matrix.XXXXXX")
-trap 'rm -rf "$W"' EXIT
+trap '[[ -n "${TSA_REV_PID:-}" ]] && kill "$TSA_REV_PID" 2>/dev/null; rm -rf "$W"' EXIT
 cd "$W" || exit 1
 
 printf 'MATRIX-CONTENT-0123456789 signed text\n' >doc.txt
@@ -256,6 +282,95 @@ mk_level() { sign "$1" "$3" signer-rsa "$2"; }
 mk_untrusted() { sign "$1" B-B untrusted-signer "$2"; }
 mk_expired() { sign "$1" B-B signer-expired "$2"; }
 mk_revoked() { sign "$1" B-B signer-revoked "$2"; }
+
+mk_revca() { sign "$1" B-B signer-revca "$2"; }
+
+# Validation data folders for the --vdata rows, and a policy that requires revocation data.
+mkdir -p vd-inter vd-revca
+cp "$P/inter.crl" "$P/root.crl" vd-inter/
+cp "$P/root-revca.crl" "$P/inter-revoked.crl" vd-revca/
+printf 'require_revocation = yes\n' >req.pol
+
+# A time-stamp by tsa-revoked (revoked when the PKI was made, so before every genTime here),
+# served by a second `ltsig tsa-serve` on TSA port + 16.
+TSA_REV_PORT=$(( ${LTS_TEST_TSA_PORT:-18082} + 16 ))
+TSA_REV_PID=
+start_tsa_rev() {
+    [[ -n "$TSA_REV_PID" ]] && return 0
+    "$LTSIG" tsa-serve --signer "file:$P/tsa-revoked.p12" --passin pass:test1234 \
+        --port "$TSA_REV_PORT" >"$W/tsa-rev.log" 2>&1 &
+    TSA_REV_PID=$!
+    for _ in $(seq 50); do grep -q listening "$W/tsa-rev.log" && return 0; sleep 0.1; done
+    return 1
+}
+mk_tsarev() {
+    grep -q listening "$W/tsa-rev.log" 2>/dev/null || return 1
+    "$LTSIG" sign --format "$1" --level B-T --signer "file:$P/signer-rsa.p12" --passin pass:test1234 \
+        --tsa "http://127.0.0.1:$TSA_REV_PORT" --trust "$P/root.pem" -o "$2" "$(input "$1")"
+}
+
+# A CA (late-FMT/late-ca.pem, under the test root) good when a B-LTA is made with its
+# validation data from late-FMT/vd1 (--offline --vdata), and revoked by the root one second
+# later: late-FMT/vd2 holds the root CRL that says so. Each CA has its own `openssl ca`
+# database in late-FMT (the root's key signs; the PKI's own databases are not touched).
+late_ca_conf() { # DIR NAME CERT KEY
+    mkdir -p "$1/db-$2/new"
+    : >"$1/db-$2/index.txt"
+    echo 01 >"$1/db-$2/crlnumber"
+    echo 1A01 >"$1/db-$2/serial"
+    cat >"$1/$2.cnf" <<EOF
+[ ca ]
+default_ca = d
+[ d ]
+dir = $1/db-$2
+database = $1/db-$2/index.txt
+new_certs_dir = $1/db-$2/new
+serial = $1/db-$2/serial
+crlnumber = $1/db-$2/crlnumber
+certificate = $3
+private_key = $4
+default_md = sha256
+default_crl_days = 30
+policy = p
+[ p ]
+commonName = supplied
+[ ext_ca ]
+basicConstraints = critical, CA:TRUE, pathlen:0
+keyUsage = critical, keyCertSign, cRLSign
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+[ ext_ee ]
+basicConstraints = critical, CA:FALSE
+keyUsage = critical, digitalSignature, nonRepudiation
+subjectKeyIdentifier = hash
+authorityKeyIdentifier = keyid:always
+EOF
+}
+mk_late() {
+    local d=$W/late-$1
+    rm -rf "$d" && mkdir -p "$d/vd1" "$d/vd2" || return 1
+    late_ca_conf "$d" root "$P/root.pem" "$P/root.key"
+    openssl req -new -newkey rsa:2048 -nodes -keyout "$d/ca.key" -subj "/O=ltsig test/CN=Late Revoked CA" \
+        -out "$d/ca.csr" 2>/dev/null &&
+        openssl ca -batch -notext -config "$d/root.cnf" -extensions ext_ca -days 365 -in "$d/ca.csr" \
+            -out "$d/ca.pem" 2>/dev/null || return 1
+    late_ca_conf "$d" ca "$d/ca.pem" "$d/ca.key"
+    openssl req -new -newkey rsa:2048 -nodes -keyout "$d/ee.key" -subj "/O=ltsig test/CN=Late Signer" \
+        -out "$d/ee.csr" 2>/dev/null &&
+        openssl ca -batch -notext -config "$d/ca.cnf" -extensions ext_ee -days 365 -in "$d/ee.csr" \
+            -out "$d/ee.pem" 2>/dev/null || return 1
+    cat "$d/ca.pem" "$P/root.pem" >"$d/vd1/late-chain.pem"
+    openssl pkcs12 -export -inkey "$d/ee.key" -in "$d/ee.pem" -certfile "$d/vd1/late-chain.pem" \
+        -passout pass:test1234 -out "$d/ee.p12" || return 1
+    openssl ca -batch -config "$d/root.cnf" -gencrl -out "$d/vd1/root.crl" 2>/dev/null &&
+        openssl ca -batch -config "$d/ca.cnf" -gencrl -out "$d/vd1/ca.crl" 2>/dev/null || return 1
+    cp "$P/inter.crl" "$P/chain.pem" "$d/vd1/"
+    "$LTSIG" sign --format "$1" --level B-LTA --signer "file:$d/ee.p12" --passin pass:test1234 \
+        --tsa "$TSA" --trust "$P/root.pem" --offline --vdata "$d/vd1" -o "$2" "$(input "$1")" || return 1
+    sleep 1.1 # the revocation comes strictly after every time-stamp of the file
+    openssl ca -batch -config "$d/root.cnf" -revoke "$d/ca.pem" -crl_reason keyCompromise 2>/dev/null &&
+        openssl ca -batch -config "$d/root.cnf" -gencrl -out "$d/vd2/root.crl" 2>/dev/null
+}
 
 mk_tamper_data() {
     sign "$1" B-B signer-rsa "$2" || return 1
@@ -498,12 +613,19 @@ for p in parts[1:]:
         ns_ = [fmt(s['indication'], s.get('subindication')) for s in r['signatures']]
         notes.append('offline:' + og)
         ok = ok and og == got and os_ == ns_
+    elif p.startswith('with:'):
+        pass
+    elif p.startswith('msg:'):
+        hit = any(p[4:] in m for m in sig.get('messages', []))
+        notes.append('msg:%s' % ('found' if hit else 'missing'))
+        ok = ok and hit
     elif p.startswith('bst:'):
         ok = ok and str(sig.get('best_signature_time', '')).startswith(p[4:])
 print(' '.join(notes)); sys.exit(0 if ok else 1)
 PY
 }
 
+start_tsa_rev || echo "tsa-serve with tsa-revoked did not start: $(cat "$W/tsa-rev.log")"
 PASS=0
 FAIL=0
 XFAIL=0
@@ -526,7 +648,12 @@ while IFS='|' read -r fmt case builder expected xfail; do
         got="BUILD FAILED: $(echo "$build_out" | tail -n 2 | tr '\n' ' ')"
         res=1
     else
-        verify "$f.json" "$f"
+        vopts=()
+        if [[ "$expected" == *with:* ]]; then
+            w=${expected#*with:}
+            read -r -a vopts <<<"${w%%;*}"
+        fi
+        verify "$f.json" "$f" "${vopts[@]}"
         if [[ "$expected" == *same:offline* ]]; then verify "$f.json.offline" "$f" --offline; fi
         got=$(check_json "$f.json" "$expected")
         res=$?
