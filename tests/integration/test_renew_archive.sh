@@ -1,23 +1,31 @@
 #!/bin/bash
-# ltsig renew (issue 7): a generated archive of ~60 files — CAdES attached/detached at B-B,
-# B-T and B-LTA (ltsig sign / ltsig extend against the suite's TSA), PAdES, XAdES, tampered
-# signatures, files that are not signatures, symbolic links (one a loop) — renewed with
-# --jobs 2 --within 36500. The first run is killed (SIGKILL) after a few renewals; then:
+# ltsig renew (issue 7): a generated archive of LTS_RENEW_FILES files (default 300; 120 in
+# the ASan build, where every ltsig process is ~5x slower) — CAdES attached/detached at B-B,
+# B-T and B-LTA (ltsig sign / ltsig extend against the suite's TSA), CAdES B-T time-stamped
+# by a second TSA whose certificate expires in 20 days, PAdES, XAdES, tampered signatures,
+# files that are not signatures, symbolic links (one a loop); ~70 files are made by ltsig,
+# the rest are copies of them under extra/ (each renewed on its own, like any archive member)
+# — renewed with --jobs 2 --within 36500. The first run is killed (SIGKILL) after a few renewals; then:
 # every file is either the original or renewed-and-valid; the second run finishes with no
 # file lost, renewed twice or half-written, no temp file left; renewed files pass
 # ltsig verify --offline, openssl cms -verify and openssl ts -verify of the new archive
 # time-stamp (imprint recomputed independently); untouched files are byte-identical; the
 # JSON report lists every file once with the expected action; a third run changes nothing.
 # Also: --dry-run writes nothing, --out DIR leaves the originals alone, usage errors.
-# Env: LTSIG, LTS_TEST_PKI; optional LTS_TEST_TSA_PORT, TMPDIR. Own ports: 19003-19005.
+# A dry run with --within 60 finds exactly the files close to their TSA certificate's expiry.
+# Env: LTSIG, LTS_TEST_PKI; optional LTS_TEST_TSA_PORT, TMPDIR, LTS_RENEW_FILES, LTS_BUILD.
+# Own ports: 19003-19005 (the TSA when the suite has none), 19006-19008 (the short-lived TSA).
+# Issues one TSA certificate in the PKI's inter CA database (openssl ca, as make-pki.sh does).
 set -u
 : "${LTSIG:?}" "${LTS_TEST_PKI:?}"
 P=$LTS_TEST_PKI
 W=$(mktemp -d "${TMPDIR:-/tmp}/lts-renew.XXXXXX")
 TSA_PID=
+TSA2_PID=
 RENEW_PID=
 cleanup() {
     [ -n "$RENEW_PID" ] && kill -9 "$RENEW_PID" 2>/dev/null
+    [ -n "$TSA2_PID" ] && kill "$TSA2_PID" 2>/dev/null && wait "$TSA2_PID" 2>/dev/null
     [ -n "$TSA_PID" ] && kill "$TSA_PID" 2>/dev/null && wait "$TSA_PID" 2>/dev/null
     [ -n "${LTS_KEEP:-}" ] && echo "kept $W" || rm -rf "$W"
 }
@@ -69,9 +77,41 @@ if [ -z "$TSA" ]; then
     exit 0
 fi
 
+# archive size: LTS_RENEW_FILES, else 300 (120 in a sanitizer build)
+if grep -q "LTS_SANITIZE:BOOL=ON" "${LTS_BUILD:-/nonexistent}/CMakeCache.txt" 2>/dev/null; then
+    WANT=${LTS_RENEW_FILES:-120}
+else
+    WANT=${LTS_RENEW_FILES:-300}
+fi
+T0=$(date +%s)
+
+# --- a second TSA whose certificate expires in 20 days -------------------------------------
+TSA2=
+if (cd "$P" && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$W/tsa-near.key" &&
+    openssl req -new -config inter-ca.cnf -key "$W/tsa-near.key" \
+        -subj "/O=ltsig test/CN=ltsig Test TSA near expiry" -out "$W/tsa-near.csr" &&
+    openssl ca -batch -notext -config inter-ca.cnf -extensions ext_tsa -days 20 \
+        -in "$W/tsa-near.csr" -out "$W/tsa-near.pem" &&
+    openssl pkcs12 -export -inkey "$W/tsa-near.key" -in "$W/tsa-near.pem" -certfile chain.pem \
+        -passout pass:test1234 -out "$W/tsa-near.p12") >"$W/tsa-near.log" 2>&1; then
+    for port in 19006 19007 19008; do
+        "$LTSIG" tsa-serve --signer "file:$W/tsa-near.p12" --passin pass:test1234 --port "$port" \
+            >"$W/tsa2.log" 2>&1 &
+        TSA2_PID=$!
+        for _ in $(seq 50); do
+            tsa_answers "http://127.0.0.1:$port/" && { TSA2="http://127.0.0.1:$port/"; break; }
+            kill -0 "$TSA2_PID" 2>/dev/null || break
+            sleep 0.1
+        done
+        [ -n "$TSA2" ] && break
+        kill "$TSA2_PID" 2>/dev/null; wait "$TSA2_PID" 2>/dev/null; TSA2_PID=
+    done
+fi
+check "a TSA whose certificate expires in 20 days ($(tail -1 "$W/tsa-near.log"))" test -n "$TSA2"
+
 SIGNER=(--signer "file:$P/signer-rsa.p12" --passin pass:test1234)
 A=$W/archive
-mkdir -p "$A/cades/attached" "$A/cades/detached" "$A/pdf" "$A/xml" "$A/misc/deep/er" "$A/bad"
+mkdir -p "$A/cades/attached" "$A/cades/detached" "$A/pdf" "$A/xml" "$A/misc/deep/er" "$A/bad" "$A/near"
 # expected action per file (relative path), filled as the archive is made
 declare -A EXPECT
 sign_cades() { # OUT IN LEVEL [--detached]
@@ -107,6 +147,15 @@ for i in 1 2 3 4; do
     done
 done
 check "archive: $made CAdES signatures made" test "$made" -eq 30
+# close to their TSA certificate's expiry (20 days)
+nnear=0
+for i in 1 2 3 4; do
+    printf 'near its TSA certificate expiry %s\n' "$i" >"$W/content-near$i"
+    [ -n "$TSA2" ] && "$LTSIG" sign --format cades --level B-T --tsa "$TSA2" "${SIGNER[@]}" \
+        -o "$A/near/near$i.p7m" "$W/content-near$i" && EXPECT[near/near$i.p7m]=renewed &&
+        nnear=$((nnear + 1))
+done
+check "archive: $nnear CAdES signatures time-stamped by the short-lived TSA" test "$nnear" -eq 4
 # tampered: an attached signature whose content byte changed, a detached one whose data changed
 printf 'tamper-me attached\n' >"$W/t1.txt"
 sign_cades "$A/bad/t1.p7m" "$W/t1.txt" B-T
@@ -171,8 +220,36 @@ ln -s ../cades/attached/doc1-B-B.p7m "$A/misc/link.p7m"
 EXPECT[misc/link.p7m]=skipped
 ln -s .. "$A/misc/deep/loop"
 EXPECT[misc/deep/loop]=skipped
+# up to $WANT files: copies of the regular files above (a detached signature with its data)
+# under extra/N/, each an archive member of its own with the original's expected action
+srcs=()
+while read -r f; do
+    [ -L "$A/$f" ] || [ ! -f "$A/$f" ] && continue
+    [ -n "${EXPECT[$f.p7s]:-}" ] && continue # detached data: copied with its signature
+    srcs+=("$f")
+done < <(printf '%s\n' "${!EXPECT[@]}" | sort)
+k=0
+while [ "${#EXPECT[@]}" -lt "$WANT" ]; do
+    f=${srcs[$((k % ${#srcs[@]}))]}
+    d=extra/$((k / 50))
+    b=c$k-$(basename "$f")
+    mkdir -p "$A/$d"
+    k=$((k + 1))
+    if [ "${f%.p7s}" != "$f" ] && [ -f "$A/${f%.p7s}" ]; then
+        [ $((${#EXPECT[@]} + 2)) -le "$WANT" ] || continue
+        cp "$A/${f%.p7s}" "$A/$d/${b%.p7s}"
+        EXPECT[$d/${b%.p7s}]=skipped
+    fi
+    cp "$A/$f" "$A/$d/$b"
+    EXPECT[$d/$b]=${EXPECT[$f]}
+    [ "$k" -gt $((WANT * 4)) ] && break
+done
 NFILES=${#EXPECT[@]}
-echo "archive: $NFILES files ($made CAdES, $npdf PAdES, $nxml XAdES signatures)"
+NREN=0
+for f in "${!EXPECT[@]}"; do [ "${EXPECT[$f]}" = renewed ] && NREN=$((NREN + 1)); done
+echo "archive: $NFILES files ($made CAdES, $nnear near expiry, $npdf PAdES, $nxml XAdES signatures made;" \
+    "$k copies; $NREN to renew), made in $(($(date +%s) - T0)) s"
+check "archive: $WANT files" test "$NFILES" -eq "$WANT"
 
 # sha256 of every file (links not followed)
 snapshot() { # OUT
@@ -215,7 +292,34 @@ snapshot "$W/dry.sha"
 check "dry run: nothing modified" cmp "$W/before.sha" "$W/dry.sha"
 check "dry run: no journal written" test ! -e "$A/.ltsig-renew.journal"
 check "dry run: every signature to renew is due" json "$W/dry.json" \
-    "sum(1 for f in r['files'] if f['action']=='due') == $((made + npdf + nxml))"
+    "sum(1 for f in r['files'] if f['action']=='due') == $NREN"
+# --within 60: the files time-stamped by the TSA whose certificate ends in 20 days are due, and
+# their protection ends then; those time-stamped by the suite's TSA (years left) are ok
+"$LTSIG" renew --dry-run --no-journal --trust "$P/root.pem" --within 60 --report "$W/near.json" "$A" \
+    >/dev/null 2>&1
+near_ok() {
+    python3 - "$W/near.json" "$(openssl x509 -enddate -noout -in "$W/tsa-near.pem" | cut -d= -f2)" <<'PY'
+import json, re, sys, calendar, time, os
+r = json.load(open(sys.argv[1]))
+end = calendar.timegm(time.strptime(sys.argv[2], "%b %d %H:%M:%S %Y GMT"))
+bad = near = far = 0
+for f in r["files"]:
+    n = os.path.basename(f["path"])
+    if re.search(r"near\d\.p7m$", n):
+        near += 1
+        u = f["protection_until_before"]
+        t = calendar.timegm(time.strptime(u, "%Y-%m-%dT%H:%M:%SZ")) if u else None
+        if f["action"] != "due" or t is None or abs(t - end) > 1:
+            print("near expiry:", n, f["action"], u, "TSA notAfter", sys.argv[2]); bad = 1
+    elif re.search(r"-B-(T|LTA)\.(p7m|bin\.p7s|pdf)$", n) and not n.startswith("t"):
+        far += 1
+        if f["action"] != "ok":
+            print("years left:", n, f["action"], f["reason"]); bad = 1
+print(near, "near expiry,", far, "with years left")
+sys.exit(bad or near < 4 or far < 20)
+PY
+}
+check "dry run --within 60: exactly the files near their TSA's expiry are due" near_ok
 # progress: a line rewritten in place on a terminal, plain lines otherwise
 if command -v script >/dev/null 2>&1; then
     script -qec "$(printf '%q ' "$LTSIG" renew --dry-run --no-journal --within 36500 \
@@ -224,7 +328,7 @@ if command -v script >/dev/null 2>&1; then
         grep -qE '\[18/18\] due 18 ok 0 skipped 0 failed 0 .* files/s  ETA' "$W/tty.out"
 fi
 check "not a terminal: no progress line, one line per file" sh -c \
-    "! grep -q 'files/s' '$W/dry.out' && test \$(grep -c '^due ' '$W/dry.out') -eq $((made + npdf + nxml))"
+    "! grep -q 'files/s' '$W/dry.out' && test \$(grep -c '^due ' '$W/dry.out') -eq $NREN"
 "$LTSIG" renew --tsa "$TSA" --dry-run "$A/does-not-exist" >"$W/ne.out" 2>&1
 r=$?
 check "missing PATH: exit 1, named" sh -c "test $r -eq 1 && grep -q 'does-not-exist' '$W/ne.out'"
@@ -249,7 +353,7 @@ fi
 RENEW_PID=
 n1=$(grep -c $'\trenewed\t' "$A/.ltsig-renew.journal")
 echo "run 1 killed after $n1 renewals"
-check "run 1: killed part way" test "$n1" -lt $((made + npdf + nxml))
+check "run 1: killed part way" test "$n1" -lt $NREN
 # after the kill: every file is the original or a renewed file that validates
 after_kill_ok() {
     local bad=0
@@ -325,64 +429,13 @@ done <"$W/before.sha"
 ok
 
 # --- the renewed files, checked by independent verifiers ------------------------------------
-ats_check() { # FILE CONTENT: the newest archive-time-stamp-v3, imprint recomputed, ts -verify
-    python3 - "$1" "$2" "$W/ats.der" >"$W/ats.hex" <<'PY' || return 1
-import hashlib, sys
-data = open(sys.argv[1], "rb").read()
-content = open(sys.argv[2], "rb").read()
-def tlv(b, i):
-    tag, j = b[i], i + 1
-    n = b[j]; j += 1
-    if n & 0x80:
-        k = n & 0x7f; n = int.from_bytes(b[j:j + k], "big"); j += k
-    return tag, i, j, j + n
-def kids(b, t):
-    out, i = [], t[2]
-    while i < t[3]:
-        k = tlv(b, i); out.append(k); i = k[3]
-    return out
-def raw(b, t): return b[t[1]:t[3]]
-def signer_info(b):
-    ci = tlv(b, 0); sd = kids(b, kids(b, ci)[1])[0]; sdk = kids(b, sd)
-    return sdk, kids(b, sdk[-1])[0]
-ATS3 = bytes([6, 6, 4, 0, 0x8d, 0x45, 2, 4])
-IDX3 = bytes([6, 7, 4, 0, 0x81, 0x95, 0x32, 1, 5])
-sdk, si = signer_info(data)
-fields = [k for k in kids(data, si) if k[0] != 0xa1]
-uattrs = kids(data, [k for k in kids(data, si) if k[0] == 0xa1][0])
-pos = max(n for n, a in enumerate(uattrs) if raw(data, kids(data, a)[0]) == ATS3)
-token = raw(data, kids(data, kids(data, uattrs[pos])[1])[0])
-H = lambda x: hashlib.sha256(x).digest()
-def octs(hs): return b"".join(bytes([4, len(h)]) + h for h in hs)
-def seq(x):
-    n = len(x)
-    if n < 0x80: return bytes([0x30, n]) + x
-    ln = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([0x30, 0x80 | len(ln)]) + ln + x
-def members(tag):
-    t = next((k for k in sdk if k[0] == tag), None)
-    return [raw(data, k) for k in kids(data, t)] if t else []
-certs, crls = members(0xa0), members(0xa1)
-vals = []
-for a in uattrs[:pos]:
-    typ, vset = kids(data, a)
-    vals += [H(raw(data, typ) + raw(data, v)) for v in kids(data, vset)]
-index = seq(seq(octs([H(c) for c in certs])) + seq(octs([H(c) for c in crls])) + seq(octs(vals)))
-tsdk, tsi = signer_info(token)
-tua = kids(token, [k for k in kids(token, tsi) if k[0] == 0xa1][0])
-stored = next(raw(token, kids(token, kids(token, a)[1])[0]) for a in tua
-              if raw(token, kids(token, a)[0]) == IDX3)
-if stored != index:
-    sys.exit("stored ats-hash-index-v3 differs from the recomputed one")
-econtent_type = raw(data, kids(data, sdk[2])[0])
-imprint = H(econtent_type + H(content) + b"".join(raw(data, f) for f in fields) + index)
-open(sys.argv[3], "wb").write(token)
-print(imprint.hex())
-PY
-    openssl ts -verify -token_in -in "$W/ats.der" -digest "$(cat "$W/ats.hex")" -CAfile "$P/root.pem"
+SUPPORT=${LTS_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/support
+ats_check() { # FILE CONTENT TMP: the newest archive-time-stamp-v3, imprint recomputed (tests/support/ats_v3.py), ts -verify
+    python3 "$SUPPORT/ats_v3.py" "$1" "$2" "$3.ats.der" last >"$3.ats.hex" || return 1
+    openssl ts -verify -token_in -in "$3.ats.der" -digest "$(cat "$3.ats.hex")" -CAfile "$P/root.pem"
 }
-dts_check() { # PDF: the last document time-stamp, digest of its /ByteRange, ts -verify
-    python3 - "$1" "$W/dts.der" >"$W/dts.hex" <<'PY' || return 1
+dts_check() { # PDF TMP: the last document time-stamp, digest of its /ByteRange, ts -verify
+    python3 - "$1" "$2.dts.der" >"$2.dts.hex" <<'PY' || return 1
 import hashlib, re, sys
 d = open(sys.argv[1], "rb").read()
 i = d.rfind(b"/DocTimeStamp")
@@ -402,10 +455,10 @@ else:
 open(sys.argv[2], "wb").write(tok[:n])
 print(hashlib.sha256(d[br[0]:br[0] + br[1]] + d[br[2]:br[2] + br[3]]).hexdigest())
 PY
-    openssl ts -verify -token_in -in "$W/dts.der" -digest "$(cat "$W/dts.hex")" -CAfile "$P/root.pem"
+    openssl ts -verify -token_in -in "$2.dts.der" -digest "$(cat "$2.dts.hex")" -CAfile "$P/root.pem"
 }
-xats_check() { # XML: the last ArchiveTimeStamp token is a TSA-signed token, made now
-    python3 - "$1" "$W/xats.der" <<'PY' || return 1
+xats_check() { # XML TMP: the last ArchiveTimeStamp token is a TSA-signed token, made now
+    python3 - "$1" "$2.xats.der" <<'PY' || return 1
 import base64, re, sys
 d = open(sys.argv[1]).read()
 blocks = re.findall(r"<(?:\w+:)?ArchiveTimeStamp\b.*?</(?:\w+:)?ArchiveTimeStamp>", d, re.S)
@@ -413,60 +466,96 @@ if not blocks: sys.exit("no ArchiveTimeStamp")
 tok = re.search(r"<(?:\w+:)?EncapsulatedTimeStamp[^>]*>(.*?)</", blocks[-1], re.S).group(1)
 open(sys.argv[2], "wb").write(base64.b64decode("".join(tok.split())))
 PY
-    openssl cms -verify -inform DER -in "$W/xats.der" -CAfile "$P/root.pem" -purpose any \
+    openssl cms -verify -inform DER -in "$2.xats.der" -CAfile "$P/root.pem" -purpose any \
         -out /dev/null || return 1
-    openssl ts -reply -token_in -in "$W/xats.der" -text | python3 -c '
+    openssl ts -reply -token_in -in "$2.xats.der" -text | python3 -c '
 import re, sys, calendar, time
 t = re.search(r"Time stamp: (.*?) GMT", sys.stdin.read()).group(1)
 g = calendar.timegm(time.strptime(re.sub(r"\.\d+", "", t), "%b %d %H:%M:%S %Y"))
 sys.exit(0 if g >= int(sys.argv[1]) - 5 else "genTime %s is before the run" % t)' "$START"
 }
-nv=0
-for f in "${!EXPECT[@]}"; do
-    [ "${EXPECT[$f]}" = renewed ] || continue
-    file=$A/$f
-    dc=()
+# verify_one REL N: every check of one renewed file; failures as "FAIL: ..." lines in $V/N.log
+verify_one() {
+    local f=$1 t=$V/$2 file=$A/$1 dc=() r base
+    local log=$V/$2.res
+    : >"$log"
+    bad() { echo "FAIL: $f: $*" >>"$log"; }
     case "$f" in
     *.p7s) dc=(--detached-content "${file%.p7s}") ;;
     esac
-    "$LTSIG" verify --offline --trust "$P/root.pem" "${dc[@]}" --report json "$file" >"$W/v.json" 2>&1
+    "$LTSIG" verify --offline --trust "$P/root.pem" "${dc[@]}" --report json "$file" >"$t.json" 2>&1
     r=$?
-    [ $r -eq 0 ] && json "$W/v.json" 'r["signatures"][0]["level"] in ("B-LTA","ES-A")' ||
-        ko "$f: ltsig verify --offline after renewal (exit $r)"
+    [ $r -eq 0 ] && json "$t.json" 'r["signatures"][0]["level"] in ("B-LTA","ES-A")' ||
+        bad "ltsig verify --offline after renewal (exit $r)"
     case "$f" in
     *.p7m)
-        base=$(basename "$f" .p7m)
+        base=$(basename "$f" .p7m | sed 's/^c[0-9]*-//')
         openssl cms -verify -binary -inform DER -in "$file" -CAfile "$P/root.pem" -purpose any \
-            -out "$W/content.out" >/dev/null 2>&1 || ko "$f: openssl cms -verify"
-        cmp -s "$W/content.out" "$W/content-$base" || ko "$f: content changed"
-        ats_check "$file" "$W/content-$base" >"$W/ats.log" 2>&1 || { ko "$f: archive time-stamp (openssl ts -verify)"; cat "$W/ats.log" >&2; }
-        [ "$(count_ats "$file")" -eq $((ATS0[$f] + 1)) ] || ko "$f: $(count_ats "$file") archive time-stamps, want $((ATS0[$f] + 1)) (renewed twice?)"
+            -out "$t.content" >/dev/null 2>&1 || bad "openssl cms -verify"
+        cmp -s "$t.content" "$W/content-$base" || bad "content changed"
+        ats_check "$file" "$W/content-$base" "$t" >"$t.ats.log" 2>&1 ||
+            bad "archive time-stamp (openssl ts -verify): $(tail -3 "$t.ats.log")"
+        [ "$(count_ats "$file")" -eq $((ATS0[$f] + 1)) ] || bad "$(count_ats "$file") archive time-stamps, want $((ATS0[$f] + 1)) (renewed twice?)"
         ;;
     *.p7s)
         openssl cms -verify -binary -inform DER -in "$file" -content "${file%.p7s}" \
             -CAfile "$P/root.pem" -purpose any -out /dev/null >/dev/null 2>&1 ||
-            ko "$f: openssl cms -verify (detached)"
-        ats_check "$file" "${file%.p7s}" >"$W/ats.log" 2>&1 || { ko "$f: archive time-stamp (openssl ts -verify)"; cat "$W/ats.log" >&2; }
-        [ "$(count_ats "$file")" -eq $((ATS0[$f] + 1)) ] || ko "$f: $(count_ats "$file") archive time-stamps, want $((ATS0[$f] + 1)) (renewed twice?)"
+            bad "openssl cms -verify (detached)"
+        ats_check "$file" "${file%.p7s}" "$t" >"$t.ats.log" 2>&1 ||
+            bad "archive time-stamp (openssl ts -verify): $(tail -3 "$t.ats.log")"
+        [ "$(count_ats "$file")" -eq $((ATS0[$f] + 1)) ] || bad "$(count_ats "$file") archive time-stamps, want $((ATS0[$f] + 1)) (renewed twice?)"
         ;;
     *.xml)
         xmlsec1 --verify --trusted-pem "$P/root.pem" --untrusted-pem "$P/inter.pem" "$file" \
-            >/dev/null 2>&1 || ko "$f: xmlsec1 --verify"
+            >/dev/null 2>&1 || bad "xmlsec1 --verify"
         [ "$(count_xats "$file")" -eq $((ATS0[$f] + 1)) ] ||
-            ko "$f: $(count_xats "$file") archive time-stamps, want $((ATS0[$f] + 1)) (renewed twice?)"
-        xats_check "$file" >"$W/xats.log" 2>&1 || { ko "$f: archive time-stamp token (openssl)"; cat "$W/xats.log" >&2; }
+            bad "$(count_xats "$file") archive time-stamps, want $((ATS0[$f] + 1)) (renewed twice?)"
+        xats_check "$file" "$t" >"$t.xats.log" 2>&1 ||
+            bad "archive time-stamp token (openssl): $(tail -3 "$t.xats.log")"
         ;;
     *.pdf)
-        qpdf --check "$file" >/dev/null 2>&1 || ko "$f: qpdf --check"
-        dts_check "$file" >"$W/dts.log" 2>&1 || { ko "$f: document time-stamp (openssl ts -verify)"; cat "$W/dts.log" >&2; }
+        qpdf --check "$file" >/dev/null 2>&1 || bad "qpdf --check"
+        if command -v pdfsig >/dev/null 2>&1; then
+            pdfsig "$file" >"$t.pdfsig" 2>&1
+            grep -q 'Signature Validation: Signature is Valid' "$t.pdfsig" || bad "pdfsig: no valid signature"
+        fi
+        dts_check "$file" "$t" >"$t.dts.log" 2>&1 ||
+            bad "document time-stamp (openssl ts -verify): $(tail -3 "$t.dts.log")"
+        local c
         c=$(count_dts "$file")
         [ "$c" -ge $((ATS0[$f] + 1)) ] && [ "$c" -le $((ATS0[$f] + 2)) ] ||
-            ko "$f: $c document time-stamps after renewal, had ${ATS0[$f]}"
+            bad "$c document time-stamps after renewal, had ${ATS0[$f]}"
         ;;
     esac
+    echo "checked" >>"$log"
+}
+V=$W/verify
+mkdir -p "$V"
+nv=0
+TV=$(date +%s)
+VPIDS=()
+for f in "${!EXPECT[@]}"; do
+    [ "${EXPECT[$f]}" = renewed ] || continue
+    # two at a time (the TSAs keep running in the background: count our own)
+    if [ "${#VPIDS[@]}" -ge 2 ]; then
+        wait "${VPIDS[0]}"
+        VPIDS=("${VPIDS[@]:1}")
+    fi
+    verify_one "$f" "$nv" &
+    VPIDS+=($!)
     nv=$((nv + 1))
 done
-check "renewed files checked: $nv" test "$nv" -eq $((made + npdf + nxml))
+for p in "${VPIDS[@]}"; do wait "$p"; done
+nchecked=$(cat "$V"/*.res 2>/dev/null | grep -c '^checked$')
+nfail=$(cat "$V"/*.res 2>/dev/null | grep -c '^FAIL: ')
+if [ "$nfail" -gt 0 ]; then
+    cat "$V"/*.res | grep '^FAIL: ' | head -40 >&2
+    fail=$((fail + nfail))
+else
+    ok
+fi
+echo "renewed files checked by the independent verifiers in $(($(date +%s) - TV)) s"
+check "renewed files checked: $nchecked" test "$nchecked" -eq "$NREN"
 
 # --- run 3: nothing to do -------------------------------------------------------------------
 "$LTSIG" renew "${RUN[@]}" --report "$W/r3.json" "$A" >"$W/run3.out" 2>&1
