@@ -27,6 +27,11 @@ typedef struct {
     xmlNodePtr ki_ref;     /* the reference to ds:KeyInfo, or NULL */
     xmlNodePtr sp_ref;     /* the reference to SignedProperties */
     int data_external;     /* data_ref points to a file */
+    int data_done;         /* data_ref's DigestValue is written already (streamed) */
+    /* enveloped, streamed: the document's bytes are in the output buffer from `base`, and
+     * the ds:Signature (the root of b->doc) goes in at `at`, before the root's end tag */
+    int spliced;
+    size_t splice_at;
     char sid[128];
     char buf[256];
     /* 1: no Id of the document starts with sid and every Id added since is registered
@@ -245,9 +250,78 @@ static int looks_like_xml(lts_span s)
     return i < s.n && s.p[i] == '<';
 }
 
+/* Enveloped without the document's tree: the file is read into `out` (after what it
+ * holds), its exclusive C14N digested in one SAX pass (formats/xades/stream.c), and the
+ * ds:Signature is built as the root of a small document of its own, to be inserted before
+ * the root element's end tag. Its references other than the data are to its own elements
+ * and exclusive C14N does not inherit from ancestors, so the digests and the SignedInfo
+ * are the same as in place. *done = 0 (out as it was) when the document needs the tree
+ * path: a DTD, not UTF-8, an empty root element, an Id starting with the signature's
+ * prefix, bad input (the tree path names the problem). */
+static lts_status enveloped_stream(builder *b, const char *path, lts_sig_alg alg,
+                                   STACK_OF(X509) *chain, lts_buf *out, int *done)
+{
+    lts_status rc = LTS_OK;
+    size_t n0 = out->n;
+    lts_xades_stream st;
+    lts_buf b64 = LTS_BUF_INIT;
+    const char *env[] = { LTS_URI_ENVELOPED, LTS_URI_EXC_C14N };
+
+    *done = 0;
+    memset(&st, 0, sizeof st);
+    LTS_TRY(lts_io__read_file(out, path, LTS_XADES_MAX_DOC));
+    st.hash = alg.hash;
+    st.id_prefix = b->sid;
+    LTS_TRY(lts_xades__stream_c14n(lts_span_of(out->p + n0, out->n - n0), &st));
+    if (st.fallback || st.id_prefix_taken)
+        goto out;
+    LTS_ALLOC(b->doc = xmlNewDoc((const xmlChar *)"1.0"));
+    b->sid_free = 1; /* no Id of the document starts with the signature's prefix */
+    LTS_TRY(build_skeleton(b, NULL, NULL, alg, chain));
+    LTS_TRY(add_reference(b, &b->data_ref, "-ref0", "", NULL, env, 2, alg.hash));
+    LTS_TRY(lts_b64__encode(&b64, lts_span_of(st.md, st.mdlen)));
+    xmlNodeSetContent(lts_xades__child(b->data_ref, "DigestValue", LTS_NS_DS),
+                      (const xmlChar *)b64.p);
+    b->data_done = 1;
+    b->spliced = 1;
+    b->splice_at = n0 + st.root_end;
+    *done = 1;
+out:
+    if (!*done) {
+        out->n = n0;
+        xmlFreeDoc(b->doc);
+        b->doc = NULL;
+        b->sid_free = 0;
+    }
+    lts_buf_dispose(&b64);
+    return rc;
+}
+
+/* Insert the serialised ds:Signature into out at b->splice_at. */
+static lts_status splice_signature(builder *b, lts_buf *out)
+{
+    lts_status rc = LTS_OK;
+    xmlBufferPtr xb = NULL;
+    size_t len, at = b->splice_at;
+
+    LTS_ALLOC(xb = xmlBufferCreate());
+    LTS_ENSURE(xmlNodeDump(xb, b->doc, b->sig, 0, 0) > 0, LTS_E_NOMEM,
+               "cannot serialise the signature");
+    len = (size_t)xmlBufferLength(xb);
+    LTS_ENSURE(at <= out->n, LTS_E_INTERNAL, "signature position out of range");
+    LTS_TRY(lts_buf_reserve(out, len));
+    memmove(out->p + at + len, out->p + at, out->n - at);
+    memcpy(out->p + at, xmlBufferContent(xb), len);
+    out->n += len;
+out:
+    xmlBufferFree(xb);
+    return rc;
+}
+
 /* Place the content and make the data reference, per packaging. */
 static lts_status place_data(builder *b, const char *path, const lts_xades_sign_opts *o,
-                             lts_sig_alg alg, STACK_OF(X509) *chain, const char **mime)
+                             lts_sig_alg alg, STACK_OF(X509) *chain, const char **mime,
+                             lts_buf *out)
 {
     lts_status rc = LTS_OK;
     lts_buf content = LTS_BUF_INIT, b64 = LTS_BUF_INIT;
@@ -261,13 +335,20 @@ static lts_status place_data(builder *b, const char *path, const lts_xades_sign_
     const char *b64t[] = { LTS_URI_BASE64 };
 
     switch (o->packaging) {
-    case LTS_XADES_ENVELOPED:
+    case LTS_XADES_ENVELOPED: {
+        int done = 0;
+        *mime = "text/xml";
+        /* B-LTA / ES-A time-stamp the references' outputs from the tree */
+        if (o->level != LTS_LEVEL_B_LTA && o->level != LTS_LEVEL_ES_A)
+            LTS_TRY(enveloped_stream(b, path, alg, chain, out, &done));
+        if (done)
+            break;
         LTS_TRY(lts_xades__parse_file(&b->doc, path));
         LTS_TRY(lts_xades__register_ids(b->doc, NULL, &dups));
         LTS_TRY(build_skeleton(b, xmlDocGetRootElement(b->doc), NULL, alg, chain));
         LTS_TRY(add_reference(b, &b->data_ref, "-ref0", "", NULL, env, 2, alg.hash));
-        *mime = "text/xml";
         break;
+    }
     case LTS_XADES_INTERNAL: {
         xmlAttrPtr target;
         xmlNodePtr parent = NULL, after = NULL, root;
@@ -390,6 +471,7 @@ lts_status lts_xades_sign_file(lts_buf *out, lts_signer *signer, const char *pat
     xmlChar *mem = NULL;
     int memlen = 0, ok = 0;
     lts_xml_quiet q;
+    size_t out_n0 = out->n;
 
     memset(&b, 0, sizeof b);
     lts_xades__quiet_begin(&q);
@@ -408,7 +490,7 @@ lts_status lts_xades_sign_file(lts_buf *out, lts_signer *signer, const char *pat
     chain = lts_signer_get0_chain(signer);
     LTS_ENSURE(cert && chain, LTS_E_INTERNAL, "the signer has no certificate");
     LTS_TRY(make_sid(&b, opts));
-    LTS_TRY(place_data(&b, path, opts, alg, chain, &mime));
+    LTS_TRY(place_data(&b, path, opts, alg, chain, &mime, out));
     if (opts->mime_type)
         mime = opts->mime_type;
     if (opts->keyinfo_reference) {
@@ -421,7 +503,7 @@ lts_status lts_xades_sign_file(lts_buf *out, lts_signer *signer, const char *pat
 
     if (b.data_external)
         LTS_TRY(digest_external(b.data_ref, path, alg.hash));
-    else
+    else if (!b.data_done)
         LTS_TRY(lts_xades__reference(b.data_ref, 1, &ok));
     if (b.ki_ref)
         LTS_TRY(lts_xades__reference(b.ki_ref, 1, &ok));
@@ -442,10 +524,16 @@ lts_status lts_xades_sign_file(lts_buf *out, lts_signer *signer, const char *pat
                                                  b.buf, b.data_external ? path : NULL));
     }
 
-    xmlDocDumpMemoryEnc(b.doc, &mem, &memlen, "UTF-8");
-    LTS_ENSURE(mem != NULL && memlen > 0, LTS_E_NOMEM, "cannot serialise the signed XML");
-    LTS_TRY(lts_buf_append(out, mem, (size_t)memlen));
+    if (b.spliced) {
+        LTS_TRY(splice_signature(&b, out));
+    } else {
+        xmlDocDumpMemoryEnc(b.doc, &mem, &memlen, "UTF-8");
+        LTS_ENSURE(mem != NULL && memlen > 0, LTS_E_NOMEM, "cannot serialise the signed XML");
+        LTS_TRY(lts_buf_append(out, mem, (size_t)memlen));
+    }
 out:
+    if (rc != LTS_OK)
+        out->n = out_n0; /* nothing half-written */
     if (rc != LTS_OK && lts_error_last()->message[0] != '\0' &&
         strncmp(lts_error_last()->message, path, strlen(path)) != 0)
         lts_err__wrap("%s", path);

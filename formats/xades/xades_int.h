@@ -88,6 +88,23 @@ lts_status lts_xades__reference(xmlNodePtr ref, int sign, int *ok);
 /** The octets a same-document ds:Reference yields after its transforms (what is digested). */
 lts_status lts_xades__reference_octets(xmlNodePtr ref, lts_buf *out);
 
+/* --- stream.c --------------------------------------------------------------------------- */
+/** Exclusive C14N (without comments) of a whole document, streamed from a SAX pass into a
+ *  digest, without a tree. */
+typedef struct {
+    lts_hash hash;          /**< in: the digest to compute */
+    const char *id_prefix;  /**< in: note an Id / ID / id / xml:id starting with it (or NULL) */
+    lts_buf *octets;        /**< in: when set, the canonical octets are appended too (tests) */
+    int fallback;           /**< out: 1 = not done here (DTD, not UTF-8, relative namespace,
+                                 bad or hostile input ...): take the tree path */
+    int id_prefix_taken;    /**< out */
+    int has_root_end;       /**< out */
+    size_t root_end;        /**< out: offset of the '<' of the document element's end tag */
+    uint8_t md[LTS_HASH_MAX]; /**< out: the digest */
+    size_t mdlen;
+} lts_xades_stream;
+lts_status lts_xades__stream_c14n(lts_span doc, lts_xades_stream *res);
+
 /* --- alg.c ------------------------------------------------------------------------------ */
 
 const char *lts_xades__digest_uri(lts_hash h);

@@ -156,5 +156,35 @@ check_not "enveloped signing of a binary file is refused" sign rsa -o out4.xml s
 if [[ ! -e out3.xml && ! -e out4.xml ]]; then ok "no output after refused runs"; else fail "no output after refused runs"; fi
 check_not "missing input file" sign rsa -o out5.xml nonexistent.xml
 
+# --- enveloped signing without the document's tree (formats/xades/stream.c) ----------------
+# A UTF-8 document is canonicalised in one SAX pass and the ds:Signature inserted before the
+# root's end tag: the input's bytes stay as they were, and both verifiers accept the digest
+# over comments, PIs, CDATA, character references, namespaces and sorted attributes.
+printf '%s\n' '<?xml version="1.0" encoding="UTF-8"?>' '<!-- head --><?app before?>' \
+    '<r:doc xmlns:r="urn:ltsig:test:r" xmlns="urn:ltsig:test:d" xmlns:unused="urn:u" z="&#9;1" a="&amp;&lt;">' \
+    '  <item r:k="2" id="i1">t &amp; &#x3c; &#233; &#13; <![CDATA[<raw & "data">]]></item>' \
+    '  <plain xmlns=""><deep xmlns="urn:ltsig:test:d" xml:lang="fr"/></plain><?pi inside?><!-- c -->' \
+    '</r:doc  >' '<!-- tail --><?app after?>' >rich.xml
+check "rich UTF-8 document: sign (streamed)" sign rsa -o rich-s.xml rich.xml
+check "rich document: xmlsec1 --verify" xv rich-s.xml
+check "rich document: ltsig verify" passed rich-s.xml
+pos=$(grep -b -o '<ds:Signature ' rich-s.xml | head -1 | cut -d: -f1)
+if [[ -n "$pos" ]] && cmp -s <(head -c "$pos" rich-s.xml) <(head -c "$pos" rich.xml) &&
+   [[ "$(tail -c +$((pos + 1)) rich-s.xml | sed -e 's/.*<\/ds:Signature>//' | tr -d '\n')" == \
+      "</r:doc  ><!-- tail --><?app after?>" ]]; then
+    ok "rich document: the input's bytes are kept, the signature is the root's last child"
+else fail "rich document: the input's bytes are kept" "pos=$pos"; fi
+sed 's/t &amp; /T \&amp; /' rich-s.xml >rich-t.xml
+check_not "rich document tampered: ltsig verify fails" passed rich-t.xml
+# documents the SAX pass leaves to the tree path: a DTD, another encoding, an empty root
+printf '<?xml version="1.0"?>\n<!DOCTYPE r>\n<r><x>dtd</x></r>\n' >dtd.xml
+printf '<?xml version="1.0" encoding="ISO-8859-1"?>\n<r>caf\xe9</r>\n' >latin1.xml
+printf '<r xmlns="urn:ltsig:test:e"/>' >empty-root.xml
+for f in dtd latin1 empty-root; do
+    check "$f.xml: sign (tree path)" sign rsa -o "$f-s.xml" "$f.xml"
+    check "$f.xml: xmlsec1 --verify" xv "$f-s.xml"
+    check "$f.xml: ltsig verify" passed "$f-s.xml"
+done
+
 echo "$PASS passed, $FAIL failed"
 [[ $FAIL -eq 0 ]]
