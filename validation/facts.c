@@ -159,6 +159,25 @@ out:
     return rc;
 }
 
+/* One more certificate the signature carries (s->certs), unless already there. */
+static lts_status add_cert(lts_sig_result *s, lts_span der)
+{
+    lts_status rc = LTS_OK;
+    lts_buf *n = NULL;
+    if (der.n == 0)
+        goto out;
+    for (size_t i = 0; i < s->n_certs; i++)
+        if (s->certs[i].n == der.n && memcmp(s->certs[i].p, der.p, der.n) == 0)
+            goto out;
+    LTS_ALLOC(n = lts_realloc(s->certs, (s->n_certs + 1) * sizeof *n));
+    s->certs = n;
+    memset(&s->certs[s->n_certs], 0, sizeof *n);
+    LTS_TRY(lts_buf_set(&s->certs[s->n_certs], der));
+    s->n_certs++;
+out:
+    return rc;
+}
+
 static lts_status set_signer_cert(lts_sig_result *s, lts_span der)
 {
     lts_status rc = LTS_OK;
@@ -268,6 +287,14 @@ static lts_status cms_facts(lts_span der, size_t idx, lts_sig_result *s, tokens 
     }
     if ((certs = CMS_get1_certs(cms)) != NULL && sk_X509_num(certs) > 0)
         LTS_TRY(lts_report__prop(s, "signed-data-certificates"));
+    for (int i = 0; certs && i < sk_X509_num(certs); i++) {
+        unsigned char *d = NULL;
+        int n = i2d_X509(sk_X509_value(certs, i), &d);
+        rc = n > 0 ? add_cert(s, lts_span_of(d, (size_t)n)) : LTS_OK;
+        OPENSSL_free(d);
+        if (rc != LTS_OK)
+            goto out;
+    }
 out:
     sk_X509_pop_free(certs, X509_free);
     CMS_ContentInfo_free(cms);
@@ -424,6 +451,23 @@ out:
     return rc;
 }
 
+/* A base64 certificate element into s->certs (not an error when it does not decode). */
+static lts_status xades_cert(const xmlNode *el, lts_sig_result *s)
+{
+    lts_status rc = LTS_OK;
+    lts_buf der = LTS_BUF_INIT;
+    xmlChar *txt = NULL;
+    LTS_ALLOC(txt = xmlNodeGetContent(el));
+    if (lts_b64__decode(&der, (const char *)txt, strlen((const char *)txt)) == LTS_OK)
+        LTS_TRY(add_cert(s, lts_buf_span(&der)));
+    else
+        lts_error_clear();
+out:
+    xmlFree(txt);
+    lts_buf_dispose(&der);
+    return rc;
+}
+
 /* Walk the descendants of ds:Signature `n` (not into a nested ds:Signature). */
 static lts_status xades_walk(const xmlNode *n, lts_sig_result *s, tokens *ts)
 {
@@ -433,6 +477,10 @@ static lts_status xades_walk(const xmlNode *n, lts_sig_result *s, tokens *ts)
             continue;
         if (in_ns(c, NS_DS) && strcmp((const char *)c->name, "Signature") == 0)
             continue;
+        if ((in_ns(c, NS_DS) && strcmp((const char *)c->name, "X509Certificate") == 0) ||
+            ((in_ns(c, NS_XADES) || in_ns(c, NS_XADES141)) &&
+             strcmp((const char *)c->name, "EncapsulatedX509Certificate") == 0))
+            LTS_TRY(xades_cert(c, s));
         if (in_ns(c, NS_XADES) || in_ns(c, NS_XADES141)) {
             for (size_t i = 0; i < sizeof xades_elems / sizeof xades_elems[0]; i++) {
                 if (strcmp((const char *)c->name, xades_elems[i].local) != 0)

@@ -157,6 +157,9 @@ static void free_sig(lts_sig_result *s)
     lts_free(s->properties);
     lts_buf_dispose(&s->signer_cert);
     lts_free(s->profile);
+    for (size_t i = 0; i < s->n_certs; i++)
+        lts_buf_dispose(&s->certs[i]);
+    lts_free(s->certs);
 }
 
 void lts_report_free(lts_report *r)

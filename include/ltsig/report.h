@@ -99,6 +99,12 @@ typedef struct {
     int policy_applied;       /**< set by a format process that called
                                *   lts_policy_check_algorithm / lts_policy_level_ok itself:
                                *   validation then does not apply them again */
+    /* appended (renew engineer) */
+    lts_buf *certs;           /**< DER of the certificates the signature carries (CMS
+                               *   SignedData certificates; XAdES ds:X509Certificate and
+                               *   EncapsulatedX509Certificate), file order, no duplicates:
+                               *   the validity periods of the timelines */
+    size_t n_certs;
 } lts_sig_result;
 
 typedef struct {
