@@ -9,6 +9,7 @@
 #include <jansson.h>
 #include <ltsig/policy.h>
 #include "core/err.h"
+#include "timeline.h"
 
 static json_t *time_or_null(int has, lts_time t)
 {
@@ -30,7 +31,8 @@ static const char *format_of(const lts_report *r)
 
 static json_t *sig_info(const lts_sig_result *s, const lts_policy *p)
 {
-    json_t *tss = json_array();
+    json_t *tss = json_array(), *o, *certs = NULL, *events = NULL, *ret = NULL;
+    int ok;
     lts_time until = 0;
     int has_until = lts_policy_protection_until(p, s, &until);
     for (size_t i = 0; tss && i < s->n_timestamps; i++) {
@@ -43,10 +45,28 @@ static json_t *sig_info(const lts_sig_result *s, const lts_policy *p)
                                              "digest_algorithm",
                                              str_or_null(t->digest_algorithm)));
     }
-    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", str_or_null(s->id), "level",
-                     str_or_null(s->level), "signer", str_or_null(s->signer), "signing_time",
-                     time_or_null(s->has_signing_time, s->signing_time), "timestamps",
-                     tss ? tss : json_null(), "protection_until", time_or_null(has_until, until));
+    o = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "id", str_or_null(s->id), "level",
+                  str_or_null(s->level), "signer", str_or_null(s->signer), "signing_time",
+                  time_or_null(s->has_signing_time, s->signing_time), "timestamps",
+                  tss ? tss : json_null(), "protection_until", time_or_null(has_until, until));
+    if (o == NULL || lts_timeline__json(s, p, &certs, &events) != LTS_OK)
+        goto out;
+    /* json_object_set_new takes the value, or frees it when it fails */
+    ok = json_object_set_new(o, "certificates", certs) == 0;
+    certs = NULL;
+    if (ok) {
+        ok = json_object_set_new(o, "timeline", events) == 0;
+        events = NULL;
+    }
+    if (ok) {
+        ret = o;
+        o = NULL;
+    }
+out:
+    json_decref(certs);
+    json_decref(events);
+    json_decref(o);
+    return ret;
 }
 
 lts_status lts_info_json(const lts_report *r, const lts_policy *p, lts_buf *out)
@@ -122,6 +142,7 @@ lts_status lts_info_text(const lts_report *r, const lts_policy *p, lts_buf *out)
                     has_until ? when(a, sizeof a, 1, until)
                               : "- (no time-stamp: the signature is protected only while its "
                                 "certificate is valid)"));
+        LTS_TRY(lts_timeline__text(s, p, r->validation_time, "  ", out));
     }
     LTS_TRY(lts_buf_nul(out));
 out:

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "core/err.h"
+#include "timeline.h"
 
 static lts_status put(lts_buf *out, const char *fmt, ...) LTS_PRINTF(2, 3);
 static lts_status put(lts_buf *out, const char *fmt, ...)
@@ -36,7 +37,7 @@ static const char *verdict(lts_indication ind, lts_subindication sub, char *buf,
     return buf;
 }
 
-static lts_status put_sig(lts_buf *out, const lts_sig_result *s)
+static lts_status put_sig(lts_buf *out, const lts_sig_result *s, lts_time now)
 {
     lts_status rc = LTS_OK;
     char t[32], v[96];
@@ -67,6 +68,7 @@ static lts_status put_sig(lts_buf *out, const lts_sig_result *s)
     }
     for (size_t i = 0; i < s->n_messages; i++)
         LTS_TRY(put(out, "  - %s\n", s->messages[i]));
+    LTS_TRY(lts_timeline__text(s, NULL, now, "  ", out));
 out:
     return rc;
 }
@@ -78,7 +80,7 @@ lts_status lts_report_text(const lts_report *r, lts_buf *out)
     LTS_TRY(put(out, "File: %s\nValidation time: %s\nSignatures: %zu\n",
                 r->file ? r->file : "?", fmt_time(t, sizeof t, r->validation_time), r->n_sigs));
     for (size_t i = 0; i < r->n_sigs; i++)
-        LTS_TRY(put_sig(out, &r->sigs[i]));
+        LTS_TRY(put_sig(out, &r->sigs[i], r->validation_time));
     LTS_TRY(put(out, "\nResult: %s\n", verdict(r->indication, r->subindication, v, sizeof v)));
     LTS_TRY(lts_buf_nul(out));
 out:
