@@ -6,6 +6,7 @@
 #include <jansson.h>
 #include "core/err.h"
 #include "core/mem.h"
+#include "timeline.h"
 
 static json_t *time_or_null(int has, lts_time t)
 {
@@ -35,10 +36,11 @@ static json_t *ts_json(const lts_ts_result *t)
                      "digest_algorithm", str_or_null(t->digest_algorithm));
 }
 
-/* Members appended to the signature object: properties, key_bits, profile. */
+/* Members appended to the signature object: properties, key_bits, profile, certificates
+ * (the validity period of each certificate the signature carries, timeline.h). */
 static json_t *sig_extra(json_t *o, const lts_sig_result *s)
 {
-    json_t *props = json_array();
+    json_t *props = json_array(), *certs = NULL, *events = NULL;
     if (o == NULL || props == NULL) {
         json_decref(props);
         return o;
@@ -50,6 +52,11 @@ static json_t *sig_extra(json_t *o, const lts_sig_result *s)
     json_object_set_new(o, "profile", s->profile ? json_pack("{s:s, s:b}", "name", s->profile,
                                                              "conformant", s->profile_conformant)
                                                  : json_null());
+    if (lts_timeline__json(s, NULL, &certs, &events) == LTS_OK)
+        json_object_set_new(o, "certificates", certs);
+    else
+        lts_error_clear();
+    json_decref(events);
     return o;
 }
 
