@@ -4,7 +4,9 @@
 # -token_in`) and TSA certificate notAfter (against `openssl x509 -enddate` of the TSA
 # certificate), and the protection end date (the TSA notAfter, or an earlier hash sunset
 # from the policy) for CAdES, XAdES and PAdES; a B-B signature has none; bad input is
-# refused. Skipped (0 passed) when the ltsig binary has no `info` command.
+# refused. Timelines: the validity period of every certificate (signer, CAs, TSA) in the
+# JSON and the text of `ltsig info` and `ltsig verify`, each date read independently with
+# `openssl x509 -dates`, the events sorted, the protection end among them; `info -q`. Skipped (0 passed) when the ltsig binary has no `info` command.
 # Env: LTSIG, LTS_TEST_PKI, LTS_SRC; optional LTS_TEST_TSA_PORT, TMPDIR.
 set -u
 : "${LTSIG:?}" "${LTS_TEST_PKI:?}" "${LTS_SRC:?}"
@@ -119,6 +121,62 @@ expect "PAdES B-LTA: protection" "$(jq1 lta.json 'd["signatures"][0]["protection
 expect "PAdES B-LTA: the time-stamps are the PDF's (pdfsig counts them)" \
     "$(jq1 lta.json 'len(d["signatures"][0]["timestamps"])')" \
     "$(pdfsig lta.pdf 2>/dev/null | grep -c '^Signature #')"
+
+# --- timelines: every certificate's validity, dates from openssl x509 ---------------------
+dates() { # PEM -> "notBefore notAfter" as RFC 3339
+    echo "$(rfc3339 "$(openssl x509 -in "$1" -noout -startdate | sed 's/^notBefore=//')")" \
+        "$(rfc3339 "$(openssl x509 -in "$1" -noout -enddate | sed 's/^notAfter=//')")"
+}
+subj() { openssl x509 -in "$1" -noout -subject -nameopt RFC2253 | sed 's/^subject=//'; }
+cert_row() { # JSON ROLE PEM: the row of that certificate in .certificates, or "missing"
+    jq1 "$1" '[(c["role"], c["not_before"], c["not_after"]) for c in d["signatures"][0]["certificates"] if c["subject"] == sys.argv[3]] or "missing"' "$(subj "$3")"
+}
+want_row() { set -- "$1" $(dates "$2"); echo "[('$1', '$2', '$3')]"; }
+for pair in "signer signer-rsa" "CA inter" "CA root" "TSA tsa"; do
+    set -- $pair
+    expect "timeline (CAdES B-T, info json): $1 certificate $2 validity" "$(cert_row bt.json "$1" "$P/$2.pem")" \
+        "$(want_row "$1" "$P/$2.pem")"
+done
+expect "timeline (CAdES B-B, info json): the signer's validity (no time-stamp)" \
+    "$(cert_row bb.json signer "$P/signer-rsa.pem")" "$(want_row signer "$P/signer-rsa.pem")"
+expect "timeline (XAdES ES-A, info json): the TSA's validity" "$(cert_row xa.json TSA "$P/tsa.pem")" \
+    "$(want_row TSA "$P/tsa.pem")"
+expect "timeline (PAdES B-LTA, info json): the signer's validity" "$(cert_row lta.json signer "$P/signer-rsa.pem")" \
+    "$(want_row signer "$P/signer-rsa.pem")"
+expect "timeline (info json): events sorted by time" \
+    "$(jq1 bt.json '[e["time"] for e in d["signatures"][0]["timeline"]] == sorted(e["time"] for e in d["signatures"][0]["timeline"])')" "True"
+expect "timeline (info json): signing, time-stamp, TSA expiry and protection end are events" \
+    "$(jq1 bt.json '[e["time"] for e in d["signatures"][0]["timeline"] if e["event"].startswith(("signed", "signature-time-stamp", "TSA certificate expires", "protection ends"))] == [d["signatures"][0]["signing_time"], d["signatures"][0]["timestamps"][0]["gen_time"], sys.argv[3], sys.argv[3]]' "$TSA_END")" "True"
+"$LTSIG" info bt.p7s >bt-tl.txt
+read -r SNB SNA <<<"$(dates "$P/signer-rsa.pem")"
+read -r RNB RNA <<<"$(dates "$P/root.pem")"
+grep -Eq "^    signer \[[.=|]{40}\] ${SNB:0:10}\.\.${SNA:0:10} Test Signer RSA\$" bt-tl.txt &&
+    ok "timeline (info text): the signer's bar and dates" || ko "info text: signer bar" "$(cat bt-tl.txt)"
+grep -Eq "^    CA     \[[.=|]{40}\] ${RNB:0:10}\.\.${RNA:0:10} ltsig Test Root CA\$" bt-tl.txt &&
+    ok "timeline (info text): the root CA's bar and dates" || ko "info text: root bar" "$(cat bt-tl.txt)"
+grep -q "^    $TSA_END  TSA certificate expires: ltsig Test TSA\$" bt-tl.txt &&
+    grep -q "^    $TSA_END  protection ends" bt-tl.txt &&
+    ok "timeline (info text): TSA expiry and protection end, dated" || ko "info text: events" "$(cat bt-tl.txt)"
+# the events of the text are in time order
+python3 -c '
+import re, sys
+t = [l.split()[0] for l in open(sys.argv[1]) if re.match(r"    \d{4}-\d\d-\d\dT", l)]
+sys.exit(0 if t == sorted(t) and len(t) >= 8 else 1)' bt-tl.txt &&
+    ok "timeline (info text): events sorted" || ko "info text: events sorted" "$(cat bt-tl.txt)"
+"$LTSIG" verify --trust "$P/root.pem" bt.p7s >bt-verify.txt
+read -r TNB TNA <<<"$(dates "$P/tsa.pem")"
+grep -Eq "^    TSA    \[[.=|]{40}\] ${TNB:0:10}\.\.${TNA:0:10} ltsig Test TSA\$" bt-verify.txt &&
+    grep -q "^  timeline:" bt-verify.txt &&
+    ok "timeline (verify text): the TSA certificate's bar and dates" || ko "verify text: TSA bar" "$(cat bt-verify.txt)"
+"$LTSIG" verify --trust "$P/root.pem" --report json bt.p7s >bt-verify.json
+for pair in "signer signer-rsa" "CA inter" "TSA tsa"; do
+    set -- $pair
+    expect "verify --report json: $1 certificate $2 validity" "$(cert_row bt-verify.json "$1" "$P/$2.pem")" \
+        "$(want_row "$1" "$P/$2.pem")"
+done
+# info -q: one line per signature for scripts
+expect "info -q: ID LEVEL PROTECTION-END" "$("$LTSIG" info -q bt.p7s)" "S1 B-T $TSA_END"
+expect "info -q on B-B: no protection end" "$("$LTSIG" -q info bb.p7s)" "S1 B-B -"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
