@@ -46,6 +46,21 @@ int cli_fail(const char *context);
 /** Print a usage error and return CLI_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...) LTS_PRINTF(2, 3);
 
+/** -q/--quiet (v = -1) or -v/--verbose (v = 1), before or after the command name: sets
+ *  cli_verbosity. Returns 0, or CLI_USAGE (printed) when the other one was given too. */
+int cli_set_verbosity(const char *cmd, int v);
+/** With --verbose only: "ltsig CMD: <text>" on stderr (progress and detail lines). */
+void cli_note(const char *cmd, const char *fmt, ...) LTS_PRINTF(2, 3);
+/** With --verbose only, after a signed file was written: read it back (offline, never the
+ *  network) and say its format, the level reached, the signer and its time-stamps. */
+void cli_note_result(const char *cmd, const char *path, const char *detached, const char *trust);
+/** With --verbose only: the per-check lines of a validation report (each signature's
+ *  verdict, each time-stamp, each message) on stderr. */
+void cli_note_report(const char *cmd, const lts_report *r);
+/** The kind of signer a URI names ("file", "pkcs11", "csc"): never the rest of the URI,
+ *  which may carry a PIN. */
+const char *cli_signer_kind(const char *uri, char *buf, size_t cap);
+
 /** The providers a signing level needs: the TSA client of --tsa (when given) and, at B-LT,
  *  B-LTA, ES-XL and ES-A, a validation data source (--vdata DIR offline, else online).
  *  On failure prints the error, leaves both NULL and returns the exit code. */

@@ -1,4 +1,4 @@
-/* ltsig extend: raise the level of an existing signature (CAdES for now). The input is
+/* ltsig extend: raise the level of an existing signature (CAdES, XAdES, PAdES). The input is
  * never changed; OUT is written atomically, and nothing at all on failure. */
 #include <getopt.h>
 #include <stdio.h>
@@ -9,10 +9,10 @@
 
 static const char help[] =
     "usage: ltsig extend --level B-T|B-LT|B-LTA|ES-T|ES-XL|ES-A [--tsa URL]... [--trust FILE]\n"
-    "                    [--timeout SECONDS] [--offline] [--vdata DIR] -o OUT IN\n"
+    "                    [--timeout SECONDS] [--offline] [--vdata DIR] [-q|-v] -o OUT IN\n"
     "\n"
     "Add to the signatures of IN what the level needs and write the result to OUT.\n"
-    "What was signed is kept byte for byte. CAdES (.p7s/.p7m) only for now.\n"
+    "What was signed is kept byte for byte. CAdES (.p7s/.p7m), XAdES (.xml), PAdES (.pdf).\n"
     "\n"
     "  --level L     B-T or ES-T: a signature time-stamp on every signature without one\n"
     "  --tsa URL     RFC 3161 timestamp authority (repeat for failover)\n"
@@ -24,6 +24,9 @@ static const char help[] =
     "  --trust FILE  trust anchors (PEM) the TSA and the collected paths must chain to\n"
     "  --vdata DIR   take validation data from DIR (offline) instead of the network\n"
     "  --timeout S   per network call (default 30)\n"
+    "  -q, --quiet   errors only\n"
+    "  -v, --verbose say which format, TSA and validation data are used and the level\n"
+    "                reached\n"
     "\n"
     "example:\n"
     "  ltsig extend --level B-T --tsa http://tsa.example/ -o contract.bt.p7s contract.p7s\n";
@@ -38,6 +41,8 @@ static const struct option longopts[] = {
     { "offline", no_argument, NULL, O_OFFLINE },
     { "vdata", required_argument, NULL, O_VDATA },
     { "output", required_argument, NULL, 'o' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, O_HELP },
     { NULL, 0, NULL, 0 },
 };
@@ -60,7 +65,7 @@ int cmd_extend(int argc, char **argv)
     int c, ret = CLI_OK;
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:hqv", longopts, NULL)) != -1) {
         switch (c) {
         case O_LEVEL: level = optarg; break;
         case O_TSA:
@@ -79,6 +84,11 @@ int cmd_extend(int argc, char **argv)
         case O_OFFLINE: offline = 1; break;
         case O_VDATA: vdata_dir = optarg; break;
         case 'o': out = optarg; break;
+        case 'q':
+        case 'v':
+            if (cli_set_verbosity("extend", c == 'q' ? -1 : 1) != 0)
+                return CLI_USAGE;
+            break;
         case 'h':
         case O_HELP: fputs(help, stdout); return CLI_OK;
         default: return cli_usage_error("extend", "unknown option");
@@ -105,6 +115,11 @@ int cmd_extend(int argc, char **argv)
         fprintf(stderr, "ltsig: %s: extend supports CAdES, XAdES and PAdES signatures\n", in);
         return CLI_ERROR;
     }
+    cli_note("extend", "%s: %s signature, to %s", in,
+             fmt == LTS_FORMAT_CADES ? "CAdES" : fmt == LTS_FORMAT_XADES ? "XAdES" : "PAdES",
+             lts_level_name(eo.level));
+    for (size_t i = 0; i < n_tsa; i++)
+        cli_note("extend", "time-stamp authority%s: %s", i ? " (failover)" : "", urls[i]);
     if (fmt != LTS_FORMAT_PADES && lts_io__read_file(&data, in, 0) != LTS_OK) {
         ret = cli_fail(NULL);
         goto out;
@@ -137,6 +152,7 @@ int cmd_extend(int argc, char **argv)
         }
         eo.vdata = vdata;
         eo.trust_file = to.trust_file;
+        cli_note("extend", "validation data: %s", vdata_dir ? vdata_dir : "online (AIA, CRL, OCSP)");
     }
     if (fmt == LTS_FORMAT_PADES) {
         /* PAdES streams the PDF and writes OUT atomically itself */
@@ -166,6 +182,8 @@ int cmd_extend(int argc, char **argv)
     if (lts_io__write_atomic(out, lts_buf_span(&res), 0) != LTS_OK)
         ret = cli_fail(NULL);
 out:
+    if (ret == CLI_OK)
+        cli_note_result("extend", out, NULL, to.trust_file);
     lts_vdata_free(vdata);
     lts_tsa_close(tsa);
     lts_buf_dispose(&data);

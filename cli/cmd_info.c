@@ -14,7 +14,7 @@
 
 static const char help[] =
     "usage: ltsig info [--report text|json] [--policy FILE] [--trust FILE|DIR]\n"
-    "                  [--detached-content FILE] [-o OUT] FILE\n"
+    "                  [--detached-content FILE] [-q|-v] [-o OUT] FILE\n"
     "\n"
     "Show what is inside a signed file (CAdES, XAdES, PAdES): its format, and for each\n"
     "signature its level, signer, signing time, every time-stamp (type, genTime, TSA,\n"
@@ -28,6 +28,10 @@ static const char help[] =
     "  --trust T         trust anchors; PAdES levels count only the document\n"
     "                    time-stamps that validate, so give them for PDFs\n"
     "  -o OUT            write to a file (atomically) instead of stdout\n"
+    "  -q, --quiet       text: one line per signature, \"ID LEVEL PROTECTION-END\" (the\n"
+    "                    end is - when there is no time-stamp), for scripts\n"
+    "  -v, --verbose     also say on stderr how the file was read (format, policy,\n"
+    "                    trust, the validation verdict behind the facts)\n"
     "\n"
     "example:\n"
     "  ltsig info --report json archive/contract.pdf\n";
@@ -40,9 +44,31 @@ static const struct option longopts[] = {
     { "trust", required_argument, NULL, O_TRUST },
     { "detached-content", required_argument, NULL, O_DETACHED },
     { "output", required_argument, NULL, 'o' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, O_HELP },
     { NULL, 0, NULL, 0 },
 };
+
+/* --quiet: "ID LEVEL PROTECTION-END" per signature. */
+static lts_status brief(const lts_report *r, const lts_policy *p, lts_buf *out)
+{
+    lts_status rc = LTS_OK;
+    for (size_t i = 0; i < r->n_sigs && rc == LTS_OK; i++) {
+        const lts_sig_result *s = &r->sigs[i];
+        char line[256], until[LTS_TIME_RFC3339_LEN] = "-";
+        lts_time t = 0;
+        if (lts_policy_protection_until(p, s, &t) &&
+            lts_time_format_rfc3339(until, sizeof until, t) != LTS_OK)
+            snprintf(until, sizeof until, "-");
+        int n = snprintf(line, sizeof line, "%s %s %s\n", s->id ? s->id : "?",
+                         s->level ? s->level : "?", until);
+        rc = lts_buf_append(out, line, n > 0 && (size_t)n < sizeof line ? (size_t)n : 0);
+    }
+    if (rc == LTS_OK)
+        rc = lts_buf_nul(out);
+    return rc;
+}
 
 int cmd_info(int argc, char **argv)
 {
@@ -54,13 +80,18 @@ int cmd_info(int argc, char **argv)
     int c, ret = CLI_OK;
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:hqv", longopts, NULL)) != -1) {
         switch (c) {
         case O_REPORT: report = optarg; break;
         case O_POLICY: policy_path = optarg; break;
         case O_TRUST: o.trust = optarg; break;
         case O_DETACHED: o.detached_content = optarg; break;
         case 'o': outpath = optarg; break;
+        case 'q':
+        case 'v':
+            if (cli_set_verbosity("info", c == 'q' ? -1 : 1) != 0)
+                return CLI_USAGE;
+            break;
         case 'h':
         case O_HELP: fputs(help, stdout); return CLI_OK;
         default: return cli_usage_error("info", "unknown option");
@@ -80,8 +111,17 @@ int cmd_info(int argc, char **argv)
         ret = cli_fail(NULL);
         goto out;
     }
-    if ((strcmp(report, "json") == 0 ? lts_info_json(r, policy, &text)
-                                     : lts_info_text(r, policy, &text)) != LTS_OK) {
+    cli_note("info", "%s: %zu signature(s), read offline; sunsets from %s; trust %s; "
+                     "validation verdict %s", argv[optind], r->n_sigs,
+             policy_path ? policy_path : "the built-in TS 119 312 dates",
+             o.trust ? o.trust : "none", lts_indication_name(r->indication));
+    if (strcmp(report, "text") == 0 && cli_verbosity < 0) {
+        if (brief(r, policy, &text) != LTS_OK) {
+            ret = cli_fail("cannot render the summary");
+            goto out;
+        }
+    } else if ((strcmp(report, "json") == 0 ? lts_info_json(r, policy, &text)
+                                            : lts_info_text(r, policy, &text)) != LTS_OK) {
         ret = cli_fail("cannot render the summary");
         goto out;
     }

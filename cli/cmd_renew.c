@@ -246,6 +246,10 @@ int cmd_renew(int argc, char **argv)
         ret = r < 0 ? CLI_OK : r;
         goto out;
     }
+    if ((cli_verbosity < 0 && cfg.verbose) || (cli_verbosity > 0 && cfg.quiet)) {
+        ret = cli_usage_error("renew", "--quiet and --verbose exclude each other");
+        goto out;
+    }
     if (cli_verbosity < 0)
         cfg.quiet = 1;
     else if (cli_verbosity > 0)

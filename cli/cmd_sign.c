@@ -10,7 +10,7 @@ static const char help[] =
     "                  [--passin env:VAR|file:PATH|pass:TEXT] [--tsa URL]... [--trust FILE]\n"
     "                  [--detached] [--enveloping] [--hash sha256|sha384|sha512]\n"
     "                  [--offline] [--vdata DIR] [--timeout SECONDS]\n"
-    "                  [--certify 1|2|3] [--visible PAGE,X1,Y1,X2,Y2] -o OUT IN\n"
+    "                  [--certify 1|2|3] [--visible PAGE,X1,Y1,X2,Y2] [-q|-v] -o OUT IN\n"
     "\n"
     "Sign IN and write the signed result to OUT (written atomically; IN is never changed).\n"
     "\n"
@@ -31,6 +31,8 @@ static const char help[] =
     "                    filling and signing, 3 also annotations\n"
     "  --visible P,R     PAdES: a visible signature on page P (1 = first) in the rectangle\n"
     "                    X1,Y1,X2,Y2 (PDF points)\n"
+    "  -q, --quiet       errors only\n"
+    "  -v, --verbose     say which backend and TSA are used and the level reached\n"
     "  csc: signers also take --csc-user NAME --csc-password-file F [--csc-credential ID]\n"
     "                    --csc-pin-file F (--csc-totp-secret-file F | --csc-otp-file F)\n"
     "\n"
@@ -66,6 +68,8 @@ static const struct option longopts[] = {
     { "certify", required_argument, NULL, O_CERTIFY },
     { "visible", required_argument, NULL, O_VISIBLE },
     { "output", required_argument, NULL, 'o' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, O_HELP },
     { NULL, 0, NULL, 0 },
 };
@@ -75,7 +79,7 @@ static int parse(int argc, char **argv, cli_sign_args *a)
     const char *level = NULL, *hash = NULL;
     int c;
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:hqv", longopts, NULL)) != -1) {
         switch (c) {
         case O_FORMAT: a->format = optarg; break;
         case O_LEVEL: level = optarg; break;
@@ -113,6 +117,11 @@ static int parse(int argc, char **argv, cli_sign_args *a)
             break;
         case O_VISIBLE: a->visible = optarg; break;
         case 'o': a->out = optarg; break;
+        case 'q':
+        case 'v':
+            if (cli_set_verbosity("sign", c == 'q' ? -1 : 1) != 0)
+                return CLI_USAGE;
+            break;
         case 'h':
         case O_HELP: fputs(help, stdout); return -1;
         default: return cli_usage_error("sign", "unknown option");
@@ -150,6 +159,7 @@ int cmd_sign(int argc, char **argv)
     cli_sign_args a;
     lts_signer_opts def = LTS_SIGNER_OPTS_INIT;
     lts_signer *signer = NULL;
+    char kind[16];
     int ret;
 
     memset(&a, 0, sizeof a);
@@ -158,8 +168,17 @@ int cmd_sign(int argc, char **argv)
     ret = parse(argc, argv, &a);
     if (ret != 0)
         return ret < 0 ? CLI_OK : ret;
+    cli_note("sign", "signer: %s backend", cli_signer_kind(a.signer_uri, kind, sizeof kind));
     if (lts_signer_open(&signer, a.signer_uri, &a.sopts) != LTS_OK)
         return cli_fail("cannot open the signer");
+    cli_note("sign", "%s %s of %s", a.format, lts_level_name(a.level), a.in);
+    for (size_t i = 0; i < a.n_tsa; i++)
+        cli_note("sign", "time-stamp authority%s: %s", i ? " (failover)" : "", a.tsa_urls[i]);
+    if (a.level == LTS_LEVEL_B_LT || a.level == LTS_LEVEL_B_LTA || a.level == LTS_LEVEL_ES_XL ||
+        a.level == LTS_LEVEL_ES_A)
+        cli_note("sign", "validation data: %s", a.vdata_dir ? a.vdata_dir
+                                                : a.offline ? "none (offline)"
+                                                            : "online (AIA, CRL, OCSP)");
     if (strcmp(a.format, "cades") == 0)
         ret = cli_sign_cades(&a, signer);
     else if (strcmp(a.format, "xades") == 0)
@@ -167,5 +186,7 @@ int cmd_sign(int argc, char **argv)
     else
         ret = cli_sign_pades(&a, signer);
     lts_signer_close(signer);
+    if (ret == CLI_OK)
+        cli_note_result("sign", a.out, a.detached ? a.in : NULL, a.trust);
     return ret;
 }

@@ -13,7 +13,8 @@
 static const char help[] =
     "usage: ltsig tsa-serve --signer URI [--passin env:VAR|file:PATH|pass:TEXT]\n"
     "                       [--policy OID] [--hash sha256|sha384|sha512] [--accuracy SECONDS]\n"
-    "                       [--threads N] [--bind ADDRESS] [--timeout SECONDS] --port N\n"
+    "                       [--threads N] [--bind ADDRESS] [--timeout SECONDS] [-q|-v]\n"
+    "                       --port N\n"
     "\n"
     "Serve RFC 3161 timestamps: POST application/timestamp-query to any path of\n"
     "http://ADDRESS:N/ and get an application/timestamp-reply. Tokens are signed by the\n"
@@ -30,6 +31,9 @@ static const char help[] =
     "  --bind ADDRESS    IPv4 address to listen on (default 127.0.0.1: loopback only)\n"
     "  --port N          TCP port (1-65535)\n"
     "  --timeout S       network calls of a csc: signer (default 30)\n"
+    "  -q, --quiet       errors only (no \"listening\" / \"stopping\" lines)\n"
+    "  -v, --verbose     also the settings in force at start (signer backend, hash,\n"
+    "                    accuracy, threads)\n"
     "\n"
     "example:\n"
     "  ltsig tsa-serve --signer file:tsa.p12 --passin env:TSA_PASS --port 8318\n"
@@ -50,6 +54,8 @@ static const struct option longopts[] = {
     { "bind", required_argument, NULL, O_BIND },
     { "port", required_argument, NULL, O_PORT },
     { "timeout", required_argument, NULL, O_TIMEOUT },
+    { "quiet", no_argument, NULL, 'q' },
+    { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, O_HELP },
     { NULL, 0, NULL, 0 },
 };
@@ -71,6 +77,7 @@ static int serve(const char *uri, const lts_signer_opts *so, const lts_tsa_respo
     lts_tsa_responder *r = NULL;
     lts_tsa_server *srv = NULL;
     int ret = CLI_OK, sig = 0;
+    char kind[16];
     sigset_t set;
 
     /* Block the stop signals in every thread (the server's pool inherits the mask), and
@@ -92,13 +99,19 @@ static int serve(const char *uri, const lts_signer_opts *so, const lts_tsa_respo
         ret = cli_fail("cannot start the TSA server");
         goto out;
     }
-    fprintf(stderr, "ltsig tsa-serve: listening on http://%s:%u/ (policy %s)\n",
-            sv->bind ? sv->bind : "127.0.0.1", lts_tsa_server_port(srv),
-            ro->policy ? ro->policy : LTS_TSA_DEFAULT_POLICY);
+    cli_note("tsa-serve", "signer: %s backend; token signature hash %s; accuracy %s%u s; "
+                          "%u threads", cli_signer_kind(uri, kind, sizeof kind),
+             ro->hash == LTS_HASH_NONE ? "SHA-256" : lts_hash_name(ro->hash),
+             ro->accuracy_s ? "" : "none, ", ro->accuracy_s, sv->threads ? sv->threads : 4);
+    if (cli_verbosity >= 0)
+        fprintf(stderr, "ltsig tsa-serve: listening on http://%s:%u/ (policy %s)\n",
+                sv->bind ? sv->bind : "127.0.0.1", lts_tsa_server_port(srv),
+                ro->policy ? ro->policy : LTS_TSA_DEFAULT_POLICY);
     fflush(stderr);
     if (sigwait(&set, &sig) != 0)
         sig = 0;
-    fprintf(stderr, "ltsig tsa-serve: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    if (cli_verbosity >= 0)
+        fprintf(stderr, "ltsig tsa-serve: %s, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
 out:
     lts_tsa_server_stop(srv);
     lts_tsa_responder_free(r);
@@ -116,7 +129,7 @@ int cmd_tsa_serve(int argc, char **argv)
     int c;
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "qv", longopts, NULL)) != -1) {
         switch (c) {
         case O_SIGNER: uri = optarg; break;
         case O_PASSIN: so.passin = optarg; break;
@@ -144,6 +157,11 @@ int cmd_tsa_serve(int argc, char **argv)
             if ((v = number(optarg, 1, 3600)) < 0)
                 return cli_usage_error("tsa-serve", "--timeout takes 1 to 3600 seconds");
             so.timeout_s = v;
+            break;
+        case 'q':
+        case 'v':
+            if (cli_set_verbosity("tsa-serve", c == 'q' ? -1 : 1) != 0)
+                return CLI_USAGE;
             break;
         case O_HELP: fputs(help, stdout); return CLI_OK;
         default: return cli_usage_error("tsa-serve", "unknown option");

@@ -12,7 +12,8 @@
 static const char help[] =
     "usage: ltsig verify [--trust FILE|DIR] [--detached-content FILE] [--at TIME]\n"
     "                    [--report text|json|xml] [-o REPORT] [--offline] [--vdata DIR]\n"
-    "                    [--timeout SECONDS] [--policy FILE] [--profile iso14533] FILE\n"
+    "                    [--timeout SECONDS] [--policy FILE] [--profile iso14533]\n"
+    "                    [-q|-v] FILE\n"
     "\n"
     "Validate every signature in FILE (CAdES .p7s/.p7m, XAdES .xml, PAdES .pdf) along\n"
     "ETSI EN 319 102-1 and print a report (text by default) on stdout or into REPORT.\n"
@@ -26,6 +27,10 @@ static const char help[] =
     "  --policy FILE         validation policy (key = value: trust, allow_online,\n"
     "                        min_rsa_bits, sunset.<alg>, required_level; docs/validation.md)\n"
     "  --profile iso14533    also check ISO 14533-1/-2/-3 conformance, element by element\n"
+    "  -q, --quiet           print no report (unless --report or -o asks for one): the\n"
+    "                        exit status alone gives the verdict\n"
+    "  -v, --verbose         also one line per check on stderr (each signature, time-stamp\n"
+    "                        and finding)\n"
     "\n"
     "exit status: 0 TOTAL_PASSED, 1 TOTAL_FAILED, 2 INDETERMINATE, 3 usage, 4 error\n"
     "\n"
@@ -44,6 +49,8 @@ static const struct option longopts[] = {
     { "vdata", required_argument, NULL, O_VDATA },
     { "timeout", required_argument, NULL, O_TIMEOUT },
     { "output", required_argument, NULL, 'o' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "verbose", no_argument, NULL, 'v' },
     { "help", no_argument, NULL, O_HELP },
     { "policy", required_argument, NULL, O_POLICY },
     { "profile", required_argument, NULL, O_PROFILE },
@@ -110,10 +117,10 @@ int cmd_verify(int argc, char **argv)
     lts_buf text = LTS_BUF_INIT;
     lts_profile profile = LTS_PROFILE_NONE;
     char tmp_trust[4200] = "";
-    int c, ret;
+    int c, ret, report_given = 0;
 
     optind = 1;
-    while ((c = getopt_long(argc, argv, "o:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "o:hqv", longopts, NULL)) != -1) {
         switch (c) {
         case O_TRUST: o.trust = optarg; break;
         case O_DETACHED: o.detached_content = optarg; break;
@@ -122,7 +129,7 @@ int cmd_verify(int argc, char **argv)
                 return cli_usage_error("verify", "%s", lts_error_last()->message);
             o.has_at = 1;
             break;
-        case O_REPORT: report = optarg; break;
+        case O_REPORT: report = optarg; report_given = 1; break;
         case O_OFFLINE: o.offline = 1; break;
         case O_VDATA: o.vdata_dir = optarg; break;
         case O_TIMEOUT: {
@@ -133,6 +140,11 @@ int cmd_verify(int argc, char **argv)
             break;
         }
         case 'o': outpath = optarg; break;
+        case 'q':
+        case 'v':
+            if (cli_set_verbosity("verify", c == 'q' ? -1 : 1) != 0)
+                return CLI_USAGE;
+            break;
         case O_POLICY: policy_path = optarg; break;
         case O_PROFILE:
             if (lts_profile_parse(&profile, optarg) != LTS_OK)
@@ -156,8 +168,16 @@ int cmd_verify(int argc, char **argv)
     if ((ret = policy_trust(policy, &o, tmp_trust, sizeof tmp_trust)) != CLI_OK)
         goto out;
 
+    cli_note("verify", "%s: trust %s, %s%s%s", argv[optind], o.trust ? o.trust : "none",
+             o.offline ? "offline" : "online allowed", policy_path ? ", policy " : "",
+             policy_path ? policy_path : "");
     if (lts_validate_file(argv[optind], &o, &r) != LTS_OK) {
         ret = cli_fail(NULL);
+        goto out;
+    }
+    cli_note_report("verify", r);
+    if (cli_verbosity < 0 && !report_given && !outpath) {
+        ret = exit_for(r->indication); /* --quiet: the exit status speaks */
         goto out;
     }
     if (render(report, r, &text) != LTS_OK) {

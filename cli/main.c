@@ -32,8 +32,12 @@ static void usage(FILE *f)
                "  ltsig verify --trust roots.pem --report json signed.pdf\n"
                "  ltsig renew --within 90 --jobs 4 --tsa http://tsa.example/ /archive\n");
     fprintf(f, "\n'ltsig <command> --help' describes a command.\n"
-               "  -q, --quiet    errors only (renew: failures and the summary)\n"
-               "  -v, --verbose  say more (renew: one line for every file)\n"
+               "  -q, --quiet    errors and the requested output only (also after the\n"
+               "                 command name; verify: no report unless --report or -o,\n"
+               "                 the exit code speaks; renew: failures and the summary)\n"
+               "  -v, --verbose  progress and detail lines on stderr (sign/extend: backend,\n"
+               "                 TSA, level reached; verify: one line per check; renew:\n"
+               "                 one line for every file)\n"
                "exit codes: 0 success (verify: TOTAL_PASSED; renew: no file failed)\n"
                "            1 verify: TOTAL_FAILED; renew: some files failed (see its report)\n"
                "            2 verify: INDETERMINATE    3 usage error\n"
@@ -44,7 +48,12 @@ int main(int argc, char **argv)
 {
     while (argc > 1 && (strcmp(argv[1], "-q") == 0 || strcmp(argv[1], "--quiet") == 0 ||
                         strcmp(argv[1], "-v") == 0 || strcmp(argv[1], "--verbose") == 0)) {
-        cli_verbosity = argv[1][1] == 'q' || argv[1][2] == 'q' ? -1 : 1;
+        int v = argv[1][1] == 'q' || argv[1][2] == 'q' ? -1 : 1;
+        if (cli_verbosity != 0 && cli_verbosity != v) {
+            fprintf(stderr, "ltsig: --quiet and --verbose exclude each other\n");
+            return CLI_USAGE;
+        }
+        cli_verbosity = v;
         argv[1] = argv[0];
         argc--;
         argv++;

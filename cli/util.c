@@ -66,3 +66,102 @@ int cli_open_providers(const cli_sign_args *a, lts_tsa **tsa, lts_vdata_source *
     *tsa = NULL;
     return cli_fail("cannot collect validation data");
 }
+
+/* see cli.h */
+int cli_set_verbosity(const char *cmd, int v)
+{
+    if (cli_verbosity != 0 && cli_verbosity != v)
+        return cli_usage_error(cmd, "--quiet and --verbose exclude each other");
+    cli_verbosity = v;
+    return 0;
+}
+
+void cli_note(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    if (cli_verbosity <= 0)
+        return;
+    fprintf(stderr, "ltsig %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+const char *cli_signer_kind(const char *uri, char *buf, size_t cap)
+{
+    size_t n = strcspn(uri, ":");
+    if (uri[n] != ':' || n == 0)
+        n = 0;
+    snprintf(buf, cap, "%.*s", (int)n, uri);
+    if (n == 0)
+        snprintf(buf, cap, "?");
+    return buf;
+}
+
+static const char *when(char *buf, size_t cap, lts_time t)
+{
+    if (lts_time_format_rfc3339(buf, cap, t) != LTS_OK)
+        snprintf(buf, cap, "?");
+    return buf;
+}
+
+static const char *verdict(char *buf, size_t cap, lts_indication i, lts_subindication s)
+{
+    snprintf(buf, cap, "%s%s%s", lts_indication_name(i), s != LTS_SUB_NONE ? " / " : "",
+             lts_subindication_name(s));
+    return buf;
+}
+
+void cli_note_report(const char *cmd, const lts_report *r)
+{
+    char t[32], v[96];
+    if (cli_verbosity <= 0 || r == NULL)
+        return;
+    for (size_t i = 0; i < r->n_sigs; i++) {
+        const lts_sig_result *s = &r->sigs[i];
+        const char *id = s->id ? s->id : "?";
+        cli_note(cmd, "%s: %s %s, signer %s: %s", id, s->format ? s->format : "?",
+                 s->level ? s->level : "?", s->signer ? s->signer : "?",
+                 verdict(v, sizeof v, s->indication, s->subindication));
+        for (size_t k = 0; k < s->n_timestamps; k++) {
+            const lts_ts_result *ts = &s->timestamps[k];
+            cli_note(cmd, "%s: %s at %s by %s: %s%s%s", id, ts->kind ? ts->kind : "time-stamp",
+                     when(t, sizeof t, ts->gen_time), ts->tsa ? ts->tsa : "?",
+                     verdict(v, sizeof v, ts->indication, ts->subindication),
+                     ts->message ? " - " : "", ts->message ? ts->message : "");
+        }
+        for (size_t k = 0; k < s->n_messages; k++)
+            cli_note(cmd, "%s: check: %s", id, s->messages[k]);
+    }
+    cli_note(cmd, "result: %s", verdict(v, sizeof v, r->indication, r->subindication));
+}
+
+void cli_note_result(const char *cmd, const char *path, const char *detached, const char *trust)
+{
+    lts_validate_opts o = LTS_VALIDATE_OPTS_INIT;
+    lts_report *r = NULL;
+    char t[32];
+    if (cli_verbosity <= 0)
+        return;
+    o.offline = 1;
+    o.trust = trust;
+    o.detached_content = detached;
+    if (lts_validate_file(path, &o, &r) != LTS_OK) {
+        cli_note(cmd, "wrote %s (cannot read it back: %s)", path, lts_error_last()->message);
+        lts_error_clear();
+        return;
+    }
+    for (size_t i = 0; i < r->n_sigs; i++) {
+        const lts_sig_result *s = &r->sigs[i];
+        cli_note(cmd, "wrote %s: %s %s, level reached %s, signer %s", path,
+                 s->format ? s->format : "?", s->id ? s->id : "?", s->level ? s->level : "?",
+                 s->signer ? s->signer : "?");
+        for (size_t k = 0; k < s->n_timestamps; k++) {
+            const lts_ts_result *ts = &s->timestamps[k];
+            cli_note(cmd, "  %s at %s by %s", ts->kind ? ts->kind : "time-stamp",
+                     when(t, sizeof t, ts->gen_time), ts->tsa ? ts->tsa : "?");
+        }
+    }
+    lts_report_free(r);
+}
