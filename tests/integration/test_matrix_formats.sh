@@ -686,6 +686,23 @@ for fmt in cades xades pades; do
     SUMMARY+=("$(printf '%-6s %-5s %-24s %-60s %s' "$verdict" "$fmt" "7 B-LT signer-revoked" "${got:0:60}" "sign refuses")")
 done
 
+# --vdata with a bad folder: an error (exit 4) naming it, no report
+mkdir -p vd-bad && echo garbage >vd-bad/x.crl
+for vd in "$W/no-such-folder" vd-bad; do
+    rc=0
+    "$LTSIG" verify --trust "$P/root.pem" --offline --vdata "$vd" --report json -o bad.json \
+        case1.p7s >vdbad.out 2>vdbad.err || rc=$?
+    want=$([[ $vd == vd-bad ]] && echo "vd-bad/x.crl" || echo "$vd")
+    if [[ $rc -eq 4 && ! -s bad.json ]] && grep -qF "$want" vdbad.err; then
+        verdict=ok; PASS=$((PASS + 1))
+    else
+        verdict=FAIL; FAIL=$((FAIL + 1))
+    fi
+    echo "$verdict - --vdata $vd: exit $rc, $(head -c 150 vdbad.err)"
+    SUMMARY+=("$(printf '%-6s %-5s %-24s %-60s %s' "$verdict" "cades" "--vdata bad folder" "exit $rc" "exit 4 naming it")")
+    rm -f bad.json
+done
+
 echo
 echo "# validation matrix: verdict format case got expected"
 printf '%s\n' "${SUMMARY[@]}"
