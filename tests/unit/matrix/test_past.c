@@ -85,6 +85,30 @@ static int setup(void)
                 "openssl crl -in \"$W/vdata/root-crl.pem\" -outform DER -out \"$W/vdata/root.crl\"\n"
                 "rm \"$W/vdata/\"*-crl.pem\n"
                 "cp \"$P/inter.pem\" \"$P/root.pem\" \"$W/vdata/\"\n"
+                /* a CA under the root, good in 2020 (revoked by test_matrix_past__ca_revoked_after),
+                 * a signer under it, and the CA's 2020 CRL (its own database in $W/ca-late) */
+                "openssl req -new -newkey rsa:2048 -nodes -keyout \"$W/lateca.key\" "
+                "  -subj '/O=ltsig test/CN=Matrix CA revoked later' -out \"$W/lateca.csr\"\n"
+                "openssl ca -batch -config \"$W/root-ca.cnf\" -extensions ext_inter -notext "
+                "  -startdate 20190601000000Z -enddate 20300101000000Z -in \"$W/lateca.csr\" "
+                "  -out \"$W/lateca.pem\"\n"
+                "mkdir -p \"$W/ca-late/newcerts\"; : >\"$W/ca-late/index.txt\"\n"
+                "echo 3001 >\"$W/ca-late/serial\"; echo 01 >\"$W/ca-late/crlnumber\"\n"
+                "sed -e \"s#$P/ca#$W/ca-late#g\" -e \"s#$P/inter.pem#$W/lateca.pem#g\" "
+                "  -e \"s#$P/inter.key#$W/lateca.key#g\" \"$P/inter-ca.cnf\" >\"$W/late-ca.cnf\"\n"
+                "openssl req -new -newkey rsa:2048 -nodes -keyout \"$W/lateee.key\" "
+                "  -subj '/O=ltsig test/CN=Matrix Signer under a CA revoked later' -out \"$W/lateee.csr\"\n"
+                "openssl ca -batch -config \"$W/late-ca.cnf\" -extensions ext_signer -notext "
+                "  -startdate 20200101000000Z -enddate 20300101000000Z -in \"$W/lateee.csr\" "
+                "  -out \"$W/lateee.pem\"\n"
+                "cat \"$W/lateca.pem\" \"$P/root.pem\" >\"$W/lateca-chain.pem\"\n"
+                "openssl pkcs12 -export -inkey \"$W/lateee.key\" -in \"$W/lateee.pem\" "
+                "  -certfile \"$W/lateca-chain.pem\" -passout pass:test1234 -out \"$W/lateee.p12\"\n"
+                "openssl ca -batch -config \"$W/late-ca.cnf\" -gencrl "
+                "  -crl_lastupdate 20200531000000Z -crl_nextupdate 20200701000000Z "
+                "  -out \"$W/vdata/lateca-crl.pem\"\n"
+                "openssl crl -in \"$W/vdata/lateca-crl.pem\" -outform DER -out \"$W/vdata/lateca.crl\"\n"
+                "rm \"$W/vdata/lateca-crl.pem\"; cp \"$W/lateca.pem\" \"$W/vdata/\"\n"
                 "printf '<?xml version=\"1.0\"?>\\n<record xmlns=\"urn:ltsig:matrix\"><id>42</id></record>\\n' "
                 "  >\"$W/doc.xml\"\n"
                 "printf 'signed in 2020\\n' >\"$W/doc.txt\"\n"
@@ -407,6 +431,78 @@ static void test_matrix_past__revoked_after(void)
     printf("\n  (%d expected failures)\n", xfails);
 }
 
+/* A CA revoked after the signature: B-LTA made 2020-06-01 by a signer under a CA that was
+ * good then (data of 2020 embedded), the CA revoked by the root NOW, the root's new CRL given
+ * as lts_validate_opts.vdata_dir: the revocation comes after the proof of existence, so
+ * TOTAL_PASSED (EN 319 102-1 §5.6.2.1), with a message that saw it. The same signer's B-B of
+ * 2020 has no proof of existence: INDETERMINATE / REVOKED_CA_NO_POE (§5.2.6). */
+static void test_matrix_past__ca_revoked_after(void)
+{
+    static const char *const ext[] = { "p7s", "xml", "pdf" };
+    char ee[1200], lta[1200], bb[1200], root[1200], vca[1200];
+    if (!ready) {
+        CU_FAIL("the 2020 TSA / CRL fixture could not be made");
+        return;
+    }
+    snprintf(ee, sizeof ee, "%s/lateee.p12", work);
+    snprintf(root, sizeof root, "%s", lts_test_pki_file(1, "root.pem"));
+    snprintf(vca, sizeof vca, "%s/vca", work);
+    for (int f = F_CADES; f <= F_PADES; f++) {
+        snprintf(lta, sizeof lta, "%s/lateca%d-lta.%s", work, f, ext[f]);
+        snprintf(bb, sizeof bb, "%s/lateca%d-bb.%s", work, f, ext[f]);
+        CU_ASSERT_EQUAL_FATAL(sign_2020(f, LTS_LEVEL_B_LTA, ee, lta), LTS_OK);
+        CU_ASSERT_EQUAL_FATAL(sign_2020(f, LTS_LEVEL_B_B, ee, bb), LTS_OK);
+    }
+    CU_ASSERT_EQUAL_FATAL(sh("set -e; W='%s'; exec >>\"$W/setup.log\" 2>&1\n"
+                             "openssl ca -batch -config \"$W/root-ca.cnf\" -revoke \"$W/lateca.pem\" "
+                             "  -crl_reason keyCompromise\n"
+                             "rm -rf \"$W/vca\"; mkdir \"$W/vca\"\n"
+                             "openssl ca -batch -config \"$W/root-ca.cnf\" -gencrl -out \"$W/vca/r.pem\"\n"
+                             "openssl crl -in \"$W/vca/r.pem\" -outform DER -out \"$W/vca/root-now.crl\"\n"
+                             "rm \"$W/vca/r.pem\"",
+                             work), 0);
+    for (int f = F_CADES; f <= F_PADES; f++) {
+        for (int lv = 0; lv < 2; lv++) {
+            lts_validate_opts vo = LTS_VALIDATE_OPTS_INIT;
+            lts_report *r = NULL;
+            char got[200] = "validation error";
+            int ok = 0, seen = 0;
+            snprintf(lta, sizeof lta, "%s/lateca%d-%s.%s", work, f, lv ? "bb" : "lta", ext[f]);
+            vo.trust = root;
+            vo.offline = 1;
+            vo.vdata_dir = vca;
+            if (lts_validate_file(lta, &vo, &r) == LTS_OK && r->n_sigs == 1) {
+                const lts_sig_result *s = &r->sigs[0];
+                for (size_t m = 0; m < s->n_messages; m++)
+                    seen |= strstr(s->messages[m], "Matrix CA revoked later: revoked on") != NULL;
+                snprintf(got, sizeof got, "%s/%s%s", lts_indication_name(r->indication),
+                         r->subindication ? lts_subindication_name(r->subindication) : "-",
+                         seen ? " (CA revocation seen)" : " (CA revocation NOT seen)");
+                ok = seen && (lv ? r->indication == LTS_IND_INDETERMINATE &&
+                                       r->subindication == LTS_SUB_REVOKED_CA_NO_POE
+                                 : r->indication == LTS_IND_TOTAL_PASSED &&
+                                       s->best_signature_time >= T_2020 &&
+                                       s->best_signature_time < T_2021);
+            }
+            printf("\n  %-5s %s %s made 2020-06-01 under a CA revoked now: got %s, expected %s",
+                   ok ? "ok" : "FAIL", fmt_name[f], lv ? "B-B  " : "B-LTA", got,
+                   lv ? "INDETERMINATE/REVOKED_CA_NO_POE" : "TOTAL_PASSED/- bst in 2020");
+            CU_ASSERT_TRUE(ok);
+            lts_report_free(r);
+            /* without the new root CRL the revocation is not seen: both pass */
+            if (lv == 0) {
+                vo.vdata_dir = NULL;
+                r = NULL;
+                CU_ASSERT_EQUAL(lts_validate_file(lta, &vo, &r), LTS_OK);
+                if (r)
+                    CU_ASSERT_EQUAL(r->indication, LTS_IND_TOTAL_PASSED);
+                lts_report_free(r);
+            }
+        }
+    }
+    printf("\n");
+}
+
 /* Case 8 through the library: the in-process responder refuses a TSA key whose certificate
  * lacks the timeStamping EKU (the splice of such a token is in test_matrix_formats.sh). */
 static void test_matrix_past__noeku_responder(void)
@@ -425,6 +521,7 @@ int lts_suite_past(void)
     static CU_TestInfo tests[] = {
         { "expired_signer", test_matrix_past__expired_signer },
         { "revoked_after", test_matrix_past__revoked_after },
+        { "ca_revoked_after", test_matrix_past__ca_revoked_after },
         { "noeku_responder", test_matrix_past__noeku_responder },
         CU_TEST_INFO_NULL,
     };
