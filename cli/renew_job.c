@@ -132,15 +132,15 @@ static void classify(renew_item *it)
 
 /* Validate; 0 when TOTAL_PASSED (*prot then gets the policy's protection date), else the
  * reason is in why. */
-static int validate(const renew_cfg *cfg, const char *path, const char *content, char *why,
-                    size_t cap, char *level, size_t lcap, lts_time *prot)
+static int validate(const renew_cfg *cfg, const char *path, const char *content, int offline,
+                    char *why, size_t cap, char *level, size_t lcap, lts_time *prot)
 {
     lts_validate_opts o = LTS_VALIDATE_OPTS_INIT;
     lts_report *r = NULL;
     int ret = -1;
     o.trust = cfg->trust;
     o.detached_content = content;
-    o.offline = cfg->offline;
+    o.offline = cfg->offline || offline;
     o.timeout_s = cfg->timeout_s;
     o.policy = cfg->policy;
     if (lts_validate_file(path, &o, &r) != LTS_OK) {
@@ -319,7 +319,7 @@ static void renew_one(worker *w, renew_item *it, const struct stat *st, const ch
     classify(it);
     if (it->action != RA_NONE)
         goto journal;
-    if (validate(cfg, it->path, it->content, why, sizeof why, level, sizeof level, &pol) != 0) {
+    if (validate(cfg, it->path, it->content, 0, why, sizeof why, level, sizeof level, &pol) != 0) {
         say(it, RA_FAILED, "not renewed: %s", why);
         goto journal;
     }
@@ -345,7 +345,9 @@ static void renew_one(worker *w, renew_item *it, const struct stat *st, const ch
     }
     if (extend_into(w, it, tmp) != 0)
         goto cleanup;
-    if (validate(cfg, tmp, it->content, why, sizeof why, NULL, 0, &pol) != 0) {
+    /* offline: a B-LTA renewal must validate from what it embeds (as `verify --offline`),
+     * and the validation data were just collected online */
+    if (validate(cfg, tmp, it->content, 1, why, sizeof why, NULL, 0, &pol) != 0) {
         say(it, RA_FAILED, "the renewed signature does not validate (%s): original kept", why);
         goto cleanup;
     }
