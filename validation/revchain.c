@@ -26,7 +26,8 @@
 #include <ltsig/pades.h>
 #include <ltsig/policy.h>
 #include <ltsig/sys/vdata.h>
-#include <ltsig/xades.h>
+#include <libxml/xmlreader.h>
+#include "core/codec.h"
 #include "core/err.h"
 #include "core/io.h"
 #include "core/mem.h"
@@ -131,8 +132,11 @@ static lts_status pool_cades(pool *p, const char *path)
     int is_ocsp;
 
     LTS_TRY(lts_io__read_file(&file, path, 0));
-    if (lts_cades_parse(&c, lts_buf_span(&file)) != LTS_OK) {
-        lts_error_clear();
+    if ((rc = lts_cades_parse(&c, lts_buf_span(&file))) != LTS_OK) {
+        if (rc != LTS_E_NOMEM) {
+            rc = LTS_OK; /* not ours to judge: the process said what is wrong */
+            lts_error_clear();
+        }
         goto out;
     }
     for (size_t i = 0; i < lts_cades_cert_count(c); i++)
@@ -156,8 +160,11 @@ static lts_status pool_pades(pool *p, const char *path)
     lts_status rc = LTS_OK;
     lts_pades_doc *doc = NULL;
 
-    if (lts_pades_open(&doc, path) != LTS_OK) {
-        lts_error_clear();
+    if ((rc = lts_pades_open(&doc, path)) != LTS_OK) {
+        if (rc != LTS_E_NOMEM) {
+            rc = LTS_OK;
+            lts_error_clear();
+        }
         goto out;
     }
     for (size_t i = 0; i < lts_pades_sig_count(doc); i++) /* the CMS certificates and crls */
@@ -173,26 +180,69 @@ out:
     return rc;
 }
 
-static lts_status pool_xades(pool *p, const char *path, const char *detached)
+/* One base64 value of an XML element (ds:X509Certificate, xades:EncapsulatedX509Certificate,
+ * EncapsulatedCRLValue, EncapsulatedOCSPValue) into the pool; a value that does not decode
+ * is skipped. */
+static lts_status xml_value(pool *p, const char *local, const xmlChar *text)
 {
     lts_status rc = LTS_OK;
-    lts_xades_check *xc = NULL;
-    size_t n = 0;
-
-    if (lts_xades_check_file(path, detached, &xc, &n) != LTS_OK) {
+    lts_buf der = LTS_BUF_INIT;
+    lts_status st = lts_b64__decode(&der, (const char *)text, strlen((const char *)text));
+    if (st == LTS_E_NOMEM) {
+        rc = st;
+        goto out;
+    }
+    if (st != LTS_OK) {
         lts_error_clear();
         goto out;
     }
-    for (size_t i = 0; i < n; i++) {
-        for (size_t k = 0; k < xc[i].n_certs; k++)
-            LTS_TRY(pool_cert(p, lts_buf_span(&xc[i].certs[k])));
-        for (size_t k = 0; k < xc[i].n_ocsps; k++)
-            LTS_TRY(push_ocsp(p, lts_buf_span(&xc[i].ocsps[k])));
-        for (size_t k = 0; k < xc[i].n_crls; k++)
-            LTS_TRY(buf_push(&p->crls, &p->n_crls, lts_buf_span(&xc[i].crls[k])));
+    if (strcmp(local, "EncapsulatedCRLValue") == 0)
+        LTS_TRY(buf_push(&p->crls, &p->n_crls, lts_buf_span(&der)));
+    else if (strcmp(local, "EncapsulatedOCSPValue") == 0)
+        LTS_TRY(push_ocsp(p, lts_buf_span(&der)));
+    else
+        LTS_TRY(pool_cert(p, lts_buf_span(&der)));
+out:
+    lts_buf_dispose(&der);
+    return rc;
+}
+
+/* The certificates and revocation values anywhere in the XML: ds:KeyInfo, xades
+ * CertificateValues / RevocationValues and xades141:TimeStampValidationData (of every
+ * signature: a pool for the whole file). A streaming reader with the parser options of the
+ * XAdES check (no network, no entity substitution); the file was checked by the process. */
+static lts_status pool_xades(pool *p, const char *path)
+{
+    static const char *const names[] = { "X509Certificate", "EncapsulatedX509Certificate",
+                                          "EncapsulatedCRLValue", "EncapsulatedOCSPValue" };
+    lts_status rc = LTS_OK;
+    xmlTextReaderPtr rd = xmlReaderForFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR |
+                                                           XML_PARSE_NOWARNING);
+    xmlChar *text = NULL;
+    int ret;
+
+    if (rd == NULL)
+        goto out;
+    while ((ret = xmlTextReaderRead(rd)) == 1) {
+        const xmlChar *ln;
+        if (xmlTextReaderNodeType(rd) != XML_READER_TYPE_ELEMENT ||
+            (ln = xmlTextReaderConstLocalName(rd)) == NULL)
+            continue;
+        for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+            if (strcmp((const char *)ln, names[i]) != 0)
+                continue;
+            if ((text = xmlTextReaderReadString(rd)) != NULL)
+                LTS_TRY(xml_value(p, names[i], text));
+            xmlFree(text);
+            text = NULL;
+            break;
+        }
     }
 out:
-    lts_xades_checks_free(xc, n);
+    xmlFree(text);
+    xmlFreeTextReader(rd);
+    if (rc == LTS_OK)
+        lts_error_clear();
     return rc;
 }
 
@@ -580,7 +630,7 @@ static lts_status open_ctx(ctx *c, const char *path, int format, const lts_valid
     switch (format) {
     case LTS_FORMAT_CADES: LTS_TRY(pool_cades(&c->p, path)); break;
     case LTS_FORMAT_PADES: LTS_TRY(pool_pades(&c->p, path)); break;
-    case LTS_FORMAT_XADES: LTS_TRY(pool_xades(&c->p, path, o->detached_content)); break;
+    case LTS_FORMAT_XADES: LTS_TRY(pool_xades(&c->p, path)); break;
     default: break;
     }
     for (size_t i = 0; i < r->n_sigs; i++)
