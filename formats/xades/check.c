@@ -28,6 +28,7 @@ typedef struct {
     STACK_OF(X509) *certs;
     X509 *signer; /* borrowed from certs */
     lts_xades_check *res;
+    const lts_xades_stream *st; /* the light tree's stream (URI="" digest), or NULL */
 } checker;
 
 static lts_status note(lts_xades_check *r, const char *fmt, ...) LTS_PRINTF(2, 3);
@@ -412,7 +413,14 @@ static lts_status check_references(checker *c)
                 if (c->sp && a->parent == c->sp)
                     sp_covered = 1;
             }
-            if ((rc = lts_xades__reference(ref, 0, &ok)) != LTS_OK) {
+            if (c->st && uri[0] == '\0') {
+                /* the enveloped reference, digested while streaming (see light_enough) */
+                int b64ok = 0;
+                LTS_TRY(b64_text(lts_xades__child(ref, "DigestValue", LTS_NS_DS), &id, &b64ok));
+                ok = b64ok && id.n == c->st->mdlen &&
+                     CRYPTO_memcmp(id.p, c->st->md, id.n) == 0;
+                id.n = 0;
+            } else if ((rc = lts_xades__reference(ref, 0, &ok)) != LTS_OK) {
                 const char *m = lts_error_last()->message;
                 if (rc == LTS_E_NOMEM)
                     goto out;
@@ -657,6 +665,60 @@ void lts_xades_checks_free(lts_xades_check *c, size_t n)
     lts_free(c);
 }
 
+/* Can the light tree of `st` (the root's start tag and its one ds:Signature child) be
+ * checked as the whole document would be? Every same-document reference must be either
+ * URI="" of that signature with exactly enveloped + exclusive C14N and SHA-256 (digested
+ * while streaming), or name an Id inside the tree that occurs once in the document; no
+ * ArchiveTimeStamp (it covers the references' octets). Otherwise the tree path. */
+static int light_enough(const lts_xades_stream *st)
+{
+    xmlDocPtr doc = st->light_doc;
+    xmlNodePtr root = xmlDocGetRootElement(doc), s;
+    lts_buf id = LTS_BUF_INIT;
+    int ok = 1;
+
+    for (s = root; s && ok; s = lts_xades__next(s, root)) {
+        xmlNodePtr si;
+        if (lts_xades__is(s, "ArchiveTimeStamp", NULL)) {
+            ok = 0;
+            break;
+        }
+        if (!lts_xades__is(s, "Signature", LTS_NS_DS))
+            continue;
+        si = lts_xades__child(s, "SignedInfo", LTS_NS_DS);
+        for (xmlNodePtr ref = lts_xades__first_el(si); ref && ok; ref = lts_xades__next_el(ref)) {
+            const char *uri = lts_xades__attr(ref, "URI");
+            int has_id = 0;
+            if (!lts_xades__is(ref, "Reference", LTS_NS_DS) || uri == NULL ||
+                (uri[0] != '\0' && uri[0] != '#'))
+                continue; /* not a reference, or external */
+            if (uri[0] == '\0') {
+                xmlNodePtr ts = lts_xades__child(ref, "Transforms", LTS_NS_DS);
+                xmlNodePtr t1 = lts_xades__first_el(ts), t2 = t1 ? lts_xades__next_el(t1) : NULL;
+                xmlNodePtr dm = lts_xades__child(ref, "DigestMethod", LTS_NS_DS);
+                const char *a1 = lts_xades__attr(t1, "Algorithm");
+                const char *a2 = lts_xades__attr(t2, "Algorithm");
+                ok = s->parent == (xmlNodePtr)root && root != s && t2 != NULL &&
+                     lts_xades__next_el(t2) == NULL && lts_xades__first_el(t2) == NULL &&
+                     a1 && strcmp(a1, LTS_URI_ENVELOPED) == 0 && a2 &&
+                     strcmp(a2, LTS_URI_EXC_C14N) == 0 &&
+                     lts_xades__digest_from_uri(lts_xades__attr(dm, "Algorithm")) == st->hash &&
+                     st->mdlen > 0;
+                continue;
+            }
+            if (uri_id(uri, &id, &has_id) != LTS_OK) {
+                lts_error_clear();
+                ok = 0;
+                break;
+            }
+            ok = has_id && !lts_xades__stream_id_dup(st, (const char *)id.p) &&
+                 lts_xades__id_taken(doc, (const char *)id.p);
+        }
+    }
+    lts_buf_dispose(&id);
+    return ok;
+}
+
 lts_status lts_xades_check_file(const char *path, const char *detached_content,
                                 lts_xades_check **out, size_t *n)
 {
@@ -667,10 +729,27 @@ lts_status lts_xades_check_file(const char *path, const char *detached_content,
     size_t count = 0, i = 0;
     xmlNodePtr root, s;
     checker c;
+    lts_buf data = LTS_BUF_INIT;
+    lts_xades_stream st;
+    int streamed = 0;
 
     *out = NULL;
     *n = 0;
-    LTS_TRY(lts_xades__parse_file(&doc, path));
+    memset(&st, 0, sizeof st);
+    /* one SAX pass: the enveloped reference's digest and a tree of the signature alone;
+     * the whole tree only when that is not enough (see light_enough) */
+    LTS_TRY(lts_io__read_file(&data, path, LTS_XADES_MAX_DOC));
+    st.hash = LTS_HASH_SHA256;
+    st.light = 1;
+    LTS_TRY(lts_xades__stream_c14n(lts_buf_span(&data), &st));
+    if (!st.fallback && st.n_sigs > 0 && light_enough(&st)) {
+        doc = st.light_doc;
+        st.light_doc = NULL;
+        streamed = 1;
+    } else {
+        LTS_TRY(lts_xades__parse(&doc, lts_buf_span(&data), path));
+    }
+    lts_buf_dispose(&data);
     if (detached_content) {
         uint64_t size = 0;
         LTS_TRY(lts_io__file_size(detached_content, &size));
@@ -691,6 +770,7 @@ lts_status lts_xades_check_file(const char *path, const char *detached_content,
         c.detached = detached_content;
         c.sig = s;
         c.res = &res[i++];
+        c.st = streamed ? &st : NULL;
         LTS_TRY(check_one(&c));
     }
     *out = res;
@@ -699,6 +779,8 @@ lts_status lts_xades_check_file(const char *path, const char *detached_content,
 out:
     lts_xades_checks_free(res, count);
     lts_xades__ids_free(&dups);
+    lts_xades__stream_dispose(&st);
+    lts_buf_dispose(&data);
     xmlFreeDoc(doc);
     return rc;
 }

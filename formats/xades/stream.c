@@ -23,6 +23,7 @@
 #include <strings.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
+#include <libxml/SAX2.h>
 #include <openssl/evp.h>
 #include "core/digest.h"
 #include "core/err.h"
@@ -58,6 +59,12 @@ typedef struct {
     size_t cap_cand;
     attr_ref *attrs;            /* scratch: one element's attributes, sorted */
     size_t cap_attrs;
+    /* light mode: the tree of the root element's start tag and its ds:Signature children */
+    int light;
+    int capture;                /* depth of the ds:Signature being built (0: none) */
+    int excluded;               /* inside the ds:Signature left out of the C14N */
+    uint64_t *ids, *dupids;     /* hashes of every Id value; of those seen twice */
+    size_t ids_mask, n_ids, dup_mask, n_dups;
 } sc;
 
 static const xmlChar empty[] = "";
@@ -170,6 +177,45 @@ static int absolute_uri(const xmlChar *u)
     return *p == ':';
 }
 
+static uint64_t id_hash(const xmlChar *p, const xmlChar *end)
+{
+    uint64_t h = 1469598103934665603ULL; /* FNV-1a; a collision only costs the tree path */
+    for (; p < end; p++) {
+        h ^= *p;
+        h *= 1099511628211ULL;
+    }
+    return h ? h : 1; /* 0 marks an empty slot */
+}
+
+/* Insert h into an open-addressing set (mask+1 slots, at most half full); 1 = was there. */
+static int hset_add(uint64_t **t, size_t *mask, size_t *n, uint64_t h, int *nomem)
+{
+    size_t i;
+    if (*t == NULL || (*n + 1) * 2 > *mask + 1) {
+        size_t cap = *t ? (*mask + 1) * 2 : 1024;
+        uint64_t *nt = lts_calloc(cap, sizeof *nt);
+        if (nt == NULL) {
+            *nomem = 1;
+            return 0;
+        }
+        for (size_t k = 0; *t && k <= *mask; k++)
+            if ((*t)[k]) {
+                for (i = (size_t)(*t)[k] & (cap - 1); nt[i]; i = (i + 1) & (cap - 1))
+                    ;
+                nt[i] = (*t)[k];
+            }
+        lts_free(*t);
+        *t = nt;
+        *mask = cap - 1;
+    }
+    for (i = (size_t)h & *mask; (*t)[i]; i = (i + 1) & *mask)
+        if ((*t)[i] == h)
+            return 1;
+    (*t)[i] = h;
+    (*n)++;
+    return 0;
+}
+
 static int is_id_local(const xmlChar *n)
 {
     return strcmp((const char *)n, "Id") == 0 || strcmp((const char *)n, "ID") == 0 ||
@@ -226,6 +272,39 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
     if (nb_def > 0 || (s->depth == 0 && s->seen_root)) {
         give_up(s);
         return;
+    }
+    if (s->light) {
+        int is_sig = strcmp((const char *)local, "Signature") == 0 && uri &&
+                     strcmp((const char *)uri, LTS_NS_DS) == 0;
+        for (int i = 0; i < nb_attr; i++) {
+            const xmlChar **a = at + 5 * i;
+            if ((a[1] == NULL && is_id_local(a[0])) ||
+                (a[1] && strcmp((const char *)a[1], "xml") == 0 &&
+                 strcmp((const char *)a[0], "id") == 0)) {
+                uint64_t hv = id_hash(a[3], a[4]);
+                if (hset_add(&s->ids, &s->ids_mask, &s->n_ids, hv, &s->nomem))
+                    (void)hset_add(&s->dupids, &s->dup_mask, &s->n_dups, hv, &s->nomem);
+            }
+        }
+        if (is_sig && s->capture == 0) {
+            if (s->depth > 1 || (s->depth == 1 && s->res->n_sigs > 0)) {
+                give_up(s); /* deeper, or a second one: the tree path */
+                return;
+            }
+            s->res->n_sigs++;
+            s->capture = s->depth + 1;
+            s->excluded = s->depth == 1; /* the enveloped signature; the root: nothing digested */
+        }
+        if (s->depth == 0 || s->capture)
+            xmlSAX2StartElementNs(s->ctxt, local, prefix, uri, nb_ns, nsd, nb_attr, nb_def, at);
+        if (s->nomem) {
+            give_up(s);
+            return;
+        }
+        if (s->excluded) {
+            s->depth++;
+            return;
+        }
     }
     for (int i = 0; i < nb_ns; i++) {
         const xmlChar *u = nsd[2 * i + 1];
@@ -312,9 +391,24 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
 static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
 {
     sc *s = ctx;
-    (void)uri;
     if (s->stop || s->depth == 0)
         return;
+    if (s->light) {
+        if (s->depth == 1 || s->capture)
+            xmlSAX2EndElementNs(s->ctxt, local, prefix, uri);
+        if (s->capture == s->depth) {
+            s->capture = 0;
+            if (s->excluded) {
+                s->excluded = 0;
+                s->depth--;
+                return;
+            }
+        }
+        if (s->excluded) {
+            s->depth--;
+            return;
+        }
+    }
     emit(s, "</", 2);
     if (prefix) {
         emit_s(s, prefix);
@@ -347,7 +441,42 @@ static void on_text(void *ctx, const xmlChar *p, int n)
     sc *s = ctx;
     if (s->stop || s->depth == 0 || n <= 0)
         return; /* outside the document element: only white space, dropped */
-    emit_esc(s, p, p + n, 0);
+    if (s->capture)
+        xmlSAX2Characters(s->ctxt, p, n);
+    if (!s->excluded)
+        emit_esc(s, p, p + n, 0);
+}
+
+static void on_cdata(void *ctx, const xmlChar *p, int n)
+{
+    sc *s = ctx;
+    if (s->stop || s->depth == 0 || n <= 0)
+        return;
+    if (s->capture)
+        xmlSAX2CDataBlock(s->ctxt, p, n);
+    if (!s->excluded)
+        emit_esc(s, p, p + n, 0);
+}
+
+static void on_comment(void *ctx, const xmlChar *v)
+{
+    sc *s = ctx;
+    if (!s->stop && s->capture)
+        xmlSAX2Comment(s->ctxt, v);
+}
+
+static void on_start_doc(void *ctx)
+{
+    sc *s = ctx;
+    if (s->light)
+        xmlSAX2StartDocument(s->ctxt);
+}
+
+static void on_end_doc(void *ctx)
+{
+    sc *s = ctx;
+    if (s->light)
+        xmlSAX2EndDocument(s->ctxt);
 }
 
 static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
@@ -355,6 +484,10 @@ static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
     sc *s = ctx;
     const xmlChar *d = data ? data : empty;
     if (s->stop)
+        return;
+    if (s->capture)
+        xmlSAX2ProcessingInstruction(s->ctxt, target, data);
+    if (s->excluded)
         return;
     if (s->depth == 0 && s->seen_root)
         emit(s, "\n", 1);
@@ -443,6 +576,8 @@ lts_status lts_xades__stream_c14n(lts_span doc, lts_xades_stream *res)
     res->has_root_end = 0;
     res->id_prefix_taken = 0;
     res->mdlen = 0;
+    res->n_sigs = 0;
+    res->light_doc = NULL;
     LTS_TRY(lts_xades__init());
     if (doc.n < 4 || doc.n > LTS_XADES_MAX_DOC || !utf8_doc(doc.p, doc.n)) {
         res->fallback = 1;
@@ -454,6 +589,7 @@ lts_status lts_xades__stream_c14n(lts_span doc, lts_xades_stream *res)
     s->res = res;
     s->base = doc.p;
     s->size = doc.n;
+    s->light = res->light;
     LTS_ALLOC(s->md = EVP_MD_CTX_new());
     LTS_OSSL(EVP_DigestInit_ex(s->md, md, NULL) == 1, "EVP_DigestInit_ex");
 
@@ -463,7 +599,10 @@ lts_status lts_xades__stream_c14n(lts_span doc, lts_xades_stream *res)
     h.endElementNs = on_end;
     h.characters = on_text;
     h.ignorableWhitespace = on_text;
-    h.cdataBlock = on_text;
+    h.cdataBlock = on_cdata;
+    h.comment = on_comment;
+    h.startDocument = on_start_doc;
+    h.endDocument = on_end_doc;
     h.processingInstruction = on_pi;
     h.internalSubset = on_dtd;
     h.externalSubset = on_dtd;
@@ -485,6 +624,8 @@ lts_status lts_xades__stream_c14n(lts_span doc, lts_xades_stream *res)
             break;
     }
     LTS_ENSURE(!s->nomem, LTS_E_NOMEM, "out of memory");
+    if (s->light && (s->ctxt->myDoc == NULL || xmlDocGetRootElement(s->ctxt->myDoc) == NULL))
+        s->stop = 1;
     if (s->stop || !s->ctxt->wellFormed || s->ctxt->errNo != 0 || !s->res->has_root_end ||
         (s->ctxt->input && s->ctxt->input->buf && s->ctxt->input->buf->encoder)) {
         res->fallback = 1;
@@ -494,10 +635,22 @@ lts_status lts_xades__stream_c14n(lts_span doc, lts_xades_stream *res)
     LTS_ENSURE(!s->nomem, LTS_E_NOMEM, "out of memory");
     LTS_OSSL(!s->md_fail && EVP_DigestFinal_ex(s->md, res->md, &mdlen) == 1, "EVP_Digest");
     res->mdlen = mdlen;
+    if (s->light) {
+        res->light_doc = s->ctxt->myDoc;
+        s->ctxt->myDoc = NULL;
+        res->dup_ids = s->dupids;
+        res->dup_mask = s->dup_mask;
+        s->dupids = NULL;
+    }
 out:
     if (s) {
-        if (s->ctxt)
+        if (s->ctxt) {
+            xmlFreeDoc(s->ctxt->myDoc);
+            s->ctxt->myDoc = NULL;
             xmlFreeParserCtxt(s->ctxt);
+        }
+        lts_free(s->ids);
+        lts_free(s->dupids);
         EVP_MD_CTX_free(s->md);
         lts_free(s->ns);
         lts_free(s->marks);
@@ -507,4 +660,23 @@ out:
     }
     lts_xades__quiet_end(&q);
     return rc;
+}
+
+int lts_xades__stream_id_dup(const lts_xades_stream *res, const char *id)
+{
+    uint64_t h = id_hash((const xmlChar *)id, (const xmlChar *)id + strlen(id));
+    if (res->dup_ids == NULL)
+        return 0;
+    for (size_t i = (size_t)h & res->dup_mask; res->dup_ids[i]; i = (i + 1) & res->dup_mask)
+        if (res->dup_ids[i] == h)
+            return 1;
+    return 0;
+}
+
+void lts_xades__stream_dispose(lts_xades_stream *res)
+{
+    xmlFreeDoc(res->light_doc);
+    res->light_doc = NULL;
+    lts_free(res->dup_ids);
+    res->dup_ids = NULL;
 }

@@ -102,8 +102,21 @@ typedef struct {
     size_t root_end;        /**< out: offset of the '<' of the document element's end tag */
     uint8_t md[LTS_HASH_MAX]; /**< out: the digest */
     size_t mdlen;
+    /* light mode (checking): the tree holds the root element (start tag only) and its
+     * ds:Signature child, whole; the C14N leaves that signature out (enveloped). A second
+     * ds:Signature, or one deeper in the document, makes it fall back. */
+    int light;              /**< in */
+    size_t n_sigs;          /**< out: ds:Signature children of the root (0 or 1), or the
+                                 root itself */
+    xmlDocPtr light_doc;    /**< out: the tree (lts_xades__stream_dispose) */
+    uint64_t *dup_ids;      /**< out: hashes of the Id values seen more than once */
+    size_t dup_mask;
 } lts_xades_stream;
 lts_status lts_xades__stream_c14n(lts_span doc, lts_xades_stream *res);
+/** May the Id value occur more than once in the streamed document? (a hash match: 1 also
+ *  for a collision, so a caller that gets 1 takes the tree path to be exact) */
+int lts_xades__stream_id_dup(const lts_xades_stream *res, const char *id);
+void lts_xades__stream_dispose(lts_xades_stream *res);
 
 /* --- alg.c ------------------------------------------------------------------------------ */
 

@@ -176,6 +176,28 @@ if [[ -n "$pos" ]] && cmp -s <(head -c "$pos" rich-s.xml) <(head -c "$pos" rich.
 else fail "rich document: the input's bytes are kept" "pos=$pos"; fi
 sed 's/t &amp; /T \&amp; /' rich-s.xml >rich-t.xml
 check_not "rich document tampered: ltsig verify fails" passed rich-t.xml
+# the other way round: xmlsec1 signs the rich document (enveloped + exclusive C14N), ltsig
+# checks it from its streamed pass
+python3 - rich.xml rich-tmpl.xml <<'EOF'
+import sys
+d = open(sys.argv[1], encoding='utf-8').read()
+sig = ('<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>'
+       '<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>'
+       '<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>'
+       '<ds:Reference URI=""><ds:Transforms>'
+       '<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>'
+       '<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>'
+       '<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/>'
+       '</ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/>'
+       '</ds:KeyInfo></ds:Signature>')
+open(sys.argv[2], 'w', encoding='utf-8').write(d.replace('</r:doc', sig + '</r:doc'))
+EOF
+check "rich document: xmlsec1 --sign" xmlsec1 --sign \
+    --privkey-pem "$PKI/signer-rsa.key,$PKI/signer-rsa.pem,$PKI/inter.pem" \
+    --output rich-xs.xml rich-tmpl.xml
+check "rich document signed by xmlsec1: ltsig verify" passed rich-xs.xml
+sed 's/t &amp; /T \&amp; /' rich-xs.xml >rich-xs-t.xml
+check_not "rich document signed by xmlsec1, tampered: ltsig verify fails" passed rich-xs-t.xml
 # documents the SAX pass leaves to the tree path: a DTD, another encoding, an empty root
 printf '<?xml version="1.0"?>\n<!DOCTYPE r>\n<r><x>dtd</x></r>\n' >dtd.xml
 printf '<?xml version="1.0" encoding="ISO-8859-1"?>\n<r>caf\xe9</r>\n' >latin1.xml

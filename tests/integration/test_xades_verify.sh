@@ -168,6 +168,24 @@ if [[ $rc -ne 0 && "$out" == *FORMAT_FAILURE* && "$out" == *"more than once"* ]]
     ok "signature wrapping (duplicate Id): not accepted"
 else fail "signature wrapping (duplicate Id): not accepted" "rc=$rc $out"; fi
 
+# --- checking from one streamed pass (the tree of the signature alone) ----------------------
+# Duplicate Ids the signature does not reference do not matter; one it references, copied
+# outside the signature, is signature wrapping whichever path checks it.
+python3 - sig.xml wrap-sp.xml <<'EOF'
+import sys, re
+s = open(sys.argv[1], encoding='utf-8').read()
+i = s.index('<ds:Signature')
+sp = re.search(r'<xades:SignedProperties[^>]*Id="([^"]+)"', s).group(1)
+open(sys.argv[2], 'w').write(s[:i] + '<copy Id="%s"/>' % sp + s[i:])
+EOF
+printf '<?xml version="1.0" encoding="UTF-8"?>\n<order xmlns="urn:ltsig:test:order"><a id="dup"/><b id="dup"/><c Id="dup"/></order>\n' >dupid-doc.xml
+sign rsa -o dupid-s.xml dupid-doc.xml || fail "sign a document with duplicate unreferenced Ids"
+expect "duplicate Ids the signature does not reference: TOTAL_PASSED" 0 "" dupid-s.xml
+out=$("$LTSIG" verify --trust "$PKI/root.pem" --report json wrap-sp.xml 2>&1); rc=$?
+if [[ $rc -ne 0 && "$out" == *FORMAT_FAILURE* && "$out" == *"more than once"* ]]; then
+    ok "SignedProperties Id copied outside the signature: FORMAT_FAILURE (wrapping)"
+else fail "SignedProperties Id copied outside the signature: FORMAT_FAILURE (wrapping)" "rc=$rc $out"; fi
+
 # --- SHA-1 references reach the algorithm policy (issue 5) ------------------------------
 # An xmlsec1-made signature with SHA-1 (rsa-sha1 + a sha1 DigestMethod, and rsa-sha256 over a
 # sha1 reference) is judged by the policy's SHA-1 sunset, not refused as FORMAT_FAILURE.

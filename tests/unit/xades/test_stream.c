@@ -115,12 +115,84 @@ static void test_xades_stream__falls_back(void)
     }
 }
 
+/* light mode (checking): the tree holds the root's start tag and its ds:Signature child;
+ * the digest is the document's exclusive C14N without that signature (enveloped) */
+static void test_xades_stream__light(void)
+{
+    static const char *doc =
+        "<?xml version=\"1.0\"?>\n<r xmlns=\"urn:r\" a=\"1\"><x Id=\"d1\">t</x><y id=\"d1\"/>\n"
+        "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\" Id=\"S\"><ds:SignedInfo>"
+        "<!--c--><ds:Reference URI=\"\">v</ds:Reference></ds:SignedInfo></ds:Signature>\n"
+        "<z Id=\"once\"/></r>";
+    lts_xades_stream st;
+    xmlDocPtr full = NULL;
+    xmlNodePtr root, sig;
+    xmlChar *mem = NULL;
+    int n;
+    uint8_t md[LTS_HASH_MAX];
+    size_t mdlen = 0;
+
+    memset(&st, 0, sizeof st);
+    st.hash = LTS_HASH_SHA256;
+    st.light = 1;
+    LTS_ASSERT_OK(lts_xades__stream_c14n(lts_span_of(doc, strlen(doc)), &st));
+    CU_ASSERT_FALSE_FATAL(st.fallback);
+    CU_ASSERT_EQUAL(st.n_sigs, 1);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(st.light_doc);
+    root = xmlDocGetRootElement(st.light_doc);
+    sig = lts_xades__first_el(root);
+    CU_ASSERT(lts_xades__is(root, "r", "urn:r"));
+    CU_ASSERT(lts_xades__is(sig, "Signature", LTS_NS_DS));
+    CU_ASSERT_PTR_NULL(lts_xades__next_el(sig)); /* x, y, z are not in the tree */
+    CU_ASSERT(lts_xades__is(lts_xades__first_el(lts_xades__first_el(sig)), "Reference", LTS_NS_DS));
+    CU_ASSERT(lts_xades__stream_id_dup(&st, "d1"));
+    CU_ASSERT_FALSE(lts_xades__stream_id_dup(&st, "once"));
+    CU_ASSERT_FALSE(lts_xades__stream_id_dup(&st, "S"));
+    /* the digest: libxml2's exclusive C14N of the whole tree without the signature */
+    LTS_ASSERT_OK(lts_xades__parse(&full, lts_span_of(doc, strlen(doc)), "t.xml"));
+    sig = lts_xades__child(xmlDocGetRootElement(full), "Signature", LTS_NS_DS);
+    xmlUnlinkNode(sig);
+    xmlFreeNode(sig);
+    n = xmlC14NDocDumpMemory(full, NULL, XML_C14N_EXCLUSIVE_1_0, NULL, 0, &mem);
+    CU_ASSERT_FATAL(n > 0);
+    LTS_ASSERT_OK(lts_digest__span(LTS_HASH_SHA256, lts_span_of(mem, (size_t)n), md, &mdlen));
+    CU_ASSERT(st.mdlen == mdlen && memcmp(st.md, md, mdlen) == 0);
+    xmlFree(mem);
+    xmlFreeDoc(full);
+    lts_xades__stream_dispose(&st);
+    CU_ASSERT_PTR_NULL(st.light_doc);
+}
+
+static void test_xades_stream__light_falls_back(void)
+{
+    static const char *const other[] = {
+        /* two signatures under the root */
+        "<r><ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/>"
+        "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/></r>",
+        /* a signature deeper than the root's children */
+        "<r><a><ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/></a></r>",
+        "<!DOCTYPE r><r><ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"/></r>",
+    };
+    for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+        lts_xades_stream st;
+        memset(&st, 0, sizeof st);
+        st.hash = LTS_HASH_SHA256;
+        st.light = 1;
+        LTS_ASSERT_OK(lts_xades__stream_c14n(lts_span_of(other[i], strlen(other[i])), &st));
+        CU_ASSERT(st.fallback);
+        CU_ASSERT_PTR_NULL(st.light_doc);
+        lts_xades__stream_dispose(&st);
+    }
+}
+
 int lts_suite_xades_stream(void)
 {
     static CU_TestInfo tests[] = {
         { "same_octets_as_libxml2", test_xades_stream__same_octets_as_libxml2 },
         { "id_prefix", test_xades_stream__id_prefix },
         { "falls_back", test_xades_stream__falls_back },
+        { "light", test_xades_stream__light },
+        { "light_falls_back", test_xades_stream__light_falls_back },
         CU_TEST_INFO_NULL,
     };
     return lts_test_add_suite("xades_stream", NULL, NULL, tests);
