@@ -15,6 +15,7 @@
 #include <openssl/x509.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+#include <libxml/xmlreader.h>
 #include <ltsig/cades.h>
 #include <ltsig/pades.h>
 #include <ltsig/policy.h>
@@ -551,50 +552,58 @@ static lts_sig_result *by_id(lts_report *r, xmlNode *sig)
     return found;
 }
 
-static lts_status xades_sigs(xmlNode *n, lts_report *r, size_t *k)
+/* The facts of one ds:Signature element c (not of the signatures nested in it). */
+static lts_status xades_sig(xmlNode *c, lts_report *r, size_t *k)
 {
     lts_status rc = LTS_OK;
     tokens ts = { NULL, 0 };
-    for (xmlNode *c = n; c && *k < r->n_sigs; c = c->next) {
-        if (c->type != XML_ELEMENT_NODE)
-            continue;
-        if (in_ns(c, NS_DS) && strcmp((const char *)c->name, "Signature") == 0) {
-            lts_sig_result *s = by_id(r, c);
-            if (s == NULL)
-                s = &r->sigs[*k];
-            (*k)++;
-            tokens_free(&ts);
-            LTS_TRY(xades_walk(c, s, &ts));
-            LTS_TRY(xades_signer(c, s));
-            LTS_TRY(tokens_apply(&ts, s));
-            continue;
-        }
-        LTS_TRY(xades_sigs(c->children, r, k));
-    }
+    lts_sig_result *s = by_id(r, c);
+    if (s == NULL)
+        s = &r->sigs[*k];
+    (*k)++;
+    LTS_TRY(xades_walk(c, s, &ts));
+    LTS_TRY(xades_signer(c, s));
+    LTS_TRY(tokens_apply(&ts, s));
 out:
     tokens_free(&ts);
     return rc;
 }
 
+/* The signatures are found with a streaming reader: only each ds:Signature subtree is
+ * built (xmlTextReaderExpand) and the reader skips past it, so a large signed document
+ * is never held as a whole tree (formats/xades has checked it already, hostile input
+ * included; the same parser options as that check: no network, no entity substitution). */
 static lts_status facts_xades(const char *path, lts_report *r)
 {
     lts_status rc = LTS_OK;
-    lts_buf data = LTS_BUF_INIT;
-    xmlDocPtr doc = NULL;
+    xmlTextReaderPtr rd = NULL;
     size_t k = 0;
+    int ret;
 
-    if (lts_io__read_file(&data, path, 0) != LTS_OK || data.n > (size_t)INT32_MAX)
+    rd = xmlReaderForFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (rd == NULL)
         goto out;
-    doc = xmlReadMemory((const char *)data.p, (int)data.n, NULL, NULL,
-                        XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (doc == NULL)
-        goto out;
-    LTS_TRY(xades_sigs(xmlDocGetRootElement(doc), r, &k));
+    ret = xmlTextReaderRead(rd);
+    while (ret == 1 && k < r->n_sigs) {
+        const xmlChar *ln, *ns;
+        xmlNode *n;
+        if (xmlTextReaderNodeType(rd) == XML_READER_TYPE_ELEMENT &&
+            (ln = xmlTextReaderConstLocalName(rd)) != NULL &&
+            strcmp((const char *)ln, "Signature") == 0 &&
+            (ns = xmlTextReaderConstNamespaceUri(rd)) != NULL &&
+            strcmp((const char *)ns, NS_DS) == 0) {
+            if ((n = xmlTextReaderExpand(rd)) == NULL)
+                break;
+            LTS_TRY(xades_sig(n, r, &k));
+            ret = xmlTextReaderNext(rd);
+            continue;
+        }
+        ret = xmlTextReaderRead(rd);
+    }
 out:
     if (rc == LTS_OK)
         lts_error_clear();
-    xmlFreeDoc(doc);
-    lts_buf_dispose(&data);
+    xmlFreeTextReader(rd);
     return rc;
 }
 
