@@ -9,8 +9,8 @@
  * lts_past__revocation (past.c) at the time of interest:
  *   - a CA certificate of the signer's path (not the anchor): at the signature's best
  *     signature time (or the validation time without a proof of existence);
- *   - the signer certificate itself: only at the levels without embedded revocation data
- *     (the format processes judge the embedded data of the LT levels);
+ *   - the signer certificate itself, likewise (at the LT levels the format processes have
+ *     already judged the embedded data; this adds freshness and the signing-time rule);
  *   - each time-stamp's TSA certificate and its CAs: at the time-stamp's genTime, a later
  *     archive / document time-stamp being its proof of existence. */
 #define LTS_MODULE "validate"
@@ -480,7 +480,10 @@ static lts_status check_signer_path(ctx *c, lts_report *r, lts_sig_result *s)
     if (cr.indication != LTS_IND_TOTAL_PASSED || cr.chain == NULL ||
         (n = sk_X509_num(cr.chain)) < 2)
         goto out; /* the process judged the path already */
-    for (int i = lt ? 1 : 0; i < n - 1; i++) {
+    /* the signer too at the LT levels: the process said what the embedded data says, this
+     * adds the freshness at the best signature time (max_revocation_age) and §5.3.4's
+     * signing-time rule with the same data */
+    for (int i = 0; i < n - 1; i++) {
         memset(&in, 0, sizeof in);
         in.role = i == 0 ? LTS_PAST_SIGNER : LTS_PAST_CA;
         in.control_time = control;

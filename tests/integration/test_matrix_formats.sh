@@ -49,6 +49,8 @@ cades | 15 TSA revoked before ts | tsarev           | TOTAL_PASSED/- ; ts:signat
 cades | 16 --vdata: signer revoked| revoked         | TOTAL_FAILED/REVOKED ; with:--offline --vdata vd-inter |
 cades | 16 --vdata: data required | level:B-B       | TOTAL_PASSED/- ; with:--offline --vdata vd-inter --policy req.pol |
 cades | 16 no --vdata: required  | level:B-B        | INDETERMINATE/TRY_LATER ; with:--offline --policy req.pol |
+cades | 17 B-LT, max age 1 s    | level:B-LT       | INDETERMINATE/TRY_LATER ; with:--offline --policy age1s.pol ; msg:max_revocation_age |
+cades | 17 B-LT, max age 30 d   | level:B-LT       | TOTAL_PASSED/- ; with:--offline --policy age30d.pol |
 xades | 1 valid B-B            | level:B-B        | TOTAL_PASSED/- |
 xades | 1 valid B-T            | level:B-T        | TOTAL_PASSED/- ; ts:signature-time-stamp=TOTAL_PASSED/- |
 xades | 1 valid B-LT           | level:B-LT       | TOTAL_PASSED/- |
@@ -73,6 +75,8 @@ xades | 15 TSA revoked before ts | tsarev           | TOTAL_PASSED/- ; ts:signat
 xades | 16 --vdata: signer revoked| revoked         | TOTAL_FAILED/REVOKED ; with:--offline --vdata vd-inter |
 xades | 16 --vdata: data required | level:B-B       | TOTAL_PASSED/- ; with:--offline --vdata vd-inter --policy req.pol |
 xades | 16 no --vdata: required  | level:B-B        | INDETERMINATE/TRY_LATER ; with:--offline --policy req.pol |
+xades | 17 B-LT, max age 1 s    | level:B-LT       | INDETERMINATE/TRY_LATER ; with:--offline --policy age1s.pol ; msg:max_revocation_age |
+xades | 17 B-LT, max age 30 d   | level:B-LT       | TOTAL_PASSED/- ; with:--offline --policy age30d.pol |
 pades | 1 valid B-B            | level:B-B        | TOTAL_PASSED/- |
 pades | 1 valid B-T            | level:B-T        | TOTAL_PASSED/- ; ts:signature-time-stamp=TOTAL_PASSED/- |
 pades | 1 valid B-LT           | level:B-LT       | TOTAL_PASSED/- |
@@ -97,6 +101,8 @@ pades | 15 TSA revoked before ts | tsarev           | TOTAL_PASSED/- ; ts:signat
 pades | 16 --vdata: signer revoked| revoked         | TOTAL_FAILED/REVOKED ; with:--offline --vdata vd-inter |
 pades | 16 --vdata: data required | level:B-B       | TOTAL_PASSED/- ; with:--offline --vdata vd-inter --policy req.pol |
 pades | 16 no --vdata: required  | level:B-B        | INDETERMINATE/TRY_LATER ; with:--offline --policy req.pol |
+pades | 17 B-LT, max age 1 s    | level:B-LT       | INDETERMINATE/TRY_LATER ; with:--offline --policy age1s.pol ; msg:max_revocation_age |
+pades | 17 B-LT, max age 30 d   | level:B-LT       | TOTAL_PASSED/- ; with:--offline --policy age30d.pol |
 '
 
 W=$(mktemp -d "${TMPDIR:-/tmp}/ltsig-matrix.XXXXXX")
@@ -290,6 +296,10 @@ mkdir -p vd-inter vd-revca
 cp "$P/inter.crl" "$P/root.crl" vd-inter/
 cp "$P/root-revca.crl" "$P/inter-revoked.crl" vd-revca/
 printf 'require_revocation = yes\n' >req.pol
+# freshness (EN 319 102-1 §5.2.5.4): the CRLs of the PKI were issued when it was made, more
+# than a second before any signature here
+printf 'max_revocation_age = 1\n' >age1s.pol
+printf 'max_revocation_age = 30d\n' >age30d.pol
 
 # A time-stamp by tsa-revoked (revoked when the PKI was made, so before every genTime here),
 # served by a second `ltsig tsa-serve` on TSA port + 16.
