@@ -7,7 +7,10 @@
 #define LTS_MODULE "validate"
 #include "validation_int.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
 #include <openssl/objects.h>
@@ -15,7 +18,8 @@
 #include <openssl/x509.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <libxml/xmlreader.h>
+#include <libxml/SAX2.h>
+#include <libxml/parserInternals.h>
 #include <ltsig/cades.h>
 #include <ltsig/pades.h>
 #include <ltsig/policy.h>
@@ -552,58 +556,180 @@ static lts_sig_result *by_id(lts_report *r, xmlNode *sig)
     return found;
 }
 
-/* The facts of one ds:Signature element c (not of the signatures nested in it). */
-static lts_status xades_sig(xmlNode *c, lts_report *r, size_t *k)
+static lts_status xades_sigs(xmlNode *n, lts_report *r, size_t *k)
 {
     lts_status rc = LTS_OK;
     tokens ts = { NULL, 0 };
-    lts_sig_result *s = by_id(r, c);
-    if (s == NULL)
-        s = &r->sigs[*k];
-    (*k)++;
-    LTS_TRY(xades_walk(c, s, &ts));
-    LTS_TRY(xades_signer(c, s));
-    LTS_TRY(tokens_apply(&ts, s));
+    for (xmlNode *c = n; c && *k < r->n_sigs; c = c->next) {
+        if (c->type != XML_ELEMENT_NODE)
+            continue;
+        if (in_ns(c, NS_DS) && strcmp((const char *)c->name, "Signature") == 0) {
+            lts_sig_result *s = by_id(r, c);
+            if (s == NULL)
+                s = &r->sigs[*k];
+            (*k)++;
+            tokens_free(&ts);
+            LTS_TRY(xades_walk(c, s, &ts));
+            LTS_TRY(xades_signer(c, s));
+            LTS_TRY(tokens_apply(&ts, s));
+            continue;
+        }
+        LTS_TRY(xades_sigs(c->children, r, k));
+    }
 out:
     tokens_free(&ts);
     return rc;
 }
 
-/* The signatures are found with a streaming reader: only each ds:Signature subtree is
- * built (xmlTextReaderExpand) and the reader skips past it, so a large signed document
- * is never held as a whole tree (formats/xades has checked it already, hostile input
- * included; the same parser options as that check: no network, no entity substitution). */
+/* A tree of the ds:Signature elements alone, from one SAX pass over the file: only the
+ * root element's start tag and each ds:Signature subtree (at any depth) are built, so a
+ * large signed document is never held whole (formats/xades has checked it already,
+ * hostile input included; the parser options are the same: no network, no entity
+ * substitution). A signature below the root's children becomes a child of the root and
+ * declares every namespace in scope where it stood, so its names resolve as they did. */
+typedef struct {
+    xmlParserCtxtPtr ctxt;
+    int depth, capture, failed;
+    const xmlChar **nsd; /* scratch: the in-scope namespaces, innermost of each prefix */
+    size_t cap;
+} sig_tree;
+
+static void st_start(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
+                     int nb_ns, const xmlChar **nsd, int nb_attr, int nb_def, const xmlChar **at)
+{
+    sig_tree *t = ctx;
+    int fwd = t->depth == 0 || t->capture;
+    if (!t->capture && uri && strcmp((const char *)local, "Signature") == 0 &&
+        strcmp((const char *)uri, NS_DS) == 0) {
+        t->capture = t->depth + 1;
+        fwd = 1;
+        if (t->depth > 1) {
+            int n = 0, all = t->ctxt->nsNr / 2;
+            if ((size_t)all * 2 > t->cap) {
+                const xmlChar **m = lts_realloc(t->nsd, (size_t)all * 2 * sizeof *m);
+                if (m == NULL) {
+                    t->failed = 1;
+                    xmlStopParser(t->ctxt);
+                    return;
+                }
+                t->nsd = m;
+                t->cap = (size_t)all * 2;
+            }
+            for (int i = all - 1; i >= 0; i--) {
+                const xmlChar *p = t->ctxt->nsTab[2 * i], *u = t->ctxt->nsTab[2 * i + 1];
+                int seen = 0;
+                for (int j = 0; j < n && !seen; j++)
+                    seen = (p == NULL) ? t->nsd[2 * j] == NULL
+                                       : t->nsd[2 * j] && xmlStrEqual(p, t->nsd[2 * j]);
+                if (!seen) {
+                    t->nsd[2 * n] = p;
+                    t->nsd[2 * n + 1] = u;
+                    n++;
+                }
+            }
+            nb_ns = n;
+            nsd = t->nsd;
+        }
+    }
+    t->depth++;
+    if (fwd)
+        xmlSAX2StartElementNs(t->ctxt, local, prefix, uri, nb_ns, nsd, nb_attr, nb_def, at);
+}
+
+static void st_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri)
+{
+    sig_tree *t = ctx;
+    if (t->depth == 1 || t->capture)
+        xmlSAX2EndElementNs(t->ctxt, local, prefix, uri);
+    if (t->capture == t->depth)
+        t->capture = 0;
+    t->depth--;
+}
+
+static void st_text(void *ctx, const xmlChar *p, int n)
+{
+    sig_tree *t = ctx;
+    if (t->capture)
+        xmlSAX2Characters(t->ctxt, p, n);
+}
+
+static void st_cdata(void *ctx, const xmlChar *p, int n)
+{
+    sig_tree *t = ctx;
+    if (t->capture)
+        xmlSAX2CDataBlock(t->ctxt, p, n);
+}
+
+static void st_doc(void *ctx)
+{
+    xmlSAX2StartDocument(((sig_tree *)ctx)->ctxt);
+}
+
+static void st_doc_end(void *ctx)
+{
+    xmlSAX2EndDocument(((sig_tree *)ctx)->ctxt);
+}
+
+static void st_quiet(void *ctx, xmlErrorPtr e)
+{
+    (void)ctx;
+    (void)e;
+}
+
 static lts_status facts_xades(const char *path, lts_report *r)
 {
     lts_status rc = LTS_OK;
-    xmlTextReaderPtr rd = NULL;
+    xmlSAXHandler h;
+    sig_tree t;
+    xmlDocPtr doc = NULL;
     size_t k = 0;
-    int ret;
+    int fd = -1;
+    char buf[65536];
+    ssize_t got;
 
-    rd = xmlReaderForFile(path, NULL, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (rd == NULL)
+    memset(&t, 0, sizeof t);
+    memset(&h, 0, sizeof h);
+    h.initialized = XML_SAX2_MAGIC;
+    h.startDocument = st_doc;
+    h.endDocument = st_doc_end;
+    h.startElementNs = st_start;
+    h.endElementNs = st_end;
+    h.characters = st_text;
+    h.ignorableWhitespace = st_text;
+    h.cdataBlock = st_cdata;
+    h.serror = st_quiet;
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
         goto out;
-    ret = xmlTextReaderRead(rd);
-    while (ret == 1 && k < r->n_sigs) {
-        const xmlChar *ln, *ns;
-        xmlNode *n;
-        if (xmlTextReaderNodeType(rd) == XML_READER_TYPE_ELEMENT &&
-            (ln = xmlTextReaderConstLocalName(rd)) != NULL &&
-            strcmp((const char *)ln, "Signature") == 0 &&
-            (ns = xmlTextReaderConstNamespaceUri(rd)) != NULL &&
-            strcmp((const char *)ns, NS_DS) == 0) {
-            if ((n = xmlTextReaderExpand(rd)) == NULL)
-                break;
-            LTS_TRY(xades_sig(n, r, &k));
-            ret = xmlTextReaderNext(rd);
+    got = read(fd, buf, sizeof buf);
+    if (got <= 0)
+        goto out;
+    LTS_ALLOC(t.ctxt = xmlCreatePushParserCtxt(&h, &t, buf, (int)got, NULL));
+    xmlCtxtUseOptions(t.ctxt, XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    for (;;) {
+        got = read(fd, buf, sizeof buf);
+        if (got < 0 && errno == EINTR)
             continue;
-        }
-        ret = xmlTextReaderRead(rd);
+        if (got < 0 || xmlParseChunk(t.ctxt, buf, got > 0 ? (int)got : 0, got == 0) != 0)
+            break;
+        if (got == 0)
+            break;
     }
+    LTS_ENSURE(!t.failed, LTS_E_NOMEM, "out of memory");
+    doc = t.ctxt->myDoc;
+    t.ctxt->myDoc = NULL;
+    if (doc && xmlDocGetRootElement(doc))
+        LTS_TRY(xades_sigs(xmlDocGetRootElement(doc), r, &k));
 out:
     if (rc == LTS_OK)
         lts_error_clear();
-    xmlFreeTextReader(rd);
+    if (t.ctxt) {
+        xmlFreeDoc(t.ctxt->myDoc);
+        xmlFreeParserCtxt(t.ctxt);
+    }
+    xmlFreeDoc(doc);
+    lts_free(t.nsd);
+    if (fd >= 0)
+        close(fd);
     return rc;
 }
 
