@@ -40,10 +40,13 @@ lts_status lts_io__read_file(lts_buf *out, const char *path, size_t max)
     LTS_ENSURE(S_ISREG(st.st_mode) || st.st_size == 0, LTS_E_INPUT, "%s: not a regular file", path);
     LTS_ENSURE((uint64_t)st.st_size <= lim, LTS_E_INPUT,
                "%s: file too large (%lld bytes, limit %zu)", path, (long long)st.st_size, lim);
+    /* sized from fstat and read straight into the buffer (no block copy); past that size
+     * (a file that grows while read) through a small block, still capped at `lim` */
     LTS_TRY(lts_buf_reserve(out, (size_t)st.st_size));
     for (;;) {
-        uint8_t tmp[LTS_IO_BLOCK];
-        ssize_t r = read(fd, tmp, sizeof tmp);
+        uint8_t tmp[4096];
+        size_t room = out->cap - out->n;
+        ssize_t r = room ? read(fd, out->p + out->n, room) : read(fd, tmp, sizeof tmp);
         if (r < 0 && errno == EINTR)
             continue;
         if (r < 0)
@@ -51,7 +54,10 @@ lts_status lts_io__read_file(lts_buf *out, const char *path, size_t max)
         if (r == 0)
             break;
         LTS_ENSURE(out->n + (size_t)r <= lim, LTS_E_INPUT, "%s: file too large", path);
-        LTS_TRY(lts_buf_append(out, tmp, (size_t)r));
+        if (room)
+            out->n += (size_t)r;
+        else
+            LTS_TRY(lts_buf_append(out, tmp, (size_t)r));
     }
 out:
     if (fd >= 0)
