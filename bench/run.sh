@@ -1,7 +1,7 @@
 #!/bin/bash
 # The benchmark suite: ltsig beside its peers on the same inputs in the same run, printed
 # as ratios. Never part of the tests (no timed assertions); run it by hand:
-#   bash bench/run.sh [--long] [--quick] [--only cades,xades,pades,p11,csc] [--count N]
+#   bash bench/run.sh [--long] [--quick] [--only cades,xades,pades,p11,csc,renew] [--count N]
 # --long: 30 s per ltsigd concurrency level (10 s by default), 5 rounds instead of 3
 # --quick: 200 CAdES documents, no 200 MB PDF, 3 s per timed rate (a smoke run)
 # Each pair is measured interleaved (ltsig, peer, ltsig, peer, ...) and the best round of
@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
-COUNT=1000 SECS=10 ROUNDS=3 QUICK=0 ONLY=cades,xades,pades,p11,csc
+COUNT=1000 SECS=10 ROUNDS=3 QUICK=0 ONLY=cades,xades,pades,p11,csc,renew
 while [ $# -gt 0 ]; do
     case "$1" in
     --long) SECS=30 ROUNDS=5 ;;
@@ -338,5 +338,87 @@ EOF
             echo "#   request latency: $(sed 's/ops_per_s=[^ ]* //' <<<"$res"), batch $batch"
         done
     done
+fi
+# ---- renewal (ltsig renew) ---------------------------------------------------------------
+# N CAdES B-T signatures (copies of a few signed files: each is renewed on its own) renewed
+# to B-LTA with the local TSA (ltsig tsa-serve) and the test PKI's CRL/OCSP services, by
+# `ltsig renew --jobs 1` and `--jobs 2`; the peer is what an archivist would script without
+# renew: `ltsig extend --level B-LTA` once per file in a shell loop (then mv over the
+# original). Rate = files/s; a fresh copy of the archive for every round.
+if want renew; then
+    RTSA_PORT=19305
+    bash "$ROOT/tests/integration/services.sh" start "$PKI" >/dev/null
+    "$LTSIG" tsa-serve --signer "file:$PKI/tsa.p12" --passin pass:test1234 --port "$RTSA_PORT" \
+        2>"$WORK/rtsa.log" &
+    PIDS+=($!)
+    for i in $(seq 50); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$RTSA_PORT") 2>/dev/null && break
+        sleep 0.1
+    done
+    RTSA=http://127.0.0.1:$RTSA_PORT/
+    nr=$((COUNT < 200 ? COUNT : 200))
+    mkdir -p "$WORK/rsrc"
+    for k in 0 1 2 3; do
+        echo "renewal bench document $k $RANDOM" >"$WORK/rsrc/d$k.txt"
+        "$LTSIG" sign --format cades --level B-T --tsa "$RTSA" --signer "$P12" --passin pass:test1234 \
+            -o "$WORK/rsrc/d$k.p7m" "$WORK/rsrc/d$k.txt"
+    done
+    fresh() { # a new archive of $nr files in $WORK/ra
+        rm -rf "$WORK/ra" && mkdir -p "$WORK/ra"
+        for i in $(seq 0 $((nr - 1))); do cp "$WORK/rsrc/d$((i % 4)).p7m" "$WORK/ra/f$i.p7m"; done
+    }
+    rate() { awk -v n="$nr" -v a="$1" -v b="$2" 'BEGIN{printf "%.2f 0\n", n/(b-a)}'; }
+    peer() {
+        local t0 t1 f
+        fresh
+        t0=$(date +%s.%N)
+        for f in "$WORK"/ra/*.p7m; do
+            "$LTSIG" extend --level B-LTA --tsa "$RTSA" --trust "$PKI/root.pem" -o "$f.new" "$f" &&
+                mv "$f.new" "$f"
+        done
+        t1=$(date +%s.%N)
+        rate "$t0" "$t1"
+    }
+    for jobs in 1 2; do
+        ours() {
+            local t0 t1
+            fresh
+            t0=$(date +%s.%N)
+            "$LTSIG" renew --jobs "$jobs" --within 36500 --no-journal --tsa "$RTSA" \
+                --trust "$PKI/root.pem" "$WORK/ra" >"$WORK/renew.out" 2>&1 ||
+                echo "# renew --jobs $jobs: $(tail -1 "$WORK/renew.out")" >&2
+            t1=$(date +%s.%N)
+            rate "$t0" "$t1"
+        }
+        : >"$WORK/o" && : >"$WORK/p"
+        for r in $(seq "$ROUNDS"); do
+            ours >>"$WORK/o"
+            peer >>"$WORK/p"
+        done
+        row "renew $nr CAdES B-T -> B-LTA, --jobs $jobs (files/s)" \
+            "$(cut -d' ' -f1 "$WORK/o" | best_max)" "$(cut -d' ' -f1 "$WORK/p" | best_max)" \
+            "rate (ltsig extend per file, shell loop)"
+    done
+    # the same checks as renew in the loop: validate, extend, validate the result offline
+    peer() {
+        local t0 t1 f
+        fresh
+        t0=$(date +%s.%N)
+        for f in "$WORK"/ra/*.p7m; do
+            "$LTSIG" verify -q --trust "$PKI/root.pem" "$f" &&
+                "$LTSIG" extend --level B-LTA --tsa "$RTSA" --trust "$PKI/root.pem" -o "$f.new" "$f" &&
+                "$LTSIG" verify -q --offline --trust "$PKI/root.pem" "$f.new" && mv "$f.new" "$f"
+        done
+        t1=$(date +%s.%N)
+        rate "$t0" "$t1"
+    }
+    : >"$WORK/o" && : >"$WORK/p"
+    for r in $(seq "$ROUNDS"); do
+        ours >>"$WORK/o"
+        peer >>"$WORK/p"
+    done
+    row "renew $nr CAdES B-T -> B-LTA, --jobs 2 (files/s)" \
+        "$(cut -d' ' -f1 "$WORK/o" | best_max)" "$(cut -d' ' -f1 "$WORK/p" | best_max)" \
+        "rate (verify + extend + verify --offline per file)"
 fi
 echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
