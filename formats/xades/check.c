@@ -738,18 +738,18 @@ lts_status lts_xades_check_file(const char *path, const char *detached_content,
     memset(&st, 0, sizeof st);
     /* one SAX pass: the enveloped reference's digest and a tree of the signature alone;
      * the whole tree only when that is not enough (see light_enough) */
-    LTS_TRY(lts_io__read_file(&data, path, LTS_XADES_MAX_DOC));
     st.hash = LTS_HASH_SHA256;
     st.light = 1;
-    LTS_TRY(lts_xades__stream_c14n(lts_buf_span(&data), &st));
+    LTS_TRY(lts_xades__stream_c14n_file(path, &st));
     if (!st.fallback && st.n_sigs > 0 && light_enough(&st)) {
         doc = st.light_doc;
         st.light_doc = NULL;
         streamed = 1;
     } else {
+        LTS_TRY(lts_io__read_file(&data, path, LTS_XADES_MAX_DOC));
         LTS_TRY(lts_xades__parse(&doc, lts_buf_span(&data), path));
+        lts_buf_dispose(&data);
     }
-    lts_buf_dispose(&data);
     if (detached_content) {
         uint64_t size = 0;
         LTS_TRY(lts_io__file_size(detached_content, &size));

@@ -17,10 +17,14 @@
 #define LTS_MODULE "xades"
 #include "xades_int.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
 #include <libxml/SAX2.h>
@@ -421,6 +425,10 @@ static void on_end(void *ctx, const xmlChar *local, const xmlChar *prefix, const
         /* the parser stands right after the root's end tag: find its '<' */
         long c = xmlByteConsumed(s->ctxt);
         size_t i;
+        if (s->base == NULL) { /* read from a file: the position is not needed */
+            s->res->has_root_end = 1;
+            return;
+        }
         if (c <= 0 || (size_t)c > s->size) {
             give_up(s);
             return;
@@ -561,10 +569,14 @@ static int utf8_doc(const uint8_t *p, size_t n)
     return 1;
 }
 
-lts_status lts_xades__stream_c14n(lts_span doc, lts_xades_stream *res)
+/* The pass over `doc` (in memory), or over the file open as fd (fd >= 0, `fsize` bytes). */
+static lts_status stream(lts_span doc, int fd, uint64_t fsize, const char *path,
+                         lts_xades_stream *res)
 {
     lts_status rc = LTS_OK;
     sc *s = NULL;
+    uint8_t *blk = NULL;
+    size_t first = doc.n;
     xmlSAXHandler h;
     lts_xml_quiet q;
     const EVP_MD *md;
@@ -579,7 +591,20 @@ lts_status lts_xades__stream_c14n(lts_span doc, lts_xades_stream *res)
     res->n_sigs = 0;
     res->light_doc = NULL;
     LTS_TRY(lts_xades__init());
-    if (doc.n < 4 || doc.n > LTS_XADES_MAX_DOC || !utf8_doc(doc.p, doc.n)) {
+    if (fd >= 0) {
+        ssize_t r;
+        LTS_ALLOC(blk = lts_malloc(FEED));
+        do
+            r = read(fd, blk, FEED);
+        while (r < 0 && errno == EINTR);
+        if (r < 0)
+            LTS_FAIL(LTS_E_IO, "%s: %s", path, strerror(errno));
+        doc = lts_span_of(blk, (size_t)r);
+        first = (size_t)r;
+    } else {
+        fsize = doc.n;
+    }
+    if (doc.n < 4 || fsize > LTS_XADES_MAX_DOC || !utf8_doc(doc.p, doc.n)) {
         res->fallback = 1;
         goto out;
     }
@@ -587,7 +612,7 @@ lts_status lts_xades__stream_c14n(lts_span doc, lts_xades_stream *res)
                "unsupported digest for the reference");
     LTS_ALLOC(s = lts_calloc(1, sizeof *s));
     s->res = res;
-    s->base = doc.p;
+    s->base = fd >= 0 ? NULL : doc.p;
     s->size = doc.n;
     s->light = res->light;
     LTS_ALLOC(s->md = EVP_MD_CTX_new());
@@ -611,17 +636,31 @@ lts_status lts_xades__stream_c14n(lts_span doc, lts_xades_stream *res)
     h.entityDecl = on_entity_decl;
     h.serror = on_serror;
     LTS_ALLOC(s->ctxt = xmlCreatePushParserCtxt(&h, s, (const char *)doc.p, 4, NULL));
-    if (doc.n > LTS_XADES_HUGE_FROM)
+    if (fsize > LTS_XADES_HUGE_FROM)
         opts |= XML_PARSE_HUGE;
     xmlCtxtUseOptions(s->ctxt, opts);
     for (size_t off = 4; !s->stop;) {
-        size_t k = doc.n - off > FEED ? FEED : doc.n - off;
-        int last = off + k == doc.n;
+        size_t k = first - off > FEED ? FEED : first - off;
+        int last = off + k == first && fd < 0;
         if (xmlParseChunk(s->ctxt, (const char *)doc.p + off, (int)k, last) != 0)
             break;
         off += k;
         if (last)
             break;
+        if (off == first && fd >= 0) { /* the next block of the file */
+            ssize_t r;
+            do
+                r = read(fd, blk, FEED);
+            while (r < 0 && errno == EINTR);
+            if (r < 0)
+                LTS_FAIL(LTS_E_IO, "%s: %s", path, strerror(errno));
+            if (r == 0) {
+                (void)xmlParseChunk(s->ctxt, NULL, 0, 1);
+                break;
+            }
+            first = (size_t)r;
+            off = 0;
+        }
     }
     LTS_ENSURE(!s->nomem, LTS_E_NOMEM, "out of memory");
     if (s->light && (s->ctxt->myDoc == NULL || xmlDocGetRootElement(s->ctxt->myDoc) == NULL))
@@ -658,7 +697,34 @@ out:
         lts_free(s->attrs);
         lts_free(s);
     }
+    lts_free(blk);
     lts_xades__quiet_end(&q);
+    return rc;
+}
+
+lts_status lts_xades__stream_c14n(lts_span doc, lts_xades_stream *res)
+{
+    return stream(doc, -1, 0, NULL, res);
+}
+
+lts_status lts_xades__stream_c14n_file(const char *path, lts_xades_stream *res)
+{
+    lts_status rc = LTS_OK;
+    int fd = -1;
+    struct stat st;
+
+    res->fallback = 0;
+    res->light_doc = NULL;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        (uint64_t)st.st_size > LTS_XADES_MAX_DOC) {
+        res->fallback = 1; /* the tree path names the problem */
+        goto out;
+    }
+    LTS_TRY(stream(lts_span_of(NULL, 0), fd, (uint64_t)st.st_size, path, res));
+out:
+    if (fd >= 0)
+        close(fd);
     return rc;
 }
 

@@ -113,6 +113,8 @@ typedef struct {
     size_t dup_mask;
 } lts_xades_stream;
 lts_status lts_xades__stream_c14n(lts_span doc, lts_xades_stream *res);
+/** The same pass reading the file in blocks (root_end is not set). */
+lts_status lts_xades__stream_c14n_file(const char *path, lts_xades_stream *res);
 /** May the Id value occur more than once in the streamed document? (a hash match: 1 also
  *  for a collision, so a caller that gets 1 takes the tree path to be exact) */
 int lts_xades__stream_id_dup(const lts_xades_stream *res, const char *id);
