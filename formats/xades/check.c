@@ -698,7 +698,10 @@ static int light_enough(const lts_xades_stream *st)
                 xmlNodePtr dm = lts_xades__child(ref, "DigestMethod", LTS_NS_DS);
                 const char *a1 = lts_xades__attr(t1, "Algorithm");
                 const char *a2 = lts_xades__attr(t2, "Algorithm");
-                ok = s->parent == (xmlNodePtr)root && root != s && t2 != NULL &&
+                /* the root's ds:Signature child is the one the pass left out; a root that
+                 * is itself a ds:Signature was digested whole */
+                ok = s->parent == (xmlNodePtr)root && root != s &&
+                     !lts_xades__is(root, "Signature", LTS_NS_DS) && t2 != NULL &&
                      lts_xades__next_el(t2) == NULL && lts_xades__first_el(t2) == NULL &&
                      a1 && strcmp(a1, LTS_URI_ENVELOPED) == 0 && a2 &&
                      strcmp(a2, LTS_URI_EXC_C14N) == 0 &&

@@ -198,6 +198,13 @@ check "rich document: xmlsec1 --sign" xmlsec1 --sign \
 check "rich document signed by xmlsec1: ltsig verify" passed rich-xs.xml
 sed 's/t &amp; /T \&amp; /' rich-xs.xml >rich-xs-t.xml
 check_not "rich document signed by xmlsec1, tampered: ltsig verify fails" passed rich-xs-t.xml
+# a root that is itself a ds:Signature (an enveloping signature) signed enveloped: the new
+# signature is its child; its enveloped reference still covers everything but itself
+check "enveloping signature signed again, enveloped" sign rsa -o envg-env.xml envg-rsa.xml
+last=$("$LTSIG" verify --trust "$PKI/root.pem" --report json envg-env.xml 2>/dev/null |
+       python3 -c 'import sys,json; print(json.load(sys.stdin)["signatures"][-1]["indication"])' 2>&1)
+if [[ "$last" == TOTAL_PASSED ]]; then ok "the new signature inside a ds:Signature root: TOTAL_PASSED"
+else fail "the new signature inside a ds:Signature root: TOTAL_PASSED" "$last"; fi
 # documents the SAX pass leaves to the tree path: a DTD, another encoding, an empty root
 printf '<?xml version="1.0"?>\n<!DOCTYPE r>\n<r><x>dtd</x></r>\n' >dtd.xml
 printf '<?xml version="1.0" encoding="ISO-8859-1"?>\n<r>caf\xe9</r>\n' >latin1.xml
