@@ -536,102 +536,144 @@ out:
 
 /* ---- signatures/signHash ---------------------------------------------------------------- */
 
-/* Take the requested hashes out of the SAD (its sad_hashes rows), all or none, and append the audit
- * records `details` (one per hash) in the same transaction: one commit, and the log holds
- * every value before it is returned. With details NULL only checks (no transaction, no
- * change): the check before signing; the consuming call checks again, as another request
- * may have used the SAD in between. Returns 1, or 0 with the response set. */
+/* The SAD part of signHash. The order is: check the SAD (outside any transaction), sign
+ * every hash (outside any lock), then consume the hashes and log every value in one
+ * group-committed job (srv_db_group), and only after that commit build the response.
+ *
+ * Why consuming AFTER signing is safe (a SAD hash is never usable twice): a value leaves
+ * the service only when its job returned 1, and a job returns 1 only when, inside the
+ * write transaction, its DELETE of one sad_hashes row per requested hash changed exactly
+ * one row each. Jobs run one after the other on the one write connection (in a batch or
+ * in different batches; other processes wait on BEGIN IMMEDIATE / the PostgreSQL advisory
+ * lock), and a refused job is rolled back to its savepoint, so each row is deleted by at
+ * most one job that is then committed. Two requests that race for the same hash - also
+ * in the same batch - may both have it signed by the token, but only the first job gets
+ * the row; the second is refused and its value is dropped, never logged, never
+ * returned. The cost is a wasted C_Sign in that (misbehaving-client) case; reserving
+ * before signing would need a second durable commit per request, or a reservation
+ * that a crash must clean up. A crash after the commit and before the response leaves a
+ * logged value the client never saw, which the contract allows (the log holds every
+ * value a client saw, not only those). */
+typedef struct {
+    const char *user, *cred, *alg_oid;
+    char sad_hash[65];
+    char **hashes;
+    size_t nh;
+    char *const *details; /* the audit details, one per hash (consume only) */
+    const char *why;      /* the refusal */
+} sad_job;
+
+/* The SAD belongs to the user and credential, has not expired, is for this hash
+ * algorithm and still has hashes: 1, or 0 with j->why, or -1 on a database error. */
+static int sad_usable(srv_db *db, sad_job *j)
+{
+    srv_row row, any;
+    int ret = -1;
+    const char *p[] = { j->sad_hash };
+    memset(&row, 0, sizeof row);
+    memset(&any, 0, sizeof any);
+    if (srv_db_get(db, "SELECT owner, credential, hash_alg, expires FROM sads WHERE hash = $1",
+                   p, 1, &row) != LTS_OK ||
+        srv_db_get(db, "SELECT 1 FROM sad_hashes WHERE sad = $1 LIMIT 1", p, 1, &any) != LTS_OK)
+        goto out;
+    ret = 0;
+    if (!row.found || !row.v[0] || strcmp(row.v[0], j->user) || !row.v[1] ||
+        strcmp(row.v[1], j->cred))
+        j->why = "Invalid parameter SAD";
+    else if (!row.v[3] || atoll(row.v[3]) <= api_now())
+        j->why = "SAD expired";
+    else if (!row.v[2] || strcmp(row.v[2], j->alg_oid) != 0)
+        j->why = "Invalid parameter hashAlgorithmOID";
+    else if (!any.found)
+        j->why = "The SAD has been used for every signature it authorised";
+    else
+        ret = 1;
+out:
+    srv_row_dispose(&row);
+    srv_row_dispose(&any);
+    return ret;
+}
+
+/* The check before signing (no transaction, no change): the SAD is usable and holds each
+ * hash as often as the request has it. The job checks again: another request may use
+ * the SAD in between. */
+static int sad_precheck(srv_db *db, sad_job *j)
+{
+    int u = sad_usable(db, j);
+    if (u != 1)
+        return u;
+    for (size_t i = 0; i < j->nh; i++) {
+        srv_row cnt;
+        long long want = 0;
+        const char *ph[] = { j->sad_hash, j->hashes[i] };
+        for (size_t k = 0; k < j->nh; k++)
+            want += strcmp(j->hashes[k], j->hashes[i]) == 0;
+        if (srv_db_get(db, "SELECT COUNT(*) FROM sad_hashes WHERE sad = $1 AND hash = $2", ph,
+                       2, &cnt) != LTS_OK)
+            return -1;
+        long long have = cnt.found && cnt.v[0] ? atoll(cnt.v[0]) : 0;
+        srv_row_dispose(&cnt);
+        if (have < want) {
+            j->why = "Hash is not authorized by the SAD";
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* The group-commit job (srv_tx_fn): take the requested hashes out of the SAD, all or none
+ * (a refusal is rolled back to the job's savepoint), and append the audit records. */
+static int sad_consume(srv_db *db, void *ud)
+{
+    static const char ev[] = "signatures/signHash";
+    sad_job *j = ud;
+    int u = sad_usable(db, j);
+    if (u != 1)
+        return u;
+    for (size_t i = 0; i < j->nh; i++) {
+        const char *ph[] = { j->sad_hash, j->hashes[i] };
+        long changes = 0;
+        if (srv_db_exec(db, "DELETE FROM sad_hashes WHERE sad = $1 AND n = "
+                            "(SELECT MIN(n) FROM sad_hashes WHERE sad = $1 AND hash = $2)",
+                        ph, 2, NULL, NULL, &changes) != LTS_OK)
+            return -1;
+        if (changes != 1) {
+            j->why = "Hash is not authorized by the SAD";
+            return 0;
+        }
+    }
+    for (size_t i = 0; i < j->nh; i++) {
+        if (srv_audit_in_tx(db, ev, j->user, j->cred, "ok", j->details[i]) != LTS_OK)
+            return -1;
+    }
+    return 1;
+}
+
+/* Check (details NULL) or consume the SAD for this request. Returns 1, or 0 with the
+ * response set (a refusal, logged, or a server error). */
 static int consume_sad(api_req *r, const srv_cred *c, const char *sad, const char *alg_oid,
                        char **hashes, size_t nh, char *const *details)
 {
     static const char ev[] = "signatures/signHash";
-    srv_row row, any;
-    char h[65];
-    int ok = 0, tx = 0;
-    const char *why = NULL;
-    memset(&row, 0, sizeof row);
-    memset(&any, 0, sizeof any);
-    srv_sha256_hex(sad, strlen(sad), h);
-    const char *p[] = { h };
-    if (details) {
-        if (srv_db_begin(r->ctx->db) != LTS_OK)
-            goto err;
-        tx = 1;
-    }
-    if (srv_db_get(r->ctx->db, "SELECT owner, credential, hash_alg, expires FROM sads "
-                               "WHERE hash = $1", p, 1, &row) != LTS_OK ||
-        srv_db_get(r->ctx->db, "SELECT 1 FROM sad_hashes WHERE sad = $1 LIMIT 1", p, 1,
-                   &any) != LTS_OK)
-        goto err;
-    if (!row.found || !row.v[0] || strcmp(row.v[0], r->user) || !row.v[1] ||
-        strcmp(row.v[1], c->id))
-        why = "Invalid parameter SAD";
-    else if (!row.v[3] || atoll(row.v[3]) <= api_now())
-        why = "SAD expired";
-    else if (!row.v[2] || strcmp(row.v[2], alg_oid) != 0)
-        why = "Invalid parameter hashAlgorithmOID";
-    else if (!any.found)
-        why = "The SAD has been used for every signature it authorised";
-    if (why)
-        goto refuse;
-    for (size_t i = 0; i < nh; i++) {
-        const char *ph[] = { h, hashes[i] };
-        if (details) {
-            /* take one row of this hash out of the SAD */
-            long changes = 0;
-            if (srv_db_exec(r->ctx->db, "DELETE FROM sad_hashes WHERE sad = $1 AND n = "
-                                        "(SELECT MIN(n) FROM sad_hashes WHERE sad = $1 AND "
-                                        "hash = $2)",
-                            ph, 2, NULL, NULL, &changes) != LTS_OK)
-                goto err;
-            if (changes != 1) {
-                why = "Hash is not authorized by the SAD";
-                goto refuse;
-            }
-            continue;
-        }
-        /* check only: the SAD must hold this hash as often as the request has it */
-        srv_row cnt;
-        long long want = 0;
-        for (size_t k = 0; k < nh; k++)
-            want += strcmp(hashes[k], hashes[i]) == 0;
-        if (srv_db_get(r->ctx->db, "SELECT COUNT(*) FROM sad_hashes WHERE sad = $1 AND "
-                                   "hash = $2", ph, 2, &cnt) != LTS_OK)
-            goto err;
-        long long have = cnt.found && cnt.v[0] ? atoll(cnt.v[0]) : 0;
-        srv_row_dispose(&cnt);
-        if (have < want) {
-            why = "Hash is not authorized by the SAD";
-            goto refuse;
-        }
-    }
-    if (details == NULL) {
-        ok = 1;
-        goto out;
-    }
-    for (size_t i = 0; i < nh; i++) {
-        if (srv_audit_in_tx(r->ctx->db, ev, r->user, c->id, "ok", details[i]) != LTS_OK)
-            goto err;
-    }
-    tx = 0;
-    if (srv_db_commit(r->ctx->db) != LTS_OK)
-        goto err;
-    ok = 1;
-    goto out;
-refuse:
-    if (tx)
-        srv_db_rollback(r->ctx->db);
-    tx = 0;
-    api_refuse(r, ev, c->id, 400, "invalid_request", why);
-    goto out;
-err:
-    api_server_error(r, ev);
-out:
-    if (tx)
-        srv_db_rollback(r->ctx->db);
-    srv_row_dispose(&row);
-    srv_row_dispose(&any);
-    return ok;
+    sad_job j;
+    int res;
+    memset(&j, 0, sizeof j);
+    j.user = r->user;
+    j.cred = c->id;
+    j.alg_oid = alg_oid;
+    j.hashes = hashes;
+    j.nh = nh;
+    j.details = details;
+    srv_sha256_hex(sad, strlen(sad), j.sad_hash);
+    if (details == NULL)
+        res = sad_precheck(r->ctx->db, &j);
+    else
+        res = srv_db_group(r->ctx->db, sad_consume, &j);
+    if (res == 0)
+        api_refuse(r, ev, c->id, 400, "invalid_request", j.why);
+    else if (res < 0)
+        api_server_error(r, ev);
+    return res == 1;
 }
 
 /* STRICT: the value must verify with the certified key before it leaves the service. */
@@ -662,7 +704,7 @@ static int sign_all(api_req *r, const srv_cred *c, int scheme, lts_hash alg,
     int ok = 0;
     char detail[200];
     if (lts_hex__decode(&id, c->id, strlen(c->id)) != LTS_OK ||
-        srv_spki_decode(c->spki, &pk) != LTS_OK)
+        srv_pkcache_get(r->ctx->pkc, c->spki, &pk) != LTS_OK)
         goto out;
     for (size_t i = 0; i < nh; i++) {
         dg.n = sig.n = b64.n = 0;

@@ -44,6 +44,7 @@ out:
 
 void srv_close_ctx(srv_ctx *ctx)
 {
+    srv_pkcache_free(ctx->pkc);
     srv_p11_close(ctx->p11);
     srv_db_close(ctx->db);
     srv_conf_free(ctx->conf);
@@ -325,6 +326,12 @@ int srv_cmd_serve(int argc, char **argv)
     }
     if (ctx.conf->listen == NULL) {
         fprintf(stderr, "ltsigd: %s: 'listen' is required to serve\n", o.config);
+        goto out;
+    }
+    /* reads outside a transaction do not wait behind a commit's flush */
+    if (srv_db_open_reader(ctx.db, ctx.conf->database) != LTS_OK ||
+        srv_pkcache_new(&ctx.pkc) != LTS_OK) {
+        ret = srv_fail(o.config);
         goto out;
     }
     if (srv_httpd_run(&ctx) != LTS_OK) {

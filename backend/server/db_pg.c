@@ -102,7 +102,8 @@ static void pg_close(srv_db *db)
     lts_free(s);
 }
 
-static const srv_db_ops pg_ops = { 1, "postgresql", pg_exec, pg_script, pg_begin, pg_close };
+static const srv_db_ops pg_ops = { 1, "postgresql", pg_exec, pg_script, pg_begin, pg_close,
+                                   "SET default_transaction_read_only = on" };
 
 lts_status srv_db__pg_open(srv_db **out, const char *uri)
 {

@@ -269,7 +269,13 @@ lts_status srv_httpd_run(srv_ctx *ctx)
     d = NULL;
     (void)srv_audit(ctx->db, "serve.stop", "admin", "", "ok", "");
     anchor(ctx, 1); /* the last entries too */
-    srv_log(ctx->log_level, SRV_LOG_INFO, "stopped", NULL);
+    unsigned long groups = 0, jobs = 0;
+    char gs[24], js[24];
+    srv_db_group_stats(ctx->db, &groups, &jobs);
+    snprintf(gs, sizeof gs, "%lu", groups);
+    snprintf(js, sizeof js, "%lu", jobs);
+    srv_log(ctx->log_level, SRV_LOG_INFO, "stopped", "group_commits", gs, "group_jobs", js,
+            NULL);
 out:
     if (d)
         MHD_stop_daemon(d);

@@ -22,6 +22,23 @@
 #include "core/err.h"
 #include "core/mem.h"
 
+/* The private-key handles the signing path has found, by CKA_ID: C_FindObjects costs more
+ * than the RSA operation on SoftHSMv2 (it walks the token's objects), and a token
+ * object's handle is valid in every session of the application. A handle that stops
+ * working (the key was destroyed, e.g. by an admin command in another process) is
+ * dropped and looked up again once; a handle that names another key cannot pass
+ * unnoticed either, as every value is verified with the credential's public key before
+ * it leaves (api_cred.c value_verifies). */
+#define KEY_BUCKETS 256
+#define KEY_CACHE_MAX 4096
+#define KEY_ID_MAX 64
+struct key_ent {
+    struct key_ent *next;
+    size_t n;
+    unsigned char id[KEY_ID_MAX];
+    CK_OBJECT_HANDLE h;
+};
+
 struct srv_p11 {
     void *dl;
     CK_FUNCTION_LIST_PTR f;
@@ -36,7 +53,12 @@ struct srv_p11 {
     int pool_mu_ok, pool_cv_ok;
     pthread_mutex_t pool_mu;
     pthread_cond_t pool_cv;
+    /* CKA_ID -> private key handle, under pool_mu (see key_cached) */
+    struct key_ent *keys[KEY_BUCKETS];
+    size_t nkeys;
 };
+
+static void keys_clear(srv_p11 *p);
 
 static const char *ckr_name(CK_RV rv)
 {
@@ -227,6 +249,7 @@ void srv_p11_close(srv_p11 *p)
         p->f->C_CloseSession(p->pool[i]);
     lts_free(p->pool);
     lts_free(p->free_);
+    keys_clear(p);
     if (p->have_session) {
         p->f->C_Logout(p->sess);
         p->f->C_CloseSession(p->sess);
@@ -456,6 +479,76 @@ static lts_status find_key(srv_p11 *p, CK_OBJECT_CLASS cls, lts_span id, CK_OBJE
     return find_key_in(p, p->sess, cls, id, out);
 }
 
+static size_t key_bucket(lts_span id)
+{
+    size_t h = 5381;
+    for (size_t i = 0; i < id.n; i++)
+        h = h * 33 + id.p[i];
+    return h % KEY_BUCKETS;
+}
+
+static void keys_clear(srv_p11 *p)
+{
+    for (size_t b = 0; b < KEY_BUCKETS; b++) {
+        while (p->keys[b]) {
+            struct key_ent *e = p->keys[b];
+            p->keys[b] = e->next;
+            lts_free(e);
+        }
+    }
+    p->nkeys = 0;
+}
+
+/* The cached handle of the private key CKA_ID id: 1 and *h, or 0. */
+static int key_cached(srv_p11 *p, lts_span id, CK_OBJECT_HANDLE *h)
+{
+    int found = 0;
+    pthread_mutex_lock(&p->pool_mu);
+    for (struct key_ent *e = p->keys[key_bucket(id)]; e; e = e->next) {
+        if (e->n == id.n && memcmp(e->id, id.p, id.n) == 0) {
+            *h = e->h;
+            found = 1;
+            break;
+        }
+    }
+    pthread_mutex_unlock(&p->pool_mu);
+    return found;
+}
+
+/* Remember (h != CK_INVALID_HANDLE) or forget (CK_INVALID_HANDLE) the key of id. */
+static void key_remember(srv_p11 *p, lts_span id, CK_OBJECT_HANDLE h)
+{
+    size_t b = key_bucket(id);
+    struct key_ent **pp, *e;
+    if (id.n > KEY_ID_MAX)
+        return;
+    pthread_mutex_lock(&p->pool_mu);
+    for (pp = &p->keys[b]; *pp; pp = &(*pp)->next) {
+        if ((*pp)->n == id.n && memcmp((*pp)->id, id.p, id.n) == 0)
+            break;
+    }
+    if (*pp && h == CK_INVALID_HANDLE) {
+        e = *pp;
+        *pp = e->next;
+        lts_free(e);
+        p->nkeys--;
+    } else if (*pp) {
+        (*pp)->h = h;
+    } else if (h != CK_INVALID_HANDLE) {
+        if (p->nkeys >= KEY_CACHE_MAX)
+            keys_clear(p);
+        if ((e = lts_calloc(1, sizeof *e)) != NULL) {
+            e->n = id.n;
+            memcpy(e->id, id.p, id.n);
+            e->h = h;
+            e->next = p->keys[b];
+            p->keys[b] = e;
+            p->nkeys++;
+        }
+    }
+    pthread_mutex_unlock(&p->pool_mu);
+}
+
 static lts_status digest_info(lts_hash h, lts_span digest, lts_buf *out)
 {
     lts_status rc = LTS_OK;
@@ -534,8 +627,19 @@ lts_status srv_p11_sign(srv_p11 *p, lts_span id, int scheme, lts_hash h, lts_spa
     LTS_ENSURE(pool_get(p, &sess), LTS_E_CRYPTO, "no PKCS#11 signing session left");
     have = 1;
     bad = 1; /* until the session is known to be back in a clean state */
-    LTS_TRY(find_key_in(p, sess, CKO_PRIVATE_KEY, id, &key));
-    P11(p->f->C_SignInit(sess, &mech, key), "C_SignInit");
+    CK_RV rv = CKR_KEY_HANDLE_INVALID;
+    if (key_cached(p, id, &key)) {
+        rv = p->f->C_SignInit(sess, &mech, key);
+        if (rv == CKR_KEY_HANDLE_INVALID || rv == CKR_OBJECT_HANDLE_INVALID)
+            key_remember(p, id, CK_INVALID_HANDLE); /* gone: look it up again */
+    }
+    if (rv == CKR_KEY_HANDLE_INVALID || rv == CKR_OBJECT_HANDLE_INVALID) {
+        LTS_TRY(find_key_in(p, sess, CKO_PRIVATE_KEY, id, &key));
+        rv = p->f->C_SignInit(sess, &mech, key);
+        if (rv == CKR_OK)
+            key_remember(p, id, key);
+    }
+    P11(rv, "C_SignInit");
     P11(p->f->C_Sign(sess, in.p, (CK_ULONG)in.n, NULL, &len), "C_Sign (size)");
     LTS_ENSURE(len > 0 && len <= 1024, LTS_E_CRYPTO, "PKCS#11 signature of %lu bytes",
                (unsigned long)len);
@@ -564,6 +668,7 @@ out:
 void srv_p11_destroy(srv_p11 *p, lts_span id)
 {
     CK_OBJECT_HANDLE h = 0;
+    key_remember(p, id, CK_INVALID_HANDLE);
     pthread_mutex_lock(&p->mu);
     for (CK_OBJECT_CLASS cls = CKO_PUBLIC_KEY; cls <= CKO_PRIVATE_KEY; cls++) {
         if (find_key(p, cls, id, &h) == LTS_OK)

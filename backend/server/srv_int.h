@@ -66,11 +66,24 @@ typedef struct {
      *  (the audit chain and the SAD consumption rely on it), across processes too. */
     lts_status (*begin)(srv_db *db);
     void (*close)(srv_db *db);
+    /** A statement that makes this connection refuse writes (the reader of srv_db_open_reader). */
+    const char *read_only_sql;
 } srv_db_ops;
+
+typedef struct srv_db_job srv_db_job; /* one unit of a group commit (db.c) */
 
 struct srv_db {
     const srv_db_ops *ops;
     pthread_mutex_t mu; /* recursive: held by a transaction and by each statement */
+    int in_tx;          /* under mu: a transaction is open (by the thread holding mu) */
+    srv_db *rd;         /* optional second connection for SELECTs outside a transaction */
+    /* group commit (srv_db_group): the queue and whether a leader is running a batch */
+    pthread_mutex_t gmu;
+    pthread_cond_t gcv;
+    int group_ok;       /* gmu and gcv initialised */
+    srv_db_job *qhead, **qtail;
+    int leader;
+    unsigned long groups, grouped; /* under gmu: batches committed and jobs in them */
 };
 
 /** Open the database named by `spec`: a postgresql:// (or postgres://) URI, otherwise a
@@ -83,6 +96,25 @@ lts_status srv_db_exec(srv_db *db, const char *sql, const char *const *params, i
 lts_status srv_db_begin(srv_db *db);
 lts_status srv_db_commit(srv_db *db);
 void srv_db_rollback(srv_db *db);
+/** Open a second connection to `spec`, read-only, for the SELECTs that run outside a
+ *  transaction (they no longer wait behind a commit's flush on the write connection).
+ *  A thread inside its own transaction still reads through the write connection. */
+lts_status srv_db_open_reader(srv_db *db, const char *spec);
+
+/** One unit of work of a group commit, run inside the shared transaction (never call
+ *  srv_db_begin or srv_audit in it; srv_db_exec / srv_db_get / srv_audit_in_tx are fine).
+ *  Return 1 to keep its changes, 0 to undo them (a refusal: the job records why in ud),
+ *  -1 on an error (lts_error set). It may run on another request's thread. */
+typedef int (*srv_tx_fn)(srv_db *db, void *ud);
+/** Group commit: queue fn and wait. Whichever waiting thread finds no batch running takes
+ *  every queued job and runs them, in queue order, in ONE transaction (a savepoint around
+ *  each job, so a refused or failed job does not undo the others), then commits once (one
+ *  flush for the whole group). Returns 1 when fn returned 1 and the commit is durable, 0
+ *  when fn refused (nothing of it is kept), -1 on an error (lts_error set on this thread;
+ *  nothing of it is kept). */
+int srv_db_group(srv_db *db, srv_tx_fn fn, void *ud);
+/** How many group commits ran and how many jobs they held (since the database was opened). */
+void srv_db_group_stats(srv_db *db, unsigned long *groups, unsigned long *jobs);
 
 #define SRV_ROW_MAX 12
 /** The first row of a query, copied. */
@@ -218,11 +250,20 @@ lts_status srv_audit_canon(lts_buf *out, const char *const fields[7]);
 
 /* ---- the running service (api.c, httpd.c) ---------------------------------------------- */
 
+/* Decoded credential public keys by their stored base64 SPKI (pkcache.c). */
+typedef struct srv_pkcache srv_pkcache;
+lts_status srv_pkcache_new(srv_pkcache **out);
+void srv_pkcache_free(srv_pkcache *c);
+/** The key of `spki` (decoded once, then shared): *out is a new reference (EVP_PKEY_free).
+ *  With c NULL it only decodes. */
+lts_status srv_pkcache_get(srv_pkcache *c, const char *spki, EVP_PKEY **out);
+
 typedef struct {
     srv_conf *conf;
     srv_db *db;
     srv_p11 *p11;
     int log_level;
+    srv_pkcache *pkc; /* NULL outside `serve` */
 } srv_ctx;
 
 /** Handle one CSC API request. `path` is after "/csc/v2/". *status gets the HTTP status,
