@@ -136,20 +136,38 @@ out:
     return rc;
 }
 
-/* Fill each timestamp result of s from the token with the same genTime (first unused). */
+/* The token behind a timestamp result: the same bytes when the result kept them, else the
+ * first unused one of the same kind and genTime, else the first unused of that genTime.
+ * Both lists are in file order, and genTime has a resolution of a second: two time-stamps
+ * of one second (a renewal right after signing) must not swap. */
+static token *token_for(tokens *ts, const lts_ts_result *r)
+{
+    token *same_time = NULL;
+    for (size_t k = 0; k < ts->n; k++) {
+        token *t = &ts->v[k];
+        if (!t->used && r->token.n != 0 && t->der.n == r->token.n &&
+            memcmp(t->der.p, r->token.p, r->token.n) == 0)
+            return t;
+    }
+    for (size_t k = 0; k < ts->n; k++) {
+        token *t = &ts->v[k];
+        if (t->used || !t->has_gen || t->gen != r->gen_time)
+            continue;
+        if (r->kind && t->kind && strcmp(r->kind, t->kind) == 0)
+            return t;
+        if (same_time == NULL)
+            same_time = t;
+    }
+    return same_time;
+}
+
+/* Fill each timestamp result of s from its token (token_for). */
 static lts_status tokens_apply(tokens *ts, lts_sig_result *s)
 {
     lts_status rc = LTS_OK;
     for (size_t i = 0; i < s->n_timestamps; i++) {
         lts_ts_result *r = &s->timestamps[i];
-        token *best = NULL;
-        for (size_t k = 0; k < ts->n; k++) {
-            token *t = &ts->v[k];
-            if (t->used || !t->has_gen || t->gen != r->gen_time)
-                continue;
-            if (best == NULL || (r->kind && strcmp(r->kind, t->kind) == 0))
-                best = t;
-        }
+        token *best = token_for(ts, r);
         if (best == NULL)
             continue;
         best->used = 1;

@@ -481,7 +481,8 @@ int lts_policy_protection_until(const lts_policy *p, const lts_sig_result *s, lt
         int a = is_archive_kind(t->kind);
         if (t->tsa_not_after == 0 && t->digest_algorithm == NULL)
             continue;
-        if (best == NULL || a > best_archive || (a == best_archive && t->gen_time > best->gen_time)) {
+        /* the newest; of two in the same second, the later in the file */
+        if (best == NULL || a > best_archive || (a == best_archive && t->gen_time >= best->gen_time)) {
             best = t;
             best_archive = a;
         }

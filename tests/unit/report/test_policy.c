@@ -207,6 +207,14 @@ static void test_report_policy__protection_until(void)
     p = parse_ok("sunset.sha256 = 2030-03-01\n");
     CU_ASSERT_EQUAL(lts_policy_protection_until(p, s, &until), 1);
     CU_ASSERT_EQUAL(until, rt_time("2030-03-01"));
+    /* a renewal in the same second (genTime has a resolution of a second): the later one
+     * in the file is the newer */
+    LTS_ASSERT_OK(lts_report__add_ts(s, "archive-time-stamp-v3", &t));
+    t->gen_time = rt_time("2026-06-01");
+    t->tsa_not_after = rt_time("2035-01-01");
+    LTS_ASSERT_OK(lts_report__set_str(&t->digest_algorithm, "SHA-256"));
+    CU_ASSERT_EQUAL(lts_policy_protection_until(NULL, s, &until), 1);
+    CU_ASSERT_EQUAL(until, rt_time("2035-01-01"));
     lts_policy_free(p);
     lts_report_free(r);
 }
