@@ -125,12 +125,15 @@ typedef struct {
     lts_time gen, until;
 } newest;
 
-static void consider(newest *nw, lts_span der)
+/* genTime has a resolution of a second: of two tokens of the same second, the later one in
+ * the file is the newer. The tokens are seen in file order, except by pades_protection,
+ * which walks backwards (backwards = 1). */
+static void consider(newest *nw, lts_span der, int backwards)
 {
     lts_time gen = 0, until = RENEW_NO_PROTECTION;
     if (token_info(der, &gen, &until) != 0)
         return;
-    if (!nw->any || gen >= nw->gen) {
+    if (!nw->any || gen > nw->gen || (gen == nw->gen && !backwards)) {
         nw->any = 1;
         nw->gen = gen;
         nw->until = until;
@@ -155,7 +158,7 @@ static int cms_timestamps(lts_span cms, lts_time *out, newest *all)
             lts_cades_ts_check t;
             memset(&t, 0, sizeof t);
             if (lts_cades_check_timestamp(c, i, k, &t) == LTS_OK && t.token)
-                consider(tgt, lts_cades_der(t.token));
+                consider(tgt, lts_cades_der(t.token), 0);
             lts_cades_ts_check_dispose(&t);
         }
         if (!all)
@@ -201,13 +204,13 @@ static int pades_protection(const char *path, lts_time *out)
         if (!s)
             continue;
         if (s->kind == LTS_PADES_DOC_TIMESTAMP) {
-            consider(&nw, s->contents);
+            consider(&nw, s->contents, 1);
             seen_doc_ts = 1;
         } else {
             newest own = { 0, 0, 0 };
             lts_time dummy;
             if (cms_timestamps(s->contents, &dummy, &own) == 0 && own.any) {
-                if (!nw.any || own.gen >= nw.gen)
+                if (!nw.any || own.gen > nw.gen)
                     nw = own;
             } else if (!seen_doc_ts) {
                 uncovered = 1;
