@@ -115,7 +115,8 @@ grep -q "^Result: TOTAL_PASSED" rep.txt && empty vqo.out && ok "verify -q -o: th
     ko "verify -q -o" "$(cat vqo.out)"
 "$LTSIG" verify -v --trust "$P/root.pem" n.p7m >vv.out 2>vv.err
 check "verify -v: exit 0" test $? -eq 0
-cmp -s vn.out vv.out && ok "verify -v: stdout is the same report" || ko "verify -v stdout differs" "$(diff vn.out vv.out)"
+same() { cmp -s <(grep -v 'alidation time' "$1") <(grep -v 'alidation time' "$2"); } # but the clock
+same vn.out vv.out && ok "verify -v: stdout is the same report" || ko "verify -v stdout differs" "$(diff vn.out vv.out)"
 grep -q "^ltsig verify: S1: CAdES B-T, signer CN=Test Signer RSA.*: TOTAL_PASSED$" vv.err &&
     grep -Eq "^ltsig verify: S1: signature-time-stamp at .* by CN=ltsig Test TSA.*: TOTAL_PASSED( - .*)?$" vv.err &&
     [ "$(grep -c '^ltsig verify: S1: check: ' vv.err)" -ge 4 ] &&
@@ -146,7 +147,7 @@ check "extend -v: the result verifies" test $? -eq 0
 # --- info -----------------------------------------------------------------------------------
 "$LTSIG" info n.p7m >in.out 2>in.err
 "$LTSIG" info -v n.p7m >iv.out 2>iv.err
-cmp -s in.out iv.out && empty in.err && ok "info -v: stdout unchanged, nothing on stderr without -v" ||
+same in.out iv.out && empty in.err && ok "info -v: stdout unchanged, nothing on stderr without -v" ||
     ko "info -v stdout" "$(diff in.out iv.out; cat in.err)"
 grep -q "^ltsig info: n.p7m: 1 signature(s), read offline; sunsets from the built-in" iv.err &&
     ok "info -v: how the file was read" || ko "info -v" "$(cat iv.err)"
