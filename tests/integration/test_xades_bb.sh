@@ -205,6 +205,85 @@ last=$("$LTSIG" verify --trust "$PKI/root.pem" --report json envg-env.xml 2>/dev
        python3 -c 'import sys,json; print(json.load(sys.stdin)["signatures"][-1]["indication"])' 2>&1)
 if [[ "$last" == TOTAL_PASSED ]]; then ok "the new signature inside a ds:Signature root: TOTAL_PASSED"
 else fail "the new signature inside a ds:Signature root: TOTAL_PASSED" "$last"; fi
+# differential: generated documents full of namespace declarations and redeclarations,
+# prefixed and unprefixed attributes, xml:lang, escapes, CDATA, comments and PIs (fixed
+# seeds). ltsig's streamed signature must satisfy xmlsec1, and xmlsec1's (enveloped +
+# exc-c14n) ltsig's streamed check.
+mkdir -p gen && (
+cd gen || exit 1
+cat >gen.py <<'EOF'
+import random, sys
+def gen(seed):
+    r = random.Random(seed)
+    uris = ['urn:a', 'urn:b', 'http://example.com/c', 'urn:a', 'urn:d:e']
+    texts = ['x', ' &amp; ', '&lt;tag&gt;', '"q" \'a\'', '\t tab', '&#13;cr', 'caf\u00e9', ']]&gt;', '  ']
+    out = []
+    def attrval():
+        return r.choice(['1', 'a&amp;b', '&lt;', '&quot;x&quot;', ' sp  ace ', '&#9;&#10;&#13;', "it's", '\u00e9'])
+    def el(depth, inscope):
+        name = 'e%d' % r.randrange(5)
+        decls = []
+        scope = dict(inscope)
+        for p in r.sample(['p0', 'p1', 'p2'], r.randrange(3)):
+            u = r.choice(uris); decls.append(' xmlns:%s="%s"' % (p, u)); scope[p] = u
+        if r.random() < 0.3:
+            u = r.choice(uris + ['']); decls.append(' xmlns="%s"' % u)
+        pfx = r.choice([None] + [p for p in scope])
+        qn = (pfx + ':' + name) if pfx else name
+        attrs = []; used = set()
+        for i in range(r.randrange(4)):
+            ap = r.choice([None, None] + [p for p in scope])
+            ln = 'a%d' % i
+            key = (scope.get(ap) if ap else None, ln)
+            if key in used: continue
+            used.add(key)
+            attrs.append(' %s="%s"' % ((ap + ':' + ln) if ap else ln, attrval()))
+        if r.random() < 0.2: attrs.append(' xml:lang="fr"')
+        out.append('<%s%s%s>' % (qn, ''.join(decls), ''.join(attrs)))
+        for _ in range(r.randrange(4) if depth < 4 else 0):
+            k = r.random()
+            if k < 0.45: el(depth + 1, scope)
+            elif k < 0.7: out.append(r.choice(texts))
+            elif k < 0.8: out.append('<![CDATA[%s]]>' % r.choice(['<&>', 'x', '"\'']))
+            elif k < 0.9: out.append('<!-- c%d -->' % r.randrange(9))
+            else: out.append('<?pi%d some data?>' % r.randrange(3))
+        out.append('</%s>' % qn)
+    head = r.choice(['<?xml version="1.0" encoding="UTF-8"?>\n', '', '<?xml version="1.0"?>\n<!-- lead -->\n<?lead pi?>\n'])
+    out.append(head)
+    el(0, {})
+    if r.random() < 0.5: out.append('\n<!-- tail --><?tail pi?>\n')
+    return ''.join(out)
+n0, n1 = int(sys.argv[1]), int(sys.argv[2])
+for s in range(n0, n1):
+    open('d%d.xml' % s, 'w', encoding='utf-8').write(gen(s))
+EOF
+cat >tmpl.py <<'EOF'
+import sys
+sig = ('<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>'
+       '<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>'
+       '<ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/>'
+       '<ds:Reference URI=""><ds:Transforms>'
+       '<ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>'
+       '<ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>'
+       '<ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue/>'
+       '</ds:Reference></ds:SignedInfo><ds:SignatureValue/><ds:KeyInfo><ds:X509Data/>'
+       '</ds:KeyInfo></ds:Signature>')
+for f in sys.argv[1:]:
+    d = open(f, encoding='utf-8').read()
+    i = d.rfind('</')
+    open(f.replace('d', 't', 1), 'w', encoding='utf-8').write(d[:i] + sig + d[i:])
+EOF
+python3 gen.py 0 12 && python3 tmpl.py d*.xml
+) || fail "generate the differential documents"
+for i in $(seq 0 11); do
+    if sign rsa -o "gen/s$i.xml" "gen/d$i.xml" >/dev/null 2>&1 && xv "gen/s$i.xml" >/dev/null 2>&1 &&
+       passed "gen/s$i.xml"; then ok "generated document $i: signed (streamed), xmlsec1 and ltsig verify"
+    else fail "generated document $i: signed (streamed), xmlsec1 and ltsig verify" "$(head -c 400 "gen/d$i.xml")"; fi
+    if xmlsec1 --sign --privkey-pem "$PKI/signer-rsa.key,$PKI/signer-rsa.pem,$PKI/inter.pem" \
+           --output "gen/x$i.xml" "gen/t$i.xml" >/dev/null 2>&1 && passed "gen/x$i.xml"; then
+        ok "generated document $i: xmlsec1-signed, ltsig verify"
+    else fail "generated document $i: xmlsec1-signed, ltsig verify" "$(head -c 400 "gen/d$i.xml")"; fi
+done
 # documents the SAX pass leaves to the tree path: a DTD, another encoding, an empty root
 printf '<?xml version="1.0"?>\n<!DOCTYPE r>\n<r><x>dtd</x></r>\n' >dtd.xml
 printf '<?xml version="1.0" encoding="ISO-8859-1"?>\n<r>caf\xe9</r>\n' >latin1.xml
