@@ -60,6 +60,8 @@ typedef struct {
     lts_time gen;
     lts_hash imprint;
     lts_time not_after;
+    int key_bits;   /* the TSA certificate's key */
+    lts_scheme key_scheme;
     int used;
 } token;
 
@@ -105,8 +107,16 @@ static void token_read(token *t)
         lts_span d = lts_cades_cert(c, (size_t)k.signer_cert);
         const unsigned char *q = d.p;
         X509 *x = d2i_X509(NULL, &q, (long)d.n);
+        EVP_PKEY *pk = x ? X509_get0_pubkey(x) : NULL;
         if (x != NULL && asn1_time(X509_get0_notAfter(x), &t->not_after) != LTS_OK)
             t->not_after = 0;
+        if (pk != NULL) {
+            int id = EVP_PKEY_get_base_id(pk);
+            t->key_bits = EVP_PKEY_get_bits(pk);
+            t->key_scheme = id == EVP_PKEY_RSA ? LTS_SCHEME_RSA_PKCS1
+                            : id == EVP_PKEY_RSA_PSS ? LTS_SCHEME_RSA_PSS
+                            : id == EVP_PKEY_EC ? LTS_SCHEME_ECDSA : LTS_SCHEME_NONE;
+        }
         X509_free(x);
     }
     lts_error_clear();
@@ -173,6 +183,10 @@ static lts_status tokens_apply(tokens *ts, lts_sig_result *s)
         best->used = 1;
         if (r->tsa_not_after == 0)
             r->tsa_not_after = best->not_after;
+        if (r->tsa_key_bits == 0) {
+            r->tsa_key_bits = best->key_bits;
+            r->tsa_key_scheme = (int)best->key_scheme;
+        }
         if (r->digest_algorithm == NULL && best->imprint != LTS_HASH_NONE)
             LTS_TRY(lts_report__set_str(&r->digest_algorithm, lts_hash_name(best->imprint)));
         if (r->token.n == 0)

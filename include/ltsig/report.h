@@ -61,6 +61,9 @@ typedef struct {
     lts_time tsa_not_after;   /**< notAfter of the TSA certificate; 0 when unknown */
     char *digest_algorithm;   /**< hash of the messageImprint ("SHA-256" ...), or NULL */
     lts_buf token;            /**< DER of the time-stamp token (empty when unknown) */
+    /* appended (lead): the TSA key, for the protection date (lts_policy_protection_until) */
+    int tsa_key_bits;         /**< bits of the TSA certificate's key; 0 when unknown */
+    int tsa_key_scheme;       /**< an lts_scheme (ltsig/alg.h) of that key; 0 when unknown */
 } lts_ts_result;
 
 /** Result of one signature. */

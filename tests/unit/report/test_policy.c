@@ -215,6 +215,22 @@ static void test_report_policy__protection_until(void)
     LTS_ASSERT_OK(lts_report__set_str(&t->digest_algorithm, "SHA-256"));
     CU_ASSERT_EQUAL(lts_policy_protection_until(NULL, s, &until), 1);
     CU_ASSERT_EQUAL(until, rt_time("2035-01-01"));
+    /* its TSA key is RSA-2048: 112-bit security ends 2030-12-31, unless the policy says */
+    t->tsa_key_bits = 2048;
+    t->tsa_key_scheme = LTS_SCHEME_RSA_PKCS1;
+    CU_ASSERT_EQUAL(lts_policy_protection_until(NULL, s, &until), 1);
+    CU_ASSERT_EQUAL(until, rt_time("2030-12-31"));
+    lts_policy_free(p);
+    p = parse_ok("sunset.rsa2048 = 2033-06-01\n");
+    CU_ASSERT_EQUAL(lts_policy_protection_until(p, s, &until), 1);
+    CU_ASSERT_EQUAL(until, rt_time("2033-06-01"));
+    t->tsa_key_bits = 4096; /* no known limit: the certificate decides */
+    CU_ASSERT_EQUAL(lts_policy_protection_until(p, s, &until), 1);
+    CU_ASSERT_EQUAL(until, rt_time("2035-01-01"));
+    t->tsa_key_bits = 256;
+    t->tsa_key_scheme = LTS_SCHEME_ECDSA;
+    CU_ASSERT_EQUAL(lts_policy_protection_until(p, s, &until), 1);
+    CU_ASSERT_EQUAL(until, rt_time("2035-01-01"));
     lts_policy_free(p);
     lts_report_free(r);
 }
