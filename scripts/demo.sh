@@ -19,7 +19,9 @@ export LTS_TEST_OCSP_PORT=$((LTS_TEST_HTTP_PORT + 1))
 export LTS_TEST_TSA_PORT=$((LTS_TEST_HTTP_PORT + 2))
 PKI=$DEMO/pki
 SERVER_PID=
+TSA2_PID=
 cleanup() {
+    [ -n "$TSA2_PID" ] && kill -TERM "$TSA2_PID" 2>/dev/null
     [ -n "$SERVER_PID" ] && kill -TERM "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
     bash "$ROOT/tests/integration/services.sh" stop "$PKI" >/dev/null 2>&1 || true
 }
@@ -79,10 +81,16 @@ echo "not a signature" >"$ARCH/notes.txt"
 "$LTSIG" info "$ARCH/prescription-signed.xml"
 echo "-- a nightly run with the default window (90 days): nothing is due yet"
 "$LTSIG" renew --tsa "$TSA" --trust "$PKI/root.pem" "$ARCH" | tail -2
-echo "-- the test TSA certificate ends in about 3 years: renew what ends within 1200 days"
-echo "   (with the same TSA the end date cannot move, and renew says so in its report)"
-"$LTSIG" renew --within 1200 --jobs 2 --tsa "$TSA" --trust "$PKI/root.pem" \
+echo "-- the test TSA's certificate ends in about 3 years; a second TSA's lasts about 9:"
+echo "   renew what stops being protected within 1200 days, time-stamped by the second TSA"
+TSA2_PORT=$((LTS_TEST_HTTP_PORT + 3))
+"$LTSIG" tsa-serve -q --signer "file:$PKI/tsa-next.p12" --passin env:DEMO_P12_PASS \
+    --port "$TSA2_PORT" &
+TSA2_PID=$!
+for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$TSA2_PORT/" && break; sleep 0.1; done
+"$LTSIG" renew --within 1200 --jobs 2 --tsa "http://127.0.0.1:$TSA2_PORT/" --trust "$PKI/root.pem" \
     --report "$DEMO/renew.json" "$ARCH" | tail -2
+kill -TERM "$TSA2_PID"; wait "$TSA2_PID" 2>/dev/null || true; TSA2_PID=
 jq -r '.files[] | "\(.path | split("/") | last)\t\(.action)\t\(.protection_until_before // "-") -> \(.protection_until_after // "-")"' \
     "$DEMO/renew.json" | awk -F'\t' '{ printf "%-26s %-16s %s\n", $1, $2, $3 }'
 for f in contract-signed.pdf prescription-signed.xml; do

@@ -342,6 +342,10 @@ openssl crl -in work/inter-revoked.crl.pem -outform DER -out inter-revoked.crl
 openssl x509 -in inter-revoked.pem -outform DER -out www/inter-revoked.der
 cp root-revca.crl inter-tsarev.crl inter-revoked.crl www/
 
+# --- tsa-next: a second TSA whose certificate ends with the intermediate (about 9 years) ----
+# A renewal (ltsig renew) with it moves a file's protection date; with `tsa` it cannot.
+ee tsa-next       rsa  "/O=ltsig test/CN=ltsig Test TSA Next"     ext_tsa "$EE_START" "$INTER_END"
+
 # --- env.sh ----------------------------------------------------------------------------------
 cat >env.sh <<EOF
 # Written by make-pki.sh. Source it: . $OUT/env.sh
