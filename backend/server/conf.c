@@ -140,8 +140,10 @@ static lts_status check(srv_conf *c)
         c->max_signatures = 100;
     if (!c->max_failures)
         c->max_failures = 5;
+    /* more workers than cores: a signHash waiting for its group commit holds its worker,
+     * and the requests that wait together are the ones that share a flush */
     if (!c->threads)
-        c->threads = 4;
+        c->threads = 16;
     if (!c->max_body)
         c->max_body = 1L << 20;
     if (!c->argon2_t)
