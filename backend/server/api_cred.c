@@ -567,14 +567,15 @@ typedef struct {
  * algorithm and still has hashes: 1, or 0 with j->why, or -1 on a database error. */
 static int sad_usable(srv_db *db, sad_job *j)
 {
-    srv_row row, any;
+    srv_row row;
     int ret = -1;
     const char *p[] = { j->sad_hash };
     memset(&row, 0, sizeof row);
-    memset(&any, 0, sizeof any);
-    if (srv_db_get(db, "SELECT owner, credential, hash_alg, expires FROM sads WHERE hash = $1",
-                   p, 1, &row) != LTS_OK ||
-        srv_db_get(db, "SELECT 1 FROM sad_hashes WHERE sad = $1 LIMIT 1", p, 1, &any) != LTS_OK)
+    /* CASE: EXISTS is 1/0 on SQLite but t/f on PostgreSQL */
+    if (srv_db_get(db, "SELECT owner, credential, hash_alg, expires, CASE WHEN EXISTS (SELECT "
+                       "1 FROM sad_hashes WHERE sad = $1) THEN 1 ELSE 0 END FROM sads "
+                       "WHERE hash = $1",
+                   p, 1, &row) != LTS_OK)
         goto out;
     ret = 0;
     if (!row.found || !row.v[0] || strcmp(row.v[0], j->user) || !row.v[1] ||
@@ -584,13 +585,12 @@ static int sad_usable(srv_db *db, sad_job *j)
         j->why = "SAD expired";
     else if (!row.v[2] || strcmp(row.v[2], j->alg_oid) != 0)
         j->why = "Invalid parameter hashAlgorithmOID";
-    else if (!any.found)
+    else if (!row.v[4] || atoi(row.v[4]) == 0)
         j->why = "The SAD has been used for every signature it authorised";
     else
         ret = 1;
 out:
     srv_row_dispose(&row);
-    srv_row_dispose(&any);
     return ret;
 }
 

@@ -177,8 +177,11 @@ lts_status srv_db__sqlite_open(srv_db **out, const char *path)
                s->h ? sqlite3_errmsg(s->h) : sqlite3_errstr(r));
     sqlite3_busy_timeout(s->h, 10000);
     sqlite3_extended_result_codes(s->h, 0);
+    /* mmap_size: pages of the database file are read through a mapping instead of a
+     * pread each time another connection's commit made this one's cache stale */
     LTS_TRY(sq_script(&s->base, "PRAGMA journal_mode=WAL; PRAGMA foreign_keys=ON; "
-                                "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON;"));
+                                "PRAGMA synchronous=FULL; PRAGMA secure_delete=ON; "
+                                "PRAGMA mmap_size=268435456;"));
     *out = &s->base;
     s = NULL;
 out:
