@@ -395,8 +395,16 @@ static lts_status place_data(builder *b, const char *path, const lts_xades_sign_
         LTS_TRY(set_id(b, obj, "-Object"));
         snprintf(b->buf, sizeof b->buf, "#%s-Object", b->sid);
         if (is_xml) {
-            LTS_ALLOC(copy = xmlDocCopyNode(xmlDocGetRootElement(src), b->doc, 1));
-            LTS_ALLOC(xmlAddChild(obj, copy));
+            /* the parsed root moves into ds:Object (no second tree); its names are copied
+             * out of the source's dictionary, namespaces reconciled */
+            lts_buf_dispose(&content);
+            copy = xmlDocGetRootElement(src);
+            xmlUnlinkNode(copy);
+            if (xmlDOMWrapAdoptNode(NULL, src, copy, b->doc, obj, 0) != 0 ||
+                xmlAddChild(obj, copy) == NULL) {
+                xmlAddChild((xmlNodePtr)src, copy); /* freed with src, wherever it got */
+                LTS_FAIL(LTS_E_NOMEM, "cannot move the document into ds:Object");
+            }
             b->sid_free = 0; /* foreign Ids came in */
             LTS_ALLOC(xmlSetProp(obj, (const xmlChar *)"MimeType", (const xmlChar *)"text/xml"));
             LTS_TRY(add_reference(b, &b->data_ref, "-ref0", b->buf, NULL, exc, 1, alg.hash));

@@ -67,6 +67,7 @@ typedef struct {
     int light;
     int capture;                /* depth of the ds:Signature being built (0: none) */
     int excluded;               /* inside the ds:Signature left out of the C14N */
+    int no_digest;              /* the root is a ds:Signature: nothing to digest */
     uint64_t *ids, *dupids;     /* hashes of every Id value; of those seen twice */
     size_t ids_mask, n_ids, dup_mask, n_dups;
 } sc;
@@ -94,6 +95,8 @@ static void flush(sc *s)
 static void emit(sc *s, const void *p, size_t n)
 {
     const uint8_t *b = p;
+    if (s->no_digest)
+        return;
     while (n > 0) {
         size_t k = OUT_CAP - s->on;
         if (k > n)
@@ -297,7 +300,8 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
             }
             s->res->n_sigs++;
             s->capture = s->depth + 1;
-            s->excluded = s->depth == 1; /* the enveloped signature; the root: nothing digested */
+            s->excluded = s->depth == 1; /* the enveloped signature */
+            s->no_digest = s->depth == 0; /* the root (enveloping, detached): no URI="" */
         }
         if (s->depth == 0 || s->capture)
             xmlSAX2StartElementNs(s->ctxt, local, prefix, uri, nb_ns, nsd, nb_attr, nb_def, at);
