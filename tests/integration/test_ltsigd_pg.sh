@@ -76,6 +76,30 @@ check "signHash value verifies with openssl" \
     bash -c "test '$st' = 200 && printf '%s' 'pg document' | openssl dgst -sha256 -verify '$WORK/pub.pem' -signature '$WORK/sig.bin' >/dev/null"
 st=$(api signatures/signHash "$WORK/sign.json" "$TOK")
 check "SAD replay refused" test "$st" = 400
+# group commit on PostgreSQL: 12 concurrent requests for 6 hashes (each asked twice) ->
+# 6 values, each hash once, the SAD spent (savepoints roll back only the refused ones)
+HL=()
+for i in 1 2 3 4 5 6; do HL+=("$(b64hash "pg race $i")"); done
+printf '{"credentialID":"%s","numSignatures":6,"hashes":%s,"hashAlgorithmOID":"2.16.840.1.101.3.4.2.1","authData":[{"id":"PIN","value":"2468-pat"},{"id":"OTP","value":"%s"}]}' \
+    "$CID" "$(printf '%s\n' "${HL[@]}" | jq -R . | jq -sc .)" "$(totp "$SEC" 1)" >"$WORK/authz2.json"
+st=$(api credentials/authorize "$WORK/authz2.json" "$TOK")
+SAD2=$(jq -r '.SAD // empty' "$WORK/resp")
+pids=()
+for k in 1 2; do
+    for i in 0 1 2 3 4 5; do
+        printf '{"credentialID":"%s","SAD":"%s","hashes":["%s"],"hashAlgorithmOID":"2.16.840.1.101.3.4.2.1","signAlgo":"1.2.840.113549.1.1.11"}' \
+            "$CID" "$SAD2" "${HL[$i]}" |
+            curl -s -o "$WORK/race.$k.$i" -w '%{http_code}' -X POST -H "Authorization: Bearer $TOK" \
+                -H 'Content-Type: application/json' --data-binary @- "$URL/signatures/signHash" \
+                >"$WORK/race.$k.$i.st" &
+        pids+=($!)
+    done
+done
+wait "${pids[@]}"
+n200=0
+for f in "$WORK"/race.*.st; do [ "$(cat "$f")" = 200 ] && n200=$((n200 + 1)); done
+check "12 concurrent signHash for 6 authorised hashes: 6 values ($n200), SAD spent" \
+    test "$st" = 200 -a "$n200" = 6 -a "$(psqlq "SELECT count(*) FROM sad_hashes WHERE sad = '$(sha256hex "$SAD2")'")" = 0
 for i in 1 2 3 4 5; do
     curl -s -o /dev/null -X POST -u quinn:wrong$i -d '{}' "$URL/auth/login"
 done
