@@ -139,10 +139,13 @@ for pair in "signer signer-rsa" "CA inter" "CA root" "TSA tsa"; do
 done
 expect "timeline (CAdES B-B, info json): the signer's validity (no time-stamp)" \
     "$(cert_row bb.json signer "$P/signer-rsa.pem")" "$(want_row signer "$P/signer-rsa.pem")"
-expect "timeline (XAdES ES-A, info json): the TSA's validity" "$(cert_row xa.json TSA "$P/tsa.pem")" \
-    "$(want_row TSA "$P/tsa.pem")"
-expect "timeline (PAdES B-LTA, info json): the signer's validity" "$(cert_row lta.json signer "$P/signer-rsa.pem")" \
-    "$(want_row signer "$P/signer-rsa.pem")"
+for pair in "signer signer-rsa" "CA inter" "TSA tsa"; do
+    set -- $pair
+    expect "timeline (XAdES ES-A, info json): $1 certificate $2 validity" "$(cert_row xa.json "$1" "$P/$2.pem")" \
+        "$(want_row "$1" "$P/$2.pem")"
+    expect "timeline (PAdES B-LTA, info json): $1 certificate $2 validity" "$(cert_row lta.json "$1" "$P/$2.pem")" \
+        "$(want_row "$1" "$P/$2.pem")"
+done
 expect "timeline (info json): events sorted by time" \
     "$(jq1 bt.json '[e["time"] for e in d["signatures"][0]["timeline"]] == sorted(e["time"] for e in d["signatures"][0]["timeline"])')" "True"
 expect "timeline (info json): signing, time-stamp, TSA expiry and protection end are events" \
