@@ -17,6 +17,8 @@ static const char help[] =
     "\n"
     "Validate every signature in FILE (CAdES .p7s/.p7m, XAdES .xml, PAdES .pdf) along\n"
     "ETSI EN 319 102-1 and print a report (text by default) on stdout or into REPORT.\n"
+    "The text report ends each signature with its timeline (dated events, and every\n"
+    "certificate's validity with a bar); the JSON lists the certificates' validity.\n"
     "\n"
     "  --trust T             trust anchors: a PEM bundle, or a folder of PEM files\n"
     "  --detached-content F  the signed data of a detached signature\n"
