@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <jansson.h>
 #include "core/io.h"
 #include "renew_int.h"
 
@@ -117,83 +118,93 @@ void renew_summary(const renew_ctx *ctx, FILE *f)
         fprintf(f, "nothing to do: no file was changed\n");
 }
 
-static int put_str(lts_buf *b, const char *s)
+/* A JSON string for s: NULL gives null; a path that is not UTF-8 (file names are bytes)
+ * has each of its non-ASCII bytes replaced by U+FFFD, so the report stays JSON. */
+static json_t *jstr(const char *s)
 {
-    if (!s)
-        return lts_buf_append(b, "null", 4) == LTS_OK ? 0 : -1;
-    if (lts_buf_append(b, "\"", 1) != LTS_OK)
-        return -1;
+    json_t *v;
+    lts_buf b = LTS_BUF_INIT;
+    if (s == NULL)
+        return json_null();
+    if ((v = json_string(s)) != NULL)
+        return v;
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        char esc[8];
-        const char *r = NULL;
-        size_t rn = 0;
-        if (*p == '"' || *p == '\\') {
-            esc[0] = '\\';
-            esc[1] = (char)*p;
-            r = esc;
-            rn = 2;
-        } else if (*p < 0x20) {
-            rn = (size_t)snprintf(esc, sizeof esc, "\\u%04x", *p);
-            r = esc;
-        }
-        if (r ? lts_buf_append(b, r, rn) != LTS_OK : lts_buf_append(b, p, 1) != LTS_OK)
-            return -1;
+        if (*p < 0x80 ? lts_buf_append(&b, p, 1) != LTS_OK
+                      : lts_buf_append(&b, "\xef\xbf\xbd", 3) != LTS_OK)
+            break;
     }
-    return lts_buf_append(b, "\"", 1) == LTS_OK ? 0 : -1;
+    v = json_stringn(b.p ? (const char *)b.p : "", b.n);
+    lts_buf_dispose(&b);
+    return v;
 }
 
-static int put_raw(lts_buf *b, const char *s)
-{
-    return lts_buf_append(b, s, strlen(s)) == LTS_OK ? 0 : -1;
-}
-
-static int put_time(lts_buf *b, lts_time t)
+static json_t *jtime(lts_time t)
 {
     char s[40];
     if (t == RENEW_NO_PROTECTION)
-        return put_raw(b, "null");
+        return json_null();
     renew_time_str(s, sizeof s, t);
-    return put_str(b, s);
+    return json_string(s);
+}
+
+/* json_object_set_new that remembers a failure (allocation) in *bad. */
+static void put(json_t *o, const char *key, json_t *v, int *bad)
+{
+    if (v == NULL || json_object_set_new(o, key, v) != 0)
+        *bad = 1;
 }
 
 int renew_write_report(const renew_ctx *ctx, const char *path)
 {
-    lts_buf b = LTS_BUF_INIT;
-    char tmp[256];
-    int bad = 0, ret = -1;
+    json_t *root = json_object(), *summary = json_object(), *files = json_array();
+    char *text = NULL;
+    lts_buf out = LTS_BUF_INIT;
+    int bad = root == NULL || summary == NULL || files == NULL, ret = -1;
 
-    renew_time_str(tmp, sizeof tmp, ctx->now);
-    bad |= put_raw(&b, "{\n  \"time\": ") | put_str(&b, tmp);
-    snprintf(tmp, sizeof tmp, ",\n  \"within_days\": %ld,\n  \"dry_run\": %s,\n  \"summary\": {",
-             ctx->cfg->within_days, ctx->cfg->dry_run ? "true" : "false");
-    bad |= put_raw(&b, tmp);
-    for (int a = RA_RENEWED; a <= RA_DUE; a++) {
-        snprintf(tmp, sizeof tmp, "%s\"%s\": %zu", a == RA_RENEWED ? "" : ", ",
-                 renew_action_name((renew_action)a), ctx->counts[a]);
-        bad |= put_raw(&b, tmp);
-    }
-    bad |= put_raw(&b, "},\n  \"files\": [");
+    for (int a = RA_RENEWED; a <= RA_DUE && !bad; a++)
+        put(summary, renew_action_name((renew_action)a), json_integer((json_int_t)ctx->counts[a]),
+            &bad);
     for (size_t i = 0; i < ctx->n_items && !bad; i++) {
         const renew_item *it = &ctx->items[i];
-        bad |= put_raw(&b, i ? ",\n    {\"path\": " : "\n    {\"path\": ") | put_str(&b, it->path);
-        bad |= put_raw(&b, ", \"format\": ") | put_str(&b, fmt_name(it->format));
-        bad |= put_raw(&b, ", \"action\": ") | put_str(&b, renew_action_name(it->action));
-        bad |= put_raw(&b, ", \"reason\": ") | put_str(&b, it->reason);
-        bad |= put_raw(&b, ", \"protection_until_before\": ") | put_time(&b, it->prot_before);
-        bad |= put_raw(&b, ", \"protection_until_after\": ") | put_time(&b, it->prot_after);
-        bad |= put_raw(&b, it->from_journal ? ", \"journal\": true}" : ", \"journal\": false}");
+        json_t *f = json_object();
+        if (f == NULL || json_array_append_new(files, f) != 0) {
+            json_decref(f);
+            bad = 1;
+            break;
+        }
+        put(f, "path", jstr(it->path), &bad);
+        put(f, "format", jstr(fmt_name(it->format)), &bad);
+        put(f, "action", jstr(renew_action_name(it->action)), &bad);
+        put(f, "reason", jstr(it->reason), &bad);
+        put(f, "protection_until_before", jtime(it->prot_before), &bad);
+        put(f, "protection_until_after", jtime(it->prot_after), &bad);
+        put(f, "journal", json_boolean(it->from_journal), &bad);
     }
-    bad |= put_raw(&b, "\n  ]\n}\n");
-    if (bad) {
+    if (!bad) {
+        put(root, "time", jtime(ctx->now), &bad);
+        put(root, "within_days", json_integer((json_int_t)ctx->cfg->within_days), &bad);
+        put(root, "dry_run", json_boolean(ctx->cfg->dry_run), &bad);
+        put(root, "summary", json_incref(summary), &bad);
+        put(root, "files", json_incref(files), &bad);
+    }
+    if (bad || (text = json_dumps(root, JSON_INDENT(2))) == NULL) {
         fprintf(stderr, "ltsig renew: out of memory writing the report\n");
         goto out;
     }
-    if (lts_io__write_atomic(path, lts_buf_span(&b), 0) != LTS_OK) {
-        fprintf(stderr, "ltsig renew: %s\n", lts_error_last()->message);
+    if (lts_buf_append(&out, text, strlen(text)) != LTS_OK || lts_buf_append(&out, "\n", 1) != LTS_OK) {
+        fprintf(stderr, "ltsig renew: out of memory writing the report\n");
+        goto out;
+    }
+    if (lts_io__write_atomic(path, lts_buf_span(&out), 0) != LTS_OK) {
+        fprintf(stderr, "ltsig renew: %s: %s\n", path, lts_error_last()->message);
         goto out;
     }
     ret = 0;
 out:
-    lts_buf_dispose(&b);
+    lts_buf_dispose(&out);
+    free(text);
+    json_decref(files);
+    json_decref(summary);
+    json_decref(root);
     return ret;
 }

@@ -706,5 +706,15 @@ check "garbage journal: run goes on (exit 0)" test $? -eq 0
 check "garbage journal: the signature is renewed, not taken from the garbage" json "$W/garbage.json" \
     "[f['action'] for f in r['files'] if f['path'].endswith('.p7s')] == ['renewed']"
 
+# --- file names are bytes: a name that is not UTF-8 still gives a JSON report -----------------
+mkdir -p "$W/names"
+echo "not a signature" >"$W/names/$(printf 'caf\xe9.txt')"
+cp "$W/down/o.p7m" "$W/names/$(printf 'r\xe9sum\xe9.p7m')"
+"$LTSIG" renew --dry-run --no-journal --trust "$P/root.pem" --within 36500 \
+    --report "$W/names.json" "$W/names" >"$W/names.out" 2>&1
+check "non-UTF-8 names: exit 0" test $? -eq 0
+check "non-UTF-8 names: the report is JSON and lists both, bytes replaced by U+FFFD" json \
+    "$W/names.json" "sorted(f['path'].rsplit('/', 1)[1] for f in r['files']) == ['caf\\ufffd.txt', 'r\\ufffdsum\\ufffd.p7m'] and sorted(f['action'] for f in r['files']) == ['due', 'not-a-signature']"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
