@@ -108,7 +108,9 @@ LTS_API LTS_MUST_USE lts_status lts_info_text(const lts_report *r, const lts_pol
                                              lts_buf *out);
 /** The same as JSON: {file, format, signatures: [{id, level, signer, signing_time,
  *  timestamps: [{type, gen_time, tsa, tsa_cert_not_after, digest_algorithm}],
- *  protection_until}]} with null for what is unknown. */
+ *  protection_until, certificates: [{role, name, subject, not_before, not_after}],
+ *  timeline: [{time, event}]}]} with null for what is unknown; the timeline is sorted by
+ *  time (certificate validity, signing time, each time-stamp, now, protection end). */
 LTS_API LTS_MUST_USE lts_status lts_info_json(const lts_report *r, const lts_policy *p,
                                              lts_buf *out);
 
