@@ -321,21 +321,31 @@ EOF
         sleep 0.1
     done
     first=0
+    # The raw rate swings on a loaded machine (1,250 to 2,800/s between runs), so it is
+    # measured immediately before AND after each ltsigd run and the row compares with the
+    # mean of the two (the "after" of one run is the "before" of the next at that level).
+    rawrate() {
+        "$B/bench/bench_p11" raw "$MOD" ltsigd-bench "$C/token.pin" "$CID0" "$1" "$SECS" |
+            sed -n 's/ops_per_s=//p'
+    }
     for conc in ${LTS_BENCH_LEVELS:-1 8 32}; do
-        raw=$("$B/bench/bench_p11" raw "$MOD" ltsigd-bench "$C/token.pin" "$CID0" "$conc" "$SECS" |
-            sed -n 's/ops_per_s=//p')
+        raw_b=$(rawrate "$conc")
         # enough authorised hashes per client for the period (a spent batch ends the run), at
         # most 2000: the cost of a signHash grows with the size of its SAD (docs/performance.md)
-        batch=$(awk -v r="$raw" -v s="$SECS" -v c="$conc" 'BEGIN{ b = int(r * s * 1.5 / c) + 10;
+        batch=$(awk -v r="$raw_b" -v s="$SECS" -v c="$conc" 'BEGIN{ b = int(r * s * 1.5 / c) + 10;
                     if (b < 100) b = 100; if (b > 2000) b = 2000; print b - b % 10 }')
         for per in 1 10; do
             res=$("$B/bench/bench_csc" "http://127.0.0.1:$CSC_PORT/csc/v2" "$C/users" "$first" "$conc" \
                 "$SECS" "$batch" "$per") || res="ops_per_s=0 p50_ms=- p99_ms=- n=0"
+            raw_a=$(rawrate "$conc")
             first=$((first + conc))
             ops=$(sed -n 's/.*ops_per_s=\([^ ]*\).*/\1/p' <<<"$res")
+            raw=$(awk -v a="$raw_b" -v b="$raw_a" 'BEGIN{ printf "%.1f", (a + b) / 2 }')
             row "ltsigd signHash, $per hash/req, concurrency $conc (sig/s)" "$ops" "$raw" \
-                "rate (SoftHSMv2 C_Sign, $conc threads)"
-            echo "#   request latency: $(sed 's/ops_per_s=[^ ]* //' <<<"$res"), batch $batch"
+                "rate (SoftHSMv2 C_Sign, $conc threads, mean of before/after)"
+            echo "#   request latency: $(sed 's/ops_per_s=[^ ]* //' <<<"$res"), batch $batch;" \
+                "raw before $raw_b, after $raw_a"
+            raw_b=$raw_a
         done
     done
 fi
