@@ -30,27 +30,13 @@ json() {
 }
 
 # --- a TSA ---------------------------------------------------------------------------------
-tsa_answers() { # URL: a real RFC 3161 answer to a SHA-256 query
-    openssl ts -query -data "$P/root.pem" -sha256 -cert -out "$W/q.tsq" 2>/dev/null &&
-        curl -s -m 5 -H 'Content-Type: application/timestamp-query' --data-binary @"$W/q.tsq" \
-            -o "$W/q.tsr" "$1" && openssl ts -reply -in "$W/q.tsr" -text >/dev/null 2>&1
-}
+. "${LTS_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/support/tsa.sh"
 TSA_URL=
-if [ -n "${LTS_TEST_TSA_PORT:-}" ] && tsa_answers "http://127.0.0.1:$LTS_TEST_TSA_PORT/"; then
-    TSA_URL="http://127.0.0.1:$LTS_TEST_TSA_PORT/"
+if TSA_URL=$(lts_tsa_suite "$W"); then
+    :
 elif "$LTSIG" tsa-serve --help >/dev/null 2>&1; then
-    for port in 18201 18202 18203; do
-        "$LTSIG" tsa-serve --signer "file:$P/tsa.p12" --passin pass:test1234 --port "$port" \
-            >"$W/tsa.log" 2>&1 &
-        TSA_PID=$!
-        for _ in $(seq 50); do
-            tsa_answers "http://127.0.0.1:$port/" && { TSA_URL="http://127.0.0.1:$port/"; break; }
-            kill -0 "$TSA_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        [ -n "$TSA_URL" ] && break
-        kill "$TSA_PID" 2>/dev/null; wait "$TSA_PID" 2>/dev/null; TSA_PID=
-    done
+    lts_tsa_own "$W" "$W/tsa.log" 18201 18202 18203
+    TSA_URL=$LTS_TSA_URL TSA_PID=$LTS_TSA_PID
 fi
 if [ -z "$TSA_URL" ]; then
     echo "no TSA (LTS_TEST_TSA_PORT service or ltsig tsa-serve): B-T tests skipped"
@@ -323,17 +309,8 @@ PY
             openssl pkcs12 -export -inkey "$W/tsa2.key" -in "$W/tsa2.pem" -certfile "$P/chain.pem" \
                 -passout pass:test1234 -out "$W/tsa2.p12" 2>/dev/null
         TSA2_URL=
-        for port in 18216 18217; do
-            "$LTSIG" tsa-serve --signer "file:$W/tsa2.p12" --passin pass:test1234 --port "$port" >"$W/tsa2.log" 2>&1 &
-            TSA2_PID=$!
-            for _ in $(seq 50); do
-                tsa_answers "http://127.0.0.1:$port/" && { TSA2_URL="http://127.0.0.1:$port/"; break; }
-                kill -0 "$TSA2_PID" 2>/dev/null || break
-                sleep 0.1
-            done
-            [ -n "$TSA2_URL" ] && break
-            kill "$TSA2_PID" 2>/dev/null; wait "$TSA2_PID" 2>/dev/null; TSA2_PID=
-        done
+        LTS_TSA_KEY=$W/tsa2.p12 lts_tsa_own "$W" "$W/tsa2.log" 18216 18217
+        TSA2_URL=$LTS_TSA_URL TSA2_PID=$LTS_TSA_PID
         if [ -n "$TSA2_URL" ]; then
             "$LTSIG" extend --level B-LTA --tsa "$TSA2_URL" --trust "$P/root.pem" -o "$W/poe.p7m" "$W/lt.p7m" 2>"$W/err"
             r=$?; check "B-LTA with the second TSA ($(cat "$W/err"))" test "$r" -eq 0

@@ -28,23 +28,9 @@ SIGNER=(--signer "file:$P/signer-rsa.p12" --passin pass:test1234)
 echo "verbosity test $$" >doc.txt
 
 # --- a TSA of our own (tsa-serve -q and -v are tested on it) -------------------------------
-tsa_answers() {
-    openssl ts -query -data doc.txt -sha256 -cert -out q.tsq 2>/dev/null &&
-        curl -s -m 5 -H 'Content-Type: application/timestamp-query' --data-binary @q.tsq \
-            -o q.tsr "$1" && openssl ts -reply -in q.tsr -text >/dev/null 2>&1
-}
-TSA=
-for port in 19610 19611 19612; do
-    "$LTSIG" tsa-serve -v --signer "file:$P/tsa.p12" --passin pass:test1234 --port "$port" 2>tsa-v.log &
-    TSA_PID=$!
-    for _ in $(seq 50); do
-        tsa_answers "http://127.0.0.1:$port/" && { TSA="http://127.0.0.1:$port/"; break; }
-        kill -0 "$TSA_PID" 2>/dev/null || break
-        sleep 0.1
-    done
-    [ -n "$TSA" ] && break
-    kill "$TSA_PID" 2>/dev/null; wait "$TSA_PID" 2>/dev/null; TSA_PID=
-done
+. "${LTS_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/support/tsa.sh"
+lts_tsa_own "$W" tsa-v.log 19610 19611 19612 -- -v
+TSA=$LTS_TSA_URL TSA_PID=$LTS_TSA_PID
 if [ -z "$TSA" ]; then
     ko "no port free for tsa-serve in 19610-19612" "$(cat tsa-v.log)"
     echo "$pass passed, $fail failed"

@@ -50,27 +50,13 @@ if ! "$LTSIG" renew --help >/dev/null 2>&1; then
 fi
 
 # --- a TSA: the suite's, else our own on 19003-19005 ---------------------------------------
-tsa_answers() {
-    openssl ts -query -data "$P/root.pem" -sha256 -cert -out "$W/q.tsq" 2>/dev/null &&
-        curl -s -m 5 -H 'Content-Type: application/timestamp-query' --data-binary @"$W/q.tsq" \
-            -o "$W/q.tsr" "$1" && openssl ts -reply -in "$W/q.tsr" -text >/dev/null 2>&1
-}
+. "${LTS_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/support/tsa.sh"
 TSA=
-if [ -n "${LTS_TEST_TSA_PORT:-}" ] && tsa_answers "http://127.0.0.1:$LTS_TEST_TSA_PORT/"; then
-    TSA="http://127.0.0.1:$LTS_TEST_TSA_PORT/"
+if TSA=$(lts_tsa_suite "$W"); then
+    :
 else
-    for port in 19003 19004 19005; do
-        "$LTSIG" tsa-serve --signer "file:$P/tsa.p12" --passin pass:test1234 --port "$port" \
-            >"$W/tsa.log" 2>&1 &
-        TSA_PID=$!
-        for _ in $(seq 50); do
-            tsa_answers "http://127.0.0.1:$port/" && { TSA="http://127.0.0.1:$port/"; break; }
-            kill -0 "$TSA_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        [ -n "$TSA" ] && break
-        kill "$TSA_PID" 2>/dev/null; wait "$TSA_PID" 2>/dev/null; TSA_PID=
-    done
+    lts_tsa_own "$W" "$W/tsa.log" 19003 19004 19005
+    TSA=$LTS_TSA_URL TSA_PID=$LTS_TSA_PID
 fi
 if [ -z "$TSA" ]; then
     echo "no TSA: renew tests skipped"
@@ -91,18 +77,8 @@ if (cd "$P" && openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out
         -in "$W/tsa-near.csr" -out "$W/tsa-near.pem" &&
     openssl pkcs12 -export -inkey "$W/tsa-near.key" -in "$W/tsa-near.pem" -certfile chain.pem \
         -passout pass:test1234 -out "$W/tsa-near.p12") >"$W/tsa-near.log" 2>&1; then
-    for port in 19006 19007 19008; do
-        "$LTSIG" tsa-serve --signer "file:$W/tsa-near.p12" --passin pass:test1234 --port "$port" \
-            >"$W/tsa2.log" 2>&1 &
-        TSA2_PID=$!
-        for _ in $(seq 50); do
-            tsa_answers "http://127.0.0.1:$port/" && { TSA2="http://127.0.0.1:$port/"; break; }
-            kill -0 "$TSA2_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        [ -n "$TSA2" ] && break
-        kill "$TSA2_PID" 2>/dev/null; wait "$TSA2_PID" 2>/dev/null; TSA2_PID=
-    done
+    LTS_TSA_KEY=$W/tsa-near.p12 lts_tsa_own "$W" "$W/tsa2.log" 19006 19007 19008
+    TSA2=$LTS_TSA_URL TSA2_PID=$LTS_TSA_PID
 fi
 check "a TSA whose certificate expires in 20 days ($(tail -1 "$W/tsa-near.log"))" test -n "$TSA2"
 # `openssl ocsp` re-reads index.txt only when a worker takes its next connection (each worker

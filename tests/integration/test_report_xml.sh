@@ -28,27 +28,13 @@ expect() { # NAME GOT WANT
     if [ "$2" = "$3" ]; then ok "$1"; else ko "$1" "got '$2', want '$3'"; fi
 }
 
-tsa_answers() {
-    openssl ts -query -data "$P/root.pem" -sha256 -cert -out "$W/q.tsq" 2>/dev/null &&
-        curl -s -m 5 -H 'Content-Type: application/timestamp-query' --data-binary @"$W/q.tsq" \
-            -o "$W/q.tsr" "$1" && openssl ts -reply -in "$W/q.tsr" -text >/dev/null 2>&1
-}
+. "${LTS_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/support/tsa.sh"
 TSA_URL=
-if [ -n "${LTS_TEST_TSA_PORT:-}" ] && tsa_answers "http://127.0.0.1:$LTS_TEST_TSA_PORT/"; then
-    TSA_URL="http://127.0.0.1:$LTS_TEST_TSA_PORT/"
+if TSA_URL=$(lts_tsa_suite "$W"); then
+    :
 else
-    for port in 18901 18902 18903; do
-        "$LTSIG" tsa-serve --signer "file:$P/tsa.p12" --passin pass:test1234 --port "$port" \
-            >"$W/tsa.log" 2>&1 &
-        TSA_PID=$!
-        for _ in $(seq 50); do
-            tsa_answers "http://127.0.0.1:$port/" && { TSA_URL="http://127.0.0.1:$port/"; break; }
-            kill -0 "$TSA_PID" 2>/dev/null || break
-            sleep 0.1
-        done
-        [ -n "$TSA_URL" ] && break
-        kill "$TSA_PID" 2>/dev/null; wait "$TSA_PID" 2>/dev/null; TSA_PID=
-    done
+    lts_tsa_own "$W" "$W/tsa.log" 18901 18902 18903
+    TSA_URL=$LTS_TSA_URL TSA_PID=$LTS_TSA_PID
 fi
 [ -n "$TSA_URL" ] || echo "# no TSA: the B-T cases are skipped"
 
