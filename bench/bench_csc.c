@@ -6,12 +6,18 @@
  * per batch), then sends signatures/signHash requests of PER_REQ hashes each (default 1; RSA
  * PKCS#1 v1.5) over a kept-alive connection until SECONDS have passed or a batch is spent.
  * Only the signHash phase is timed. Prints "ops_per_s=<signatures/s> p50_ms=<median request>
- * p99_ms=<99th percentile request> n=<signatures>". */
+ * p99_ms=<99th percentile request> n=<signatures>", then, when the environment variable
+ * LTS_BENCH_SERVER_PID names the server process, " srv_cpu_us=<server CPU time per
+ * signature, user + system, microseconds> cli_cpu_us=<this client's CPU time per
+ * signature>" over the same signHash phase: the rate depends on what else runs on the
+ * machine, the CPU time per signature much less (bench/run.sh compares it with the raw
+ * token's). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <curl/curl.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -19,6 +25,33 @@
 
 #define SHA256_OID "2.16.840.1.101.3.4.2.1"
 #define RSA_OID "1.2.840.113549.1.1.1"
+
+/* CPU time (user + system) of process pid so far, in seconds; -1 if unknown */
+static double proc_cpu_s(long pid)
+{
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    const char *p = strrchr(buf, ')'); /* the command name may hold spaces */
+    unsigned long long ut = 0, st = 0;
+    /* after ") ": state(3) ... utime(14) stime(15) */
+    if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+                            &ut, &st) != 2)
+        return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
+static double self_cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static double now_s(void)
 {
@@ -32,6 +65,8 @@ typedef struct {
     const char *url;
     int batch, per_req;
     pthread_barrier_t *ready;
+    long srv_pid;
+    double *cpu0; /* the server's and this process's CPU time when the timed phase began */
     volatile int *stop;
     double secs, t_start, t_end;
     double *lat;
@@ -62,26 +97,22 @@ static size_t on_body(char *d, size_t sz, size_t nm, void *u)
     return n;
 }
 
-/* POST body to URL/method; 0 and the body in *resp on HTTP 200. */
-static int post(CURL *c, const char *url, const char *method, const char *auth_hdr,
+/* POST body to URL/method with the headers hdr; 0 and the body in *resp on HTTP 200. The
+ * constant options (write callback, timeout) are set once per handle by the caller, so a
+ * request costs the client only what libcurl needs for the transfer itself (the client
+ * shares the CPU with the server: what it burns lowers the server's figure). */
+static int post(CURL *c, const char *url, const char *method, struct curl_slist *hdr,
                 const char *body, sbuf *resp)
 {
     char u[512];
     snprintf(u, sizeof u, "%s/%s", url, method);
-    struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
-    if (auth_hdr)
-        h = curl_slist_append(h, auth_hdr);
     resp->n = 0;
     curl_easy_setopt(c, CURLOPT_URL, u);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
     curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, resp);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
     long code = 0;
     CURLcode rc = curl_easy_perform(c);
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-    curl_slist_free_all(h);
     if (rc != CURLE_OK || code != 200) {
         fprintf(stderr, "bench_csc: %s: %s %ld %s\n", method, curl_easy_strerror(rc), code,
                 resp->p ? resp->p : "");
@@ -152,16 +183,26 @@ static void *run(void *arg)
     size_t bodysz = (size_t)w->batch * 48 + 1024;
     char *body = malloc(bodysz);
     char tok[128], auth[200], sad[128], otp[7];
-    int ok = c && h64 && body;
+    struct curl_slist *json_hdr = curl_slist_append(NULL, "Content-Type: application/json");
+    struct curl_slist *auth_hdr = NULL;
+    int ok = c && h64 && body && json_hdr;
+    if (c) {
+        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+        curl_easy_setopt(c, CURLOPT_WRITEDATA, &r);
+        curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
+    }
     /* login (HTTP Basic) */
     if (ok) {
         char up[200];
         snprintf(up, sizeof up, "%s:%s", w->user, w->pw);
         curl_easy_setopt(c, CURLOPT_USERPWD, up);
-        ok = post(c, w->url, "auth/login", NULL, "{}", &r) == 0 &&
+        ok = post(c, w->url, "auth/login", json_hdr, "{}", &r) == 0 &&
              json_str(r.p, "access_token", tok, sizeof tok) == 0;
         curl_easy_setopt(c, CURLOPT_USERPWD, NULL);
         snprintf(auth, sizeof auth, "Authorization: Bearer %s", tok);
+        auth_hdr = curl_slist_append(NULL, "Content-Type: application/json");
+        struct curl_slist *t = auth_hdr ? curl_slist_append(auth_hdr, auth) : NULL;
+        ok = ok && t;
     }
     /* one authorisation for the whole batch */
     if (ok) {
@@ -177,11 +218,14 @@ static void *run(void *arg)
         snprintf(body + n, bodysz - n, "],\"hashAlgorithmOID\":\"" SHA256_OID "\",\"authData\":"
                  "[{\"id\":\"PIN\",\"value\":\"%s\"},{\"id\":\"OTP\",\"value\":\"%s\"}]}",
                  w->pin, otp);
-        ok = ok && post(c, w->url, "credentials/authorize", auth, body, &r) == 0 &&
+        ok = ok && post(c, w->url, "credentials/authorize", auth_hdr, body, &r) == 0 &&
              json_str(r.p, "SAD", sad, sizeof sad) == 0;
     }
     w->failed = !ok;
-    pthread_barrier_wait(w->ready);
+    if (pthread_barrier_wait(w->ready) == PTHREAD_BARRIER_SERIAL_THREAD) {
+        w->cpu0[0] = w->srv_pid > 0 ? proc_cpu_s(w->srv_pid) : -1;
+        w->cpu0[1] = self_cpu_s();
+    }
     w->t_start = now_s();
     long reqs = 0;
     for (int i = 0; ok && i + w->per_req <= w->batch && !*w->stop &&
@@ -193,7 +237,7 @@ static void *run(void *arg)
         snprintf(body + n, bodysz - n, "],\"hashAlgorithmOID\":\"" SHA256_OID "\",\"signAlgo\":\""
                  RSA_OID "\"}");
         double t0 = now_s();
-        if (post(c, w->url, "signatures/signHash", auth, body, &r) != 0 ||
+        if (post(c, w->url, "signatures/signHash", auth_hdr, body, &r) != 0 ||
             strstr(r.p, "\"signatures\"") == NULL) {
             w->failed = 1;
             break;
@@ -205,6 +249,8 @@ static void *run(void *arg)
     w->t_end = now_s();
     *w->stop = 1; /* a spent batch ends the run for everyone: the rate stays a steady-state one */
     free(r.p);
+    curl_slist_free_all(json_hdr);
+    curl_slist_free_all(auth_hdr);
     free(h64);
     free(body);
     curl_easy_cleanup(c);
@@ -234,6 +280,9 @@ int main(int argc, char **argv)
     pthread_t *th = calloc((size_t)nc, sizeof *th);
     pthread_barrier_t ready;
     volatile int stop = 0;
+    double cpu0[2] = { -1, 0 };
+    const char *sp = getenv("LTS_BENCH_SERVER_PID");
+    long srv_pid = sp ? atol(sp) : 0;
     char line[1024];
     int line_no = 0, got = 0;
     while (ws && got < nc && fgets(line, sizeof line, f)) {
@@ -249,6 +298,8 @@ int main(int argc, char **argv)
         w->secs = secs;
         w->stop = &stop;
         w->ready = &ready;
+        w->srv_pid = srv_pid;
+        w->cpu0 = cpu0;
         w->lat = calloc((size_t)batch, sizeof *w->lat);
         got++;
     }
@@ -272,6 +323,8 @@ int main(int argc, char **argv)
         t0 = ws[i].t_start < t0 ? ws[i].t_start : t0;
         t1 = ws[i].t_end > t1 ? ws[i].t_end : t1;
     }
+    double srv_cpu = srv_pid > 0 && cpu0[0] >= 0 ? proc_cpu_s(srv_pid) - cpu0[0] : -1;
+    double cli_cpu = self_cpu_s() - cpu0[1];
     long nl = 0;
     for (int i = 0; i < nc; i++)
         nl += ws[i].nlat;
@@ -282,8 +335,12 @@ int main(int argc, char **argv)
             all[k++] = ws[i].lat[j];
     if (!failed && nl > 0 && all) {
         qsort(all, (size_t)nl, sizeof *all, cmp_d);
-        printf("ops_per_s=%.1f p50_ms=%.1f p99_ms=%.1f n=%ld\n", ops / (t1 - t0),
+        printf("ops_per_s=%.1f p50_ms=%.1f p99_ms=%.1f n=%ld", ops / (t1 - t0),
                all[nl / 2] * 1e3, all[(long)(nl * 0.99)] * 1e3, ops);
+        if (srv_cpu >= 0)
+            printf(" srv_cpu_us=%.0f cli_cpu_us=%.0f", srv_cpu * 1e6 / (double)ops,
+                   cli_cpu * 1e6 / (double)ops);
+        printf("\n");
     } else {
         fprintf(stderr, "bench_csc: failed\n");
         failed = 1;

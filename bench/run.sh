@@ -312,7 +312,8 @@ EOF
         echo "u$i bench-pw-$i $sec $cid 9900$i" >>"$C/users"
     done
     CID0=$(awk 'NR==1 {print $4}' "$C/users")
-    # LTS_BENCH_WRAP_SERVER="perf record -g -o /tmp/ltsigd.perf --" profiles the server
+    # LTS_BENCH_WRAP_SERVER="perf record -g -o /tmp/ltsigd.perf --" profiles the server (the
+    # CPU figures are then perf's own, not the server's)
     ${LTS_BENCH_WRAP_SERVER:-} "$LTSIGD" serve --config "$C/ltsigd.conf" 2>"$C/serve.log" &
     SRV=$!
     PIDS+=($SRV)
@@ -324,28 +325,43 @@ EOF
     # The raw rate swings on a loaded machine (1,250 to 2,800/s between runs), so it is
     # measured immediately before AND after each ltsigd run and the row compares with the
     # mean of the two (the "after" of one run is the "before" of the next at that level).
-    rawrate() {
-        "$B/bench/bench_p11" raw "$MOD" ltsigd-bench "$C/token.pin" "$CID0" "$1" "$SECS" |
-            sed -n 's/ops_per_s=//p'
+    # The CPU time per signature (user + system: ltsigd and the client over the signHash
+    # phase, bench_p11 over its run) depends much less on what else runs: the comment line
+    # prints it and "cpu ratio" = raw CPU per signature / (server + client CPU per signature).
+    rawrate() { # sets RAW_RATE (signatures/s) and RAW_CPU (microseconds per signature)
+        /usr/bin/time -f '%U %S' -o "$C/raw.time" \
+            "$B/bench/bench_p11" raw "$MOD" ltsigd-bench "$C/token.pin" "$CID0" "$1" "$SECS" \
+            >"$C/raw.out" || true
+        RAW_RATE=$(sed -n 's/ops_per_s=//p' "$C/raw.out")
+        RAW_CPU=$(awk -v r="$RAW_RATE" -v s="$SECS" 'NR == 1 && r > 0 {
+                      printf "%.0f", ($1 + $2) * 1e6 / (r * s) }' "$C/raw.time")
     }
     for conc in ${LTS_BENCH_LEVELS:-1 8 32}; do
-        raw_b=$(rawrate "$conc")
+        rawrate "$conc"
+        raw_b=$RAW_RATE cpu_b=$RAW_CPU
         # enough authorised hashes per client for the period (a spent batch ends the run), at
         # most 2000: the cost of a signHash grows with the size of its SAD (docs/performance.md)
         batch=$(awk -v r="$raw_b" -v s="$SECS" -v c="$conc" 'BEGIN{ b = int(r * s * 1.5 / c) + 10;
                     if (b < 100) b = 100; if (b > 2000) b = 2000; print b - b % 10 }')
         for per in 1 10; do
-            res=$("$B/bench/bench_csc" "http://127.0.0.1:$CSC_PORT/csc/v2" "$C/users" "$first" "$conc" \
-                "$SECS" "$batch" "$per") || res="ops_per_s=0 p50_ms=- p99_ms=- n=0"
-            raw_a=$(rawrate "$conc")
+            res=$(LTS_BENCH_SERVER_PID=$SRV "$B/bench/bench_csc" "http://127.0.0.1:$CSC_PORT/csc/v2" \
+                "$C/users" "$first" "$conc" "$SECS" "$batch" "$per") ||
+                res="ops_per_s=0 p50_ms=- p99_ms=- n=0"
+            rawrate "$conc"
+            raw_a=$RAW_RATE cpu_a=$RAW_CPU
             first=$((first + conc))
             ops=$(sed -n 's/.*ops_per_s=\([^ ]*\).*/\1/p' <<<"$res")
             raw=$(awk -v a="$raw_b" -v b="$raw_a" 'BEGIN{ printf "%.1f", (a + b) / 2 }')
             row "ltsigd signHash, $per hash/req, concurrency $conc (sig/s)" "$ops" "$raw" \
                 "rate (SoftHSMv2 C_Sign, $conc threads, mean of before/after)"
-            echo "#   request latency: $(sed 's/ops_per_s=[^ ]* //' <<<"$res"), batch $batch;" \
-                "raw before $raw_b, after $raw_a"
-            raw_b=$raw_a
+            srv=$(sed -n 's/.*srv_cpu_us=\([0-9]*\).*/\1/p' <<<"$res")
+            cli=$(sed -n 's/.*cli_cpu_us=\([0-9]*\).*/\1/p' <<<"$res")
+            echo "#   request latency: $(sed 's/ops_per_s=[^ ]* //; s/ srv_cpu_us=.*//' <<<"$res")," \
+                "batch $batch; raw before $raw_b, after $raw_a"
+            echo "#   CPU us/signature: ltsigd ${srv:--} + client ${cli:--}, raw ${cpu_b:--} before," \
+                "${cpu_a:--} after; cpu ratio $(awk -v s="$srv" -v c="$cli" -v a="$cpu_b" -v b="$cpu_a" \
+                'BEGIN{ if (s + c > 0 && a + b > 0) printf "%.2f", (a + b) / 2 / (s + c); else print "-" }')"
+            raw_b=$raw_a cpu_b=$cpu_a
         done
     done
 fi
