@@ -564,18 +564,24 @@ typedef struct {
 } sad_job;
 
 /* The SAD belongs to the user and credential, has not expired, is for this hash
- * algorithm and still has hashes: 1, or 0 with j->why, or -1 on a database error. */
-static int sad_usable(srv_db *db, sad_job *j)
+ * algorithm and still has hashes: 1, or 0 with j->why, or -1 on a database error. With
+ * `hash`, *have gets how many of the SAD's rows hold it, in the same statement (the check
+ * before signing of a one-hash request is then one query). */
+static int sad_usable(srv_db *db, sad_job *j, const char *hash, long long *have)
 {
     srv_row row;
     int ret = -1;
-    const char *p[] = { j->sad_hash };
+    const char *p[] = { j->sad_hash, hash };
     memset(&row, 0, sizeof row);
     /* CASE: EXISTS is 1/0 on SQLite but t/f on PostgreSQL */
-    if (srv_db_get(db, "SELECT owner, credential, hash_alg, expires, CASE WHEN EXISTS (SELECT "
-                       "1 FROM sad_hashes WHERE sad = $1) THEN 1 ELSE 0 END FROM sads "
-                       "WHERE hash = $1",
-                   p, 1, &row) != LTS_OK)
+    if (srv_db_get(db,
+                   hash ? "SELECT owner, credential, hash_alg, expires, CASE WHEN EXISTS (SELECT "
+                          "1 FROM sad_hashes WHERE sad = $1) THEN 1 ELSE 0 END, (SELECT COUNT(*) "
+                          "FROM sad_hashes WHERE sad = $1 AND hash = $2) FROM sads WHERE hash = $1"
+                        : "SELECT owner, credential, hash_alg, expires, CASE WHEN EXISTS (SELECT "
+                          "1 FROM sad_hashes WHERE sad = $1) THEN 1 ELSE 0 END FROM sads "
+                          "WHERE hash = $1",
+                   p, hash ? 2 : 1, &row) != LTS_OK)
         goto out;
     ret = 0;
     if (!row.found || !row.v[0] || strcmp(row.v[0], j->user) || !row.v[1] ||
@@ -589,6 +595,8 @@ static int sad_usable(srv_db *db, sad_job *j)
         j->why = "The SAD has been used for every signature it authorised";
     else
         ret = 1;
+    if (hash)
+        *have = row.v[5] ? atoll(row.v[5]) : 0;
 out:
     srv_row_dispose(&row);
     return ret;
@@ -599,9 +607,17 @@ out:
  * the SAD in between. */
 static int sad_precheck(srv_db *db, sad_job *j)
 {
-    int u = sad_usable(db, j);
+    long long have = 0;
+    int u = sad_usable(db, j, j->nh == 1 ? j->hashes[0] : NULL, &have);
     if (u != 1)
         return u;
+    if (j->nh == 1) {
+        if (have < 1) {
+            j->why = "Hash is not authorized by the SAD";
+            return 0;
+        }
+        return 1;
+    }
     for (size_t i = 0; i < j->nh; i++) {
         srv_row cnt;
         long long want = 0;
@@ -611,7 +627,7 @@ static int sad_precheck(srv_db *db, sad_job *j)
         if (srv_db_get(db, "SELECT COUNT(*) FROM sad_hashes WHERE sad = $1 AND hash = $2", ph,
                        2, &cnt) != LTS_OK)
             return -1;
-        long long have = cnt.found && cnt.v[0] ? atoll(cnt.v[0]) : 0;
+        have = cnt.found && cnt.v[0] ? atoll(cnt.v[0]) : 0;
         srv_row_dispose(&cnt);
         if (have < want) {
             j->why = "Hash is not authorized by the SAD";
@@ -627,7 +643,7 @@ static int sad_consume(srv_db *db, void *ud)
 {
     static const char ev[] = "signatures/signHash";
     sad_job *j = ud;
-    int u = sad_usable(db, j);
+    int u = sad_usable(db, j, NULL, NULL);
     if (u != 1)
         return u;
     for (size_t i = 0; i < j->nh; i++) {

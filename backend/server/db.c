@@ -30,11 +30,6 @@ lts_status srv_db_open(srv_db **out, const char *spec)
         db->ops->close(db);
         LTS_FAIL(LTS_E_INTERNAL, "pthread_mutex_init failed");
     }
-    if (pthread_cond_init(&db->gcv, NULL) != 0) {
-        pthread_mutex_destroy(&db->gmu);
-        db->ops->close(db);
-        LTS_FAIL(LTS_E_INTERNAL, "pthread_cond_init failed");
-    }
     db->group_ok = 1;
     db->qhead = NULL;
     db->qtail = &db->qhead;
@@ -65,7 +60,6 @@ void srv_db_close(srv_db *db)
     if (db->rd)
         db->rd->ops->close(db->rd);
     if (db->group_ok) {
-        pthread_cond_destroy(&db->gcv);
         pthread_mutex_destroy(&db->gmu);
     }
     db->ops->close(db);
@@ -160,6 +154,7 @@ struct srv_db_job {
     int result;        /* 1, 0, -1 */
     int final;         /* leader only: its error is final, do not run it again */
     int done;          /* under gmu: the result is final */
+    pthread_cond_t cv; /* this job's waiter: woken when done, or to lead the next batch */
     lts_status code;   /* for -1: the error, copied to the waiting thread */
     char msg[256];
 };
@@ -226,18 +221,26 @@ static void run_batch(srv_db *db, srv_db_job **batch, size_t n)
     }
 }
 
+/* Each waiting job sleeps on its own condition variable: the leader wakes exactly the jobs
+ * it finished, and the first job still queued so that it leads the next batch (a broadcast
+ * on one shared variable woke every waiter after every batch, most of them only to sleep
+ * again). */
 int srv_db_group(srv_db *db, srv_tx_fn fn, void *ud)
 {
     srv_db_job job;
     memset(&job, 0, sizeof job);
     job.fn = fn;
     job.ud = ud;
+    if (pthread_cond_init(&job.cv, NULL) != 0) {
+        lts_err__set(LTS_E_INTERNAL, LTS_MODULE, 0, "pthread_cond_init failed");
+        return -1;
+    }
     pthread_mutex_lock(&db->gmu);
     *db->qtail = &job;
     db->qtail = &job.next;
     while (!job.done) {
         if (db->leader) {
-            pthread_cond_wait(&db->gcv, &db->gmu);
+            pthread_cond_wait(&job.cv, &db->gmu);
             continue;
         }
         /* lead: take the whole queue (this job is in it) */
@@ -266,13 +269,18 @@ int srv_db_group(srv_db *db, srv_tx_fn fn, void *ud)
         db->leader = 0;
         db->groups++;
         db->grouped += n;
-        for (i = 0; i < n; i++)
+        for (i = 0; i < n; i++) {
             batch[i]->done = 1;
+            if (batch[i] != &job)
+                pthread_cond_signal(&batch[i]->cv);
+        }
         if (batch != small)
             lts_free(batch);
-        pthread_cond_broadcast(&db->gcv);
+        if (db->qhead)
+            pthread_cond_signal(&db->qhead->cv); /* it leads the next batch */
     }
     pthread_mutex_unlock(&db->gmu);
+    pthread_cond_destroy(&job.cv);
     if (job.result < 0)
         lts_err__set(job.code, LTS_MODULE, 0, "%s", job.msg);
     return job.result;

@@ -78,9 +78,8 @@ struct srv_db {
     int in_tx;          /* under mu: a transaction is open (by the thread holding mu) */
     srv_db *rd;         /* optional second connection for SELECTs outside a transaction */
     /* group commit (srv_db_group): the queue and whether a leader is running a batch */
-    pthread_mutex_t gmu;
-    pthread_cond_t gcv;
-    int group_ok;       /* gmu and gcv initialised */
+    pthread_mutex_t gmu; /* each waiting job has its own condition variable (db.c) */
+    int group_ok;       /* gmu initialised */
     srv_db_job *qhead, **qtail;
     int leader;
     unsigned long groups, grouped; /* under gmu: batches committed and jobs in them */
