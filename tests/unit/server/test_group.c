@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "lts_test.h"
 #include "core/err.h"
@@ -156,6 +157,88 @@ static void test_server_group__concurrent_jobs(void)
     srv_db_close(db);
 }
 
+/* the hand-over between batches: while a slow leader runs its batch, other jobs queue;
+ * when it ends, exactly the jobs it ran are woken as done and the first queued job is
+ * woken to lead the next batch (each waiter sleeps on its own condition variable: a
+ * missed wake-up would hang here). */
+typedef struct {
+    srv_db *db;
+    volatile int started;
+    int result;
+} slow_arg;
+
+static int slow_fn(srv_db *db, void *ud)
+{
+    slow_arg *a = ud;
+    struct timespec ts = { 0, 300 * 1000 * 1000 };
+    a->started = 1;
+    nanosleep(&ts, NULL); /* the others queue meanwhile */
+    return srv_audit_in_tx(db, "test.group", "alice", "", "ok", "slow") == LTS_OK ? 1 : -1;
+}
+
+static void *run_slow(void *arg)
+{
+    slow_arg *a = arg;
+    a->result = srv_db_group(a->db, slow_fn, a);
+    return NULL;
+}
+
+#define QUEUED 6
+
+typedef struct {
+    srv_db *db;
+    int id, result;
+} queued_arg;
+
+static void *run_queued(void *arg)
+{
+    queued_arg *q = arg;
+    char d[32];
+    snprintf(d, sizeof d, "queued-%d", q->id);
+    append_job j = { 1, d };
+    q->result = srv_db_group(q->db, append_fn, &j);
+    return NULL;
+}
+
+static void test_server_group__next_leader_woken(void)
+{
+    char path[512], *bad = NULL;
+    long n = 0;
+    unsigned long groups = 0, jobs = 0;
+    srv_db *db = fresh_db(3, "group3.db", path, sizeof path);
+    pthread_t slow, th[QUEUED];
+    slow_arg a = { db, 0, 0 };
+    queued_arg q[QUEUED];
+    CU_ASSERT_EQUAL_FATAL(pthread_create(&slow, NULL, run_slow, &a), 0);
+    for (int i = 0; i < 500 && !a.started; i++) {
+        struct timespec ts = { 0, 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    CU_ASSERT_FATAL(a.started);
+    for (int i = 0; i < QUEUED; i++) {
+        q[i].db = db;
+        q[i].id = i;
+        q[i].result = -2;
+        CU_ASSERT_EQUAL_FATAL(pthread_create(&th[i], NULL, run_queued, &q[i]), 0);
+    }
+    pthread_join(slow, NULL);
+    for (int i = 0; i < QUEUED; i++) {
+        pthread_join(th[i], NULL);
+        CU_ASSERT_EQUAL(q[i].result, 1);
+    }
+    CU_ASSERT_EQUAL(a.result, 1);
+    srv_db_group_stats(db, &groups, &jobs);
+    CU_ASSERT_EQUAL(jobs, 1 + QUEUED);
+    /* the slow job ran alone; the queued ones were batched after it (fewer batches than
+     * jobs: at least two of them shared one) */
+    CU_ASSERT(groups >= 2 && groups < jobs);
+    CU_ASSERT_EQUAL(count_rows(db, "SELECT COUNT(*) FROM audit"), 1 + QUEUED);
+    LTS_ASSERT_OK(srv_audit_verify(db, &bad, &n, NULL));
+    CU_ASSERT_EQUAL(n, 1 + QUEUED);
+    lts_free(bad);
+    srv_db_close(db);
+}
+
 /* the reader: a thread outside the transaction reads committed data without waiting for
  * the transaction; the thread inside reads its own uncommitted rows */
 typedef struct {
@@ -202,6 +285,7 @@ int lts_suite_server_group(void)
         { "keep_refuse_fail", test_server_group__keep_refuse_fail },
         { "concurrent_jobs", test_server_group__concurrent_jobs },
         { "reader_outside_transaction", test_server_group__reader_outside_transaction },
+        { "next_leader_woken", test_server_group__next_leader_woken },
         CU_TEST_INFO_NULL,
     };
     return lts_test_add_suite("server_group", NULL, NULL, tests);
