@@ -54,7 +54,8 @@ static lts_time min_t(lts_time a, lts_time b)
     return a < b ? a : b;
 }
 
-/* How long the TSA certificate (and its key) protect. */
+/* How long the TSA certificate (and its key) protect: its notAfter, and the end of its key's
+ * class (lts_policy_key_protection, the rule `ltsig info` uses too). */
 static lts_time cert_limit(X509 *cert)
 {
     int ok = 0;
@@ -62,16 +63,13 @@ static lts_time cert_limit(X509 *cert)
     lts_time lim = ok ? t : RENEW_NO_PROTECTION;
     EVP_PKEY *pk = X509_get0_pubkey(cert);
     if (pk) {
-        int bits = EVP_PKEY_get_bits(pk);
         int id = EVP_PKEY_get_base_id(pk);
-        if (id == EVP_PKEY_RSA || id == EVP_PKEY_RSA_PSS) {
-            if (bits < 2048)
-                lim = min_t(lim, ymd(2019, 1, 1));
-            else if (bits < 3072)
-                lim = min_t(lim, ymd(2030, 12, 31));
-        } else if (id == EVP_PKEY_EC && bits < 256) {
-            lim = min_t(lim, ymd(2030, 12, 31));
-        }
+        lts_scheme sc = id == EVP_PKEY_RSA ? LTS_SCHEME_RSA_PKCS1
+                        : id == EVP_PKEY_RSA_PSS ? LTS_SCHEME_RSA_PSS
+                        : id == EVP_PKEY_EC ? LTS_SCHEME_ECDSA : LTS_SCHEME_NONE;
+        lts_time k = lts_policy_key_protection(NULL, sc, EVP_PKEY_get_bits(pk));
+        if (k != 0)
+            lim = min_t(lim, k);
     }
     return lim;
 }

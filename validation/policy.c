@@ -471,13 +471,8 @@ static int is_archive_kind(const char *k)
                  strcmp(k, "document-time-stamp") == 0);
 }
 
-/* Until when a TSA key of this kind protects a time-stamp: the policy's sunset for its
- * class (sunset.rsa1024 / rsa2048 / rsa3072 / rsa-pss / ecdsa) when it has one, else the end
- * of 112-bit security (NIST SP 800-57 part 1, as TS 119 312 follows it) for RSA below 3072
- * bits and EC below 256 bits: 2030-12-31 (RSA below 2048 bits: 2019-01-01). 0: no limit
- * known; the same rule as `ltsig renew` applies to the tokens it reads itself. A planning date for renewal,
- * not a validation verdict (lts_policy_check_algorithm is that). */
-static lts_time key_protection(const lts_policy *p, lts_scheme scheme, int bits)
+/* see ltsig/policy.h; the same rule serves `ltsig renew` for the tokens it reads itself */
+lts_time lts_policy_key_protection(const lts_policy *p, lts_scheme scheme, int bits)
 {
     lts_time t = 0, lim = 0;
     int rsa = scheme == LTS_SCHEME_RSA_PKCS1 || scheme == LTS_SCHEME_RSA_PSS;
@@ -518,7 +513,7 @@ int lts_policy_protection_until(const lts_policy *p, const lts_sig_result *s, lt
         return 0;
     until = best->tsa_not_after;
     {
-        lts_time k = key_protection(p, (lts_scheme)best->tsa_key_scheme, best->tsa_key_bits);
+        lts_time k = lts_policy_key_protection(p, (lts_scheme)best->tsa_key_scheme, best->tsa_key_bits);
         if (k && (until == 0 || k < until))
             until = k;
     }

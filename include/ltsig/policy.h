@@ -75,10 +75,17 @@ LTS_API int lts_policy_level_ok(const lts_policy *p, const char *level);
 LTS_API int lts_policy_required_level(const lts_policy *p, lts_level *out);
 
 /** Until when the newest archive / document time-stamp (else the newest signature
- *  time-stamp) of s protects it: the earliest of its TSA certificate's notAfter and the
- *  sunset of its imprint hash. 1 and *out, or 0 when s has no usable time-stamp. */
+ *  time-stamp) of s protects it: the earliest of its TSA certificate's notAfter, the
+ *  sunset of its imprint hash and lts_policy_key_protection of its TSA key. 1 and *out, or
+ *  0 when s has no usable time-stamp. */
 LTS_API int lts_policy_protection_until(const lts_policy *p, const lts_sig_result *s,
                                         lts_time *out);
+/** Until when a (TSA) key of this scheme and size protects what it signed: the policy's
+ *  sunset for its class (sunset.rsa1024 / rsa2048 / rsa3072 / rsa-pss / ecdsa) when it has
+ *  one, else 2030-12-31 for RSA below 3072 bits and EC below 256 bits (the end of 112-bit
+ *  security, NIST SP 800-57 part 1) and 2019-01-01 for RSA below 2048 bits. 0: no limit
+ *  known. p may be NULL. A planning date for renewal, not a validation verdict. */
+LTS_API lts_time lts_policy_key_protection(const lts_policy *p, lts_scheme scheme, int bits);
 
 /* ---- ISO 14533 conformance ---- */
 

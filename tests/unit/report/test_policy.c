@@ -227,6 +227,14 @@ static void test_report_policy__protection_until(void)
     t->tsa_key_bits = 4096; /* no known limit: the certificate decides */
     CU_ASSERT_EQUAL(lts_policy_protection_until(p, s, &until), 1);
     CU_ASSERT_EQUAL(until, rt_time("2035-01-01"));
+    /* the rule alone (also used by ltsig renew on the tokens it reads) */
+    CU_ASSERT_EQUAL(lts_policy_key_protection(NULL, LTS_SCHEME_RSA_PKCS1, 1024), rt_time("2019-01-01"));
+    CU_ASSERT_EQUAL(lts_policy_key_protection(NULL, LTS_SCHEME_RSA_PSS, 2048), rt_time("2030-12-31"));
+    CU_ASSERT_EQUAL(lts_policy_key_protection(NULL, LTS_SCHEME_RSA_PKCS1, 3072), 0);
+    CU_ASSERT_EQUAL(lts_policy_key_protection(NULL, LTS_SCHEME_ECDSA, 224), rt_time("2030-12-31"));
+    CU_ASSERT_EQUAL(lts_policy_key_protection(NULL, LTS_SCHEME_ECDSA, 256), 0);
+    CU_ASSERT_EQUAL(lts_policy_key_protection(p, LTS_SCHEME_RSA_PKCS1, 2048), rt_time("2033-06-01"));
+    CU_ASSERT_EQUAL(lts_policy_key_protection(NULL, LTS_SCHEME_RSA_PKCS1, 0), 0);
     t->tsa_key_bits = 256;
     t->tsa_key_scheme = LTS_SCHEME_ECDSA;
     CU_ASSERT_EQUAL(lts_policy_protection_until(p, s, &until), 1);
