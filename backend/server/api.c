@@ -63,43 +63,77 @@ const char *api_str(json_t *body, const char *key)
 
 /* ---- access tokens --------------------------------------------------------------------- */
 
-/* Authenticate the bearer token. On failure the response is set and 0 returned. */
-static int check_bearer(api_req *r, const char *authz)
+int api_token_check(srv_db *db, const char *hash, char *owner, size_t owner_size,
+                    long long *expires, int *status, const char **err, const char **desc)
 {
     srv_row row;
+    const char *p[] = { hash };
+    int res = 0;
+    if (srv_db_get(db, "SELECT t.owner, t.expires, t.revoked, u.locked FROM tokens t "
+                       "JOIN users u ON u.name = t.owner WHERE t.hash = $1",
+                   p, 1, &row) != LTS_OK)
+        return -1;
+    *status = 401;
+    *err = "invalid_token";
+    if (!row.found || !row.v[0] || (row.v[2] && atoi(row.v[2]) != 0)) {
+        *desc = "Invalid or revoked access token";
+    } else if (!row.v[1] || atoll(row.v[1]) <= api_now()) {
+        *err = "expired_token";
+        *desc = "The access token has expired";
+    } else if (row.v[3] && atoi(row.v[3]) != 0) {
+        *desc = "The account is locked";
+    } else {
+        snprintf(owner, owner_size, "%s", row.v[0]);
+        *expires = atoll(row.v[1]);
+        res = 1;
+    }
+    srv_row_dispose(&row);
+    return res;
+}
+
+/* Authenticate the bearer token: with `cached`, from the cache at the current generation
+ * (authcache.c) when it holds it, else from the database. On failure the response is set
+ * and 0 returned. */
+static int check_bearer(api_req *r, const char *authz, int cached)
+{
     char h[65];
-    int ok = 0;
-    memset(&row, 0, sizeof row);
+    long long expires = 0;
+    int status = 0;
+    const char *err = NULL, *desc = NULL;
     if (authz == NULL || strncasecmp(authz, "Bearer ", 7) != 0 || strlen(authz + 7) != 43) {
         api_error(r, 401, "invalid_token", "Missing or invalid access token");
         return 0;
     }
     srv_sha256_hex(authz + 7, 43, h);
-    const char *p[] = { h };
-    if (srv_db_get(r->ctx->db, "SELECT t.owner, t.expires, t.revoked, u.locked FROM tokens t "
-                               "JOIN users u ON u.name = t.owner WHERE t.hash = $1",
-                   p, 1, &row) != LTS_OK) {
+    srv_authcache *ac = cached ? r->ctx->ac : NULL;
+    if (srv_authcache_gen(ac, r->ctx->db, &r->gen) != LTS_OK) {
         api_server_error(r, "auth");
-        goto out;
+        return 0;
     }
-    if (!row.found || !row.v[0] || (row.v[2] && atoi(row.v[2]) != 0)) {
-        api_error(r, 401, "invalid_token", "Invalid or revoked access token");
-        goto out;
+    int res = srv_authcache_token(ac, h, r->gen, r->user, sizeof r->user, &expires);
+    if (res == 1 && expires <= api_now()) {
+        r->user[0] = 0;
+        res = 0;
+        status = 401;
+        err = "expired_token";
+        desc = "The access token has expired";
+    } else if (res == 0) {
+        res = api_token_check(r->ctx->db, h, r->user, sizeof r->user, &expires, &status, &err,
+                              &desc);
+        if (res == 1)
+            srv_authcache_token_put(ac, h, r->gen, r->user, expires);
     }
-    if (!row.v[1] || atoll(row.v[1]) <= api_now()) {
-        api_error(r, 401, "expired_token", "The access token has expired");
-        goto out;
+    if (res < 0) {
+        r->user[0] = 0;
+        api_server_error(r, "auth");
+        return 0;
     }
-    if (row.v[3] && atoi(row.v[3]) != 0) {
-        api_error(r, 401, "invalid_token", "The account is locked");
-        goto out;
+    if (res == 0) {
+        api_error(r, status, err, desc);
+        return 0;
     }
-    snprintf(r->user, sizeof r->user, "%s", row.v[0]);
     memcpy(r->token_hash, h, sizeof h);
-    ok = 1;
-out:
-    srv_row_dispose(&row);
-    return ok;
+    return 1;
 }
 
 /* ---- info ------------------------------------------------------------------------------ */
@@ -195,6 +229,7 @@ static void m_login(api_req *r, json_t *body, const char *authz)
                                       "CASE WHEN failures + 1 >= CAST($2 AS BIGINT) "
                                       "THEN 1 ELSE locked END WHERE name = $1",
                           p, 2, NULL, NULL, NULL);
+        srv_authcache_stale(r->ctx->ac);
         api_refuse(r, "auth/login", NULL, 401, "authentication_error", "Authentication failed");
         goto out;
     }
@@ -258,6 +293,7 @@ static void m_revoke(api_req *r, json_t *body)
         api_server_error(r, "auth/revoke");
         return;
     }
+    srv_authcache_stale(r->ctx->ac);
     r->status = 204;
 }
 
@@ -265,7 +301,9 @@ static void m_revoke(api_req *r, json_t *body)
 
 typedef struct {
     const char *name;
-    int bearer; /* needs an access token */
+    /* 0: no access token; 1: one, read from the database; 2: one, checked from the cache
+     * (authcache.c) because the method's own commit checks it again (signHash) */
+    int bearer;
     void (*fn)(api_req *r, json_t *body);
 } method;
 
@@ -276,7 +314,7 @@ static const method methods[] = {
     { "credentials/info", 1, api_m_info },
     { "credentials/authorize", 1, api_m_authorize },
     { "credentials/extendTransaction", 1, api_m_extend },
-    { "signatures/signHash", 1, api_m_sign_hash },
+    { "signatures/signHash", 2, api_m_sign_hash },
     { "signatures/timestamp", 1, api_m_timestamp },
 };
 
@@ -313,7 +351,7 @@ void srv_api_handle(srv_ctx *ctx, const char *path, const char *authz, const cha
         api_error(&r, 501, "not_implemented_method", "Unknown or unsupported CSC API method");
         goto out;
     }
-    if (m->bearer && !check_bearer(&r, authz))
+    if (m->bearer && !check_bearer(&r, authz, m->bearer == 2))
         goto out;
     m->fn(&r, in);
 out:

@@ -129,6 +129,7 @@ void api_m_extend(api_req *r, json_t *body)
                     NULL, NULL) != LTS_OK)
         goto err;
     tx = 0;
+    srv_authcache_sad_drop(r->ctx->ac, old); /* renamed: the new SAD is checked in the database */
     if (srv_db_commit(r->ctx->db) != LTS_OK ||
         srv_audit(r->ctx->db, ev, r->user, c.id, "ok", (const char *)left.p) != LTS_OK)
         goto err;

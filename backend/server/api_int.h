@@ -12,6 +12,7 @@ typedef struct {
     json_t *resp;         /* the response body, or NULL for none */
     char user[80];        /* the authenticated user, "" before authentication */
     char token_hash[65];  /* SHA-256 of the access token in use */
+    long long gen;        /* the auth_gen the token was checked at (authcache.c) */
     int audited;          /* the outcome is already in the signature generation log */
 } api_req;
 
@@ -32,10 +33,31 @@ void api_m_authorize(api_req *r, json_t *body);
 void api_m_sign_hash(api_req *r, json_t *body);
 void api_m_timestamp(api_req *r, json_t *body);
 void api_m_extend(api_req *r, json_t *body);
-/* Shared by the credential methods (api_cred.c, api_extend.c). */
+#define OID_SHA256 "2.16.840.1.101.3.4.2.1"
+#define OID_SHA384 "2.16.840.1.101.3.4.2.2"
+#define OID_SHA512 "2.16.840.1.101.3.4.2.3"
+
+/* The signature algorithms signHash accepts (api_sign.c), listed by credentials/info. */
+typedef struct {
+    const char *oid;
+    int ec;
+    lts_hash hash; /* NONE: given by hashAlgorithmOID */
+    int scheme;    /* SRV_SIG_* */
+} api_sign_algo;
+extern const api_sign_algo api_sign_algos[];
+extern const size_t api_sign_algos_n;
+
+/* Shared by the credential methods (api_cred.c, api_extend.c, api_sign.c). */
 lts_hash api_hash_of_oid(const char *oid);
 int api_load_cred(api_req *r, json_t *body, const char *event, srv_cred *c);
 int api_cred_usable(api_req *r, const char *event, const srv_cred *c);
+/** Why a credential cannot sign (locked, no certificate), or NULL. */
+const char *api_cred_refusal(const srv_cred *c);
+/** The access token with SHA-256 hex `hash` read from db: 1 usable (owner in
+ *  owner[owner_size], *expires), 0 refused (*status, *err, *desc: the CSC error), -1 on a
+ *  database error. */
+int api_token_check(srv_db *db, const char *hash, char *owner, size_t owner_size,
+                    long long *expires, int *status, const char **err, const char **desc);
 void api_free_hashes(char **h);
 int api_parse_hashes(api_req *r, json_t *body, lts_hash alg, char ***out, size_t *count);
 

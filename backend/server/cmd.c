@@ -45,6 +45,7 @@ out:
 void srv_close_ctx(srv_ctx *ctx)
 {
     srv_pkcache_free(ctx->pkc);
+    srv_authcache_free(ctx->ac);
     srv_p11_close(ctx->p11);
     srv_db_close(ctx->db);
     srv_conf_free(ctx->conf);
@@ -330,7 +331,7 @@ int srv_cmd_serve(int argc, char **argv)
     }
     /* reads outside a transaction do not wait behind a commit's flush */
     if (srv_db_open_reader(ctx.db, ctx.conf->database) != LTS_OK ||
-        srv_pkcache_new(&ctx.pkc) != LTS_OK) {
+        srv_pkcache_new(&ctx.pkc) != LTS_OK || srv_authcache_new(&ctx.ac) != LTS_OK) {
         ret = srv_fail(o.config);
         goto out;
     }

@@ -257,12 +257,51 @@ void srv_pkcache_free(srv_pkcache *c);
  *  With c NULL it only decodes. */
 lts_status srv_pkcache_get(srv_pkcache *c, const char *spki, EVP_PKEY **out);
 
+/* What signHash checks before signing, in memory (authcache.c: how it stays exact). Every
+ * function takes c NULL as "no cache": lookups miss, stores do nothing. */
+typedef struct srv_authcache srv_authcache;
+#define SRV_HASH_HEX_MAX 128 /* a SHA-512 digest in hex */
+lts_status srv_authcache_new(srv_authcache **out);
+void srv_authcache_free(srv_authcache *c);
+/** auth_gen.n, read with db (inside a write transaction: the current value). */
+lts_status srv_authcache_read_gen(srv_db *db, long long *gen);
+/** The generation to check a request at: the cache's, when confirmed recently, else read
+ *  from db and adopted; -1 (never a stored value) without a cache. */
+lts_status srv_authcache_gen(srv_authcache *c, srv_db *db, long long *gen);
+/** This process changed what the triggers count: the next request reads auth_gen. */
+void srv_authcache_stale(srv_authcache *c);
+/** A generation read from the database: a newer one drops every cached row. */
+void srv_authcache_observe(srv_authcache *c, long long gen);
+/** A usable access token cached at gen: 1 with its owner and expiry, or 0. */
+int srv_authcache_token(srv_authcache *c, const char *hash, long long gen, char *owner,
+                        size_t owner_size, long long *expires);
+void srv_authcache_token_put(srv_authcache *c, const char *hash, long long gen,
+                             const char *owner, long long expires);
+/** A credential cached at gen: 1 with a copy in *out (pin_hash is ""), 0 when not
+ *  cached, -1 out of memory. */
+int srv_authcache_cred(srv_authcache *c, const char *id, long long gen, srv_cred *out);
+void srv_authcache_cred_put(srv_authcache *c, long long gen, const srv_cred *cred);
+/** A SAD this process issued (hashes: lowercase hex, repeats allowed). */
+lts_status srv_authcache_sad_put(srv_authcache *c, const char *sad_hash, const char *owner,
+                                 const char *cred, const char *alg, long long expires,
+                                 char *const *hashes, size_t nh);
+/** The SAD check before signing from memory: 1 usable, 0 refused (*why), -1 not cached
+ *  (ask the database). */
+int srv_authcache_sad_check(srv_authcache *c, const char *sad_hash, const char *user,
+                            const char *cred, const char *alg, char *const *hashes, size_t nh,
+                            const char **why);
+/** The hashes a committed signHash took out of the SAD. */
+void srv_authcache_sad_consumed(srv_authcache *c, const char *sad_hash, char *const *hashes,
+                                size_t nh);
+void srv_authcache_sad_drop(srv_authcache *c, const char *sad_hash);
+
 typedef struct {
     srv_conf *conf;
     srv_db *db;
     srv_p11 *p11;
     int log_level;
-    srv_pkcache *pkc; /* NULL outside `serve` */
+    srv_pkcache *pkc;   /* NULL outside `serve` */
+    srv_authcache *ac;  /* NULL outside `serve` */
 } srv_ctx;
 
 /** Handle one CSC API request. `path` is after "/csc/v2/". *status gets the HTTP status,

@@ -39,13 +39,41 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS audit_event ON audit(event, seq);"
     "CREATE TABLE IF NOT EXISTS audit_head("
     " id BIGINT PRIMARY KEY CHECK (id = 1), seq BIGINT NOT NULL, hash TEXT NOT NULL);"
+    /* the generation of the rows signHash's checks read (authcache.c): raised by the
+     * triggers below in the transaction of any change that matters to those checks */
+    "CREATE TABLE IF NOT EXISTS auth_gen(id BIGINT PRIMARY KEY CHECK (id = 1), n BIGINT NOT NULL);"
+    "INSERT INTO auth_gen(id, n) VALUES (1, 0) ON CONFLICT (id) DO NOTHING;"
     "INSERT INTO meta(k, v) VALUES ('schema_version', '1') ON CONFLICT (k) DO NOTHING;";
+
+/* The same triggers in each engine's words: a change of these columns, or a deleted row,
+ * raises auth_gen.n (failure counters and TOTP steps do not: signHash does not read them). */
+#define GEN_TRIGGERS(T)                                                                     \
+    T("users_u", "UPDATE OF name, locked", "users")                                         \
+    T("users_d", "DELETE", "users")                                                         \
+    T("tokens_u", "UPDATE OF hash, owner, expires, revoked", "tokens")                      \
+    T("tokens_d", "DELETE", "tokens")                                                       \
+    T("creds_u", "UPDATE OF id, owner, algo, spki, pin_hash, chain, locked", "credentials") \
+    T("creds_d", "DELETE", "credentials")
+#define SQLITE_T(name, what, table)                                                         \
+    "CREATE TRIGGER IF NOT EXISTS auth_gen_" name " AFTER " what " ON " table               \
+    " BEGIN UPDATE auth_gen SET n = n + 1 WHERE id = 1; END;"
+#define PG_T(name, what, table)                                                             \
+    "CREATE OR REPLACE TRIGGER auth_gen_" name " AFTER " what " ON " table                  \
+    " FOR EACH STATEMENT EXECUTE FUNCTION lts_auth_gen_bump();"
+
+static const char sqlite_triggers[] = GEN_TRIGGERS(SQLITE_T);
+static const char pg_triggers[] =
+    "CREATE OR REPLACE FUNCTION lts_auth_gen_bump() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$ BEGIN UPDATE auth_gen SET n = n + 1 WHERE id = 1; RETURN NULL; END $$;" GEN_TRIGGERS(PG_T);
 
 lts_status srv_store_schema(srv_db *db)
 {
     lts_status rc = LTS_OK;
     pthread_mutex_lock(&db->mu);
     rc = db->ops->script(db, schema);
+    if (rc == LTS_OK)
+        rc = db->ops->script(db, strcmp(db->ops->name, "postgresql") == 0 ? pg_triggers
+                                                                           : sqlite_triggers);
     pthread_mutex_unlock(&db->mu);
     return rc;
 }
