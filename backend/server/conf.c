@@ -140,8 +140,8 @@ static lts_status check(srv_conf *c)
         c->max_signatures = 100;
     if (!c->max_failures)
         c->max_failures = 5;
-    /* more workers than cores: a signHash waiting for its group commit holds its worker,
-     * and the requests that wait together are the ones that share a flush */
+    /* signing sessions (each HTTP connection has its own thread, httpd.c): more than the
+     * cores, so that requests keep signing while others wait for their group commit */
     if (!c->threads)
         c->threads = 16;
     if (!c->max_body)

@@ -194,8 +194,15 @@ lts_status srv_httpd_run(srv_ctx *ctx)
     lts_buf cert = LTS_BUF_INIT_MAX(1 << 20), key = LTS_BUF_INIT_MAX(1 << 20);
     sigset_t set, old;
     int sig = 0, masked = 0;
-    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_USE_ITC |
-                         MHD_USE_ERROR_LOG;
+    /* A thread per connection: a request that waits (for the token, for its group
+     * commit) holds only its own connection. With a pool of polling threads, the
+     * connections that the kernel happened to give one thread were served one after the
+     * other behind each other's waits, so some clients were served three times as fast
+     * as others and fewer requests shared each commit (docs/performance.md). The token's
+     * session pool (`threads`) bounds how many values are computed at once, the
+     * connection limits below how many threads there are. */
+    unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_THREAD_PER_CONNECTION |
+                         MHD_USE_ITC | MHD_USE_ERROR_LOG;
     const srv_conf *cf = ctx->conf;
 
     h.ctx = ctx;
@@ -224,7 +231,6 @@ lts_status srv_httpd_run(srv_ctx *ctx)
     if (tls)
         d = MHD_start_daemon(
             flags, 0, NULL, NULL, on_request, &h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-            MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cf->threads,
             MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 512u,
             MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
             (size_t)(64 << 10), MHD_OPTION_NOTIFY_COMPLETED, on_completed, &h,
@@ -235,7 +241,6 @@ lts_status srv_httpd_run(srv_ctx *ctx)
     else
         d = MHD_start_daemon(
             flags, 0, NULL, NULL, on_request, &h, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-            MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)cf->threads,
             MHD_OPTION_CONNECTION_TIMEOUT, 30u, MHD_OPTION_CONNECTION_LIMIT, 512u,
             MHD_OPTION_PER_IP_CONNECTION_LIMIT, 64u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
             (size_t)(64 << 10), MHD_OPTION_NOTIFY_COMPLETED, on_completed, &h,

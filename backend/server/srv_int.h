@@ -32,7 +32,7 @@ typedef struct {
     long sad_ttl;         /**< SAD lifetime, seconds (300) */
     long max_signatures;  /**< most signatures one SAD may authorise (multisign, 100) */
     long max_failures;    /**< consecutive failed password / PIN checks before lockout (5) */
-    long threads;         /**< HTTP worker threads and PKCS#11 signing sessions (16) */
+    long threads;         /**< PKCS#11 signing sessions: values computed at once (16) */
     long max_body;        /**< largest request body in bytes (1 MiB) */
     long argon2_t;        /**< Argon2id iterations (3) */
     long argon2_m_kib;    /**< Argon2id memory in KiB (65536) */
