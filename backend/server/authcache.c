@@ -13,7 +13,7 @@
  * when it differs from the generation the request was checked at, checks the token and
  * the credential again there (api_cred.c): no value leaves after a change that was
  * committed before its job. The generation the requests use is confirmed by every job
- * and otherwise read again after AC_GEN_MAX_AGE_MS, so on an idle service a cached row
+ * and otherwise read again after auth_cache_ms (50 ms by default), so on an idle service a cached row
  * can let the token sign for a just-revoked token for that long, and that value is then
  * refused by its job, logged and never returned.
  *
@@ -37,7 +37,6 @@
 #define AC_MAX_ROWS 8192          /* tokens and credentials held at once */
 #define AC_MAX_SADS 4096          /* SADs held at once */
 #define AC_MAX_SAD_HASHES 262144  /* their hashes, all together */
-#define AC_GEN_MAX_AGE_MS 50
 
 typedef struct ac_tok {
     struct ac_tok *next;
@@ -71,6 +70,7 @@ struct srv_authcache {
     long long gen;
     int have_gen;
     long long confirmed_ms;
+    long max_age_ms;
     ac_tok *tok[AC_BUCKETS];
     ac_cred *cred[AC_BUCKETS];
     size_t nrows;
@@ -93,7 +93,7 @@ static long long now_ms(void)
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-lts_status srv_authcache_new(srv_authcache **out)
+lts_status srv_authcache_new(srv_authcache **out, long max_age_ms)
 {
     lts_status rc = LTS_OK;
     srv_authcache *c = NULL;
@@ -103,6 +103,7 @@ lts_status srv_authcache_new(srv_authcache **out)
         lts_free(c);
         LTS_FAIL(LTS_E_INTERNAL, "pthread_mutex_init failed");
     }
+    c->max_age_ms = max_age_ms;
     *out = c;
 out:
     return rc;
@@ -206,7 +207,7 @@ lts_status srv_authcache_gen(srv_authcache *c, srv_db *db, long long *gen)
     }
     {
         pthread_mutex_lock(&c->mu);
-        int fresh = c->have_gen && now_ms() - c->confirmed_ms <= AC_GEN_MAX_AGE_MS;
+        int fresh = c->have_gen && now_ms() - c->confirmed_ms <= c->max_age_ms;
         *gen = c->gen;
         pthread_mutex_unlock(&c->mu);
         if (fresh)

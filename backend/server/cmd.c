@@ -202,22 +202,32 @@ out:
     return rc;
 }
 
-static lts_status unlock(srv_ctx *ctx, const srv_opts *o)
+/* Lock (lock != 0) or unlock a user or one credential. A lock takes effect for the next
+ * request of a running ltsigd, also one already checked from its cache: the triggers on
+ * these columns raise auth_gen (authcache.c). Unlocking also clears the failure count. */
+static lts_status set_lock(srv_ctx *ctx, const srv_opts *o, int lock)
 {
     lts_status rc = LTS_OK;
     long changes = 0;
+    const char *ev;
     if (o->credential) {
         const char *p[] = { o->credential };
-        LTS_TRY(srv_db_exec(ctx->db, "UPDATE credentials SET failures = 0, locked = 0 "
-                                     "WHERE id = $1", p, 1, NULL, NULL, &changes));
+        LTS_TRY(srv_db_exec(ctx->db, lock ? "UPDATE credentials SET locked = 1 WHERE id = $1"
+                                          : "UPDATE credentials SET failures = 0, locked = 0 "
+                                            "WHERE id = $1",
+                            p, 1, NULL, NULL, &changes));
         LTS_ENSURE(changes == 1, LTS_E_NOTFOUND, "no credential '%.64s'", o->credential);
-        LTS_TRY(srv_audit(ctx->db, "credential.unlock", "admin", o->credential, "ok", ""));
+        ev = lock ? "credential.lock" : "credential.unlock";
+        LTS_TRY(srv_audit(ctx->db, ev, "admin", o->credential, "ok", ""));
     } else {
         const char *p[] = { o->user };
-        LTS_TRY(srv_db_exec(ctx->db, "UPDATE users SET failures = 0, locked = 0 WHERE name = $1",
+        LTS_TRY(srv_db_exec(ctx->db, lock ? "UPDATE users SET locked = 1 WHERE name = $1"
+                                          : "UPDATE users SET failures = 0, locked = 0 "
+                                            "WHERE name = $1",
                             p, 1, NULL, NULL, &changes));
         LTS_ENSURE(changes == 1, LTS_E_NOTFOUND, "no user '%.64s'", o->user);
-        LTS_TRY(srv_audit(ctx->db, "user.unlock", "admin", "", "ok", o->user));
+        ev = lock ? "user.lock" : "user.unlock";
+        LTS_TRY(srv_audit(ctx->db, ev, "admin", "", "ok", o->user));
     }
 out:
     return rc;
@@ -227,13 +237,14 @@ int srv_cmd_user(int argc, char **argv)
 {
     static const char use[] =
         "ltsigd user add --config FILE --user NAME --password-file F\n"
-        "       ltsigd user unlock --config FILE (--user NAME | --credential ID)";
+        "       ltsigd user lock|unlock --config FILE (--user NAME | --credential ID)";
     srv_opts o;
     srv_ctx ctx;
     int ret = 1;
     if (argc < 2)
         return srv_usage(use);
-    int add = strcmp(argv[1], "add") == 0, unl = strcmp(argv[1], "unlock") == 0;
+    int add = strcmp(argv[1], "add") == 0, lck = strcmp(argv[1], "lock") == 0;
+    int unl = lck || strcmp(argv[1], "unlock") == 0;
     if ((!add && !unl) || srv_parse_opts(argc - 1, argv + 1, &o) != 0)
         return srv_usage(use);
     if ((add && (!o.user || !o.password_file)) || (unl && !o.user == !o.credential))
@@ -242,8 +253,8 @@ int srv_cmd_user(int argc, char **argv)
         ret = srv_fail(o.config);
         goto out;
     }
-    if ((add ? user_add(&ctx, &o) : unlock(&ctx, &o)) != LTS_OK) {
-        ret = srv_fail(add ? "user add" : "unlock");
+    if ((add ? user_add(&ctx, &o) : set_lock(&ctx, &o, lck)) != LTS_OK) {
+        ret = srv_fail(add ? "user add" : argv[1]);
         goto out;
     }
     ret = 0;
@@ -331,7 +342,7 @@ int srv_cmd_serve(int argc, char **argv)
     }
     /* reads outside a transaction do not wait behind a commit's flush */
     if (srv_db_open_reader(ctx.db, ctx.conf->database) != LTS_OK ||
-        srv_pkcache_new(&ctx.pkc) != LTS_OK || srv_authcache_new(&ctx.ac) != LTS_OK) {
+        srv_pkcache_new(&ctx.pkc) != LTS_OK || srv_authcache_new(&ctx.ac, ctx.conf->auth_cache_ms) != LTS_OK) {
         ret = srv_fail(o.config);
         goto out;
     }

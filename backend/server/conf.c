@@ -31,6 +31,7 @@ static const conf_key keys[] = {
     L(max_failures, 1, 100), L(threads, 1, 64), L(max_body, 1024, 64L << 20),
     L(argon2_t, 1, 100), L(argon2_m_kib, 8, 4L << 20),
     L(audit_anchor_every, 1, 1000000), L(audit_anchor_seconds, 1, 30L * 86400),
+    L(auth_cache_ms, 1, 60000),
 };
 #undef S
 #undef L
@@ -144,6 +145,8 @@ static lts_status check(srv_conf *c)
      * cores, so that requests keep signing while others wait for their group commit */
     if (!c->threads)
         c->threads = 16;
+    if (!c->auth_cache_ms)
+        c->auth_cache_ms = 50;
     if (!c->max_body)
         c->max_body = 1L << 20;
     if (!c->argon2_t)

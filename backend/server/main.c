@@ -10,7 +10,7 @@ static int usage(void)
     fputs("usage: ltsigd init     --config FILE\n"
           "       ltsigd serve    --config FILE\n"
           "       ltsigd user add --config FILE --user NAME --password-file F\n"
-          "       ltsigd user unlock --config FILE (--user NAME | --credential ID)\n"
+          "       ltsigd user lock|unlock --config FILE (--user NAME | --credential ID)\n"
           "       ltsigd key generate --config FILE --user NAME "
           "--algo rsa2048|rsa3072|ec-p256|ec-p384 --pin-file F\n"
           "       ltsigd key csr  --config FILE --credential ID --subject DN -o REQ.pem\n"

@@ -33,6 +33,7 @@ typedef struct {
     long max_signatures;  /**< most signatures one SAD may authorise (multisign, 100) */
     long max_failures;    /**< consecutive failed password / PIN checks before lockout (5) */
     long threads;         /**< PKCS#11 signing sessions: values computed at once (16) */
+    long auth_cache_ms;   /**< how long signHash trusts the last auth_gen it saw (50) */
     long max_body;        /**< largest request body in bytes (1 MiB) */
     long argon2_t;        /**< Argon2id iterations (3) */
     long argon2_m_kib;    /**< Argon2id memory in KiB (65536) */
@@ -261,7 +262,9 @@ lts_status srv_pkcache_get(srv_pkcache *c, const char *spki, EVP_PKEY **out);
  * function takes c NULL as "no cache": lookups miss, stores do nothing. */
 typedef struct srv_authcache srv_authcache;
 #define SRV_HASH_HEX_MAX 128 /* a SHA-512 digest in hex */
-lts_status srv_authcache_new(srv_authcache **out);
+/** max_age_ms: how long a generation read from the database is used before it is read
+ *  again (auth_cache_ms). */
+lts_status srv_authcache_new(srv_authcache **out, long max_age_ms);
 void srv_authcache_free(srv_authcache *c);
 /** auth_gen.n, read with db (inside a write transaction: the current value). */
 lts_status srv_authcache_read_gen(srv_db *db, long long *gen);
