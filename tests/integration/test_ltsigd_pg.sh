@@ -52,6 +52,18 @@ sed -i "s|^database = .*|database = ${PGURI//&/\\&}|" "$CONF"
 check "init on PostgreSQL" "$LTSIGD" init --config "$CONF"
 check "init is idempotent" "$LTSIGD" init --config "$CONF"
 check "the schema is in PostgreSQL" test "$(psqlq "SELECT count(*) FROM information_schema.tables WHERE table_name IN ('users','credentials','tokens','sads','audit','audit_head')")" = 6
+# auth_gen (backend/server/authcache.c): the PostgreSQL triggers raise it for the changes
+# signHash's checks depend on, in the changing transaction, and not for failure counters
+g0=$(psqlq "SELECT n FROM auth_gen")
+psqlq "INSERT INTO users(name, pw_hash, totp_secret, created) VALUES ('gen-probe', 'x', 'x', 0)" >/dev/null
+psqlq "UPDATE users SET failures = 2, totp_last = 7 WHERE name = 'gen-probe'" >/dev/null
+g1=$(psqlq "SELECT n FROM auth_gen")
+psqlq "UPDATE users SET locked = 1 WHERE name = 'gen-probe'" >/dev/null
+g2=$(psqlq "SELECT n FROM auth_gen")
+psqlq "DELETE FROM users WHERE name = 'gen-probe'" >/dev/null
+g3=$(psqlq "SELECT n FROM auth_gen")
+check "auth_gen: unchanged by an insert and failure counters ($g0 $g1), raised by a lock ($g2) and a delete ($g3)" \
+    test -n "$g0" -a "$g0" = "$g1" -a "$g2" -gt "$g1" -a "$g3" -gt "$g2"
 
 SEC=$(add_user pat 'pat-password-1')
 CID=$(add_key pat rsa2048 2468-pat "/CN=Pat on PostgreSQL")
