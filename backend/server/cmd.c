@@ -237,7 +237,8 @@ int srv_cmd_user(int argc, char **argv)
 {
     static const char use[] =
         "ltsigd user add --config FILE --user NAME --password-file F\n"
-        "       ltsigd user lock|unlock --config FILE (--user NAME | --credential ID)";
+        "       ltsigd user lock --config FILE (--user NAME | --credential ID)\n"
+        "       ltsigd user unlock --config FILE (--user NAME | --credential ID)";
     srv_opts o;
     srv_ctx ctx;
     int ret = 1;

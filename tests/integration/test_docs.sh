@@ -84,7 +84,7 @@ LTSIGD=${LTSIGD:-}
 if [ -n "$LTSIGD" ]; then
     "$LTSIGD" --help >"$W/dh" 2>&1
     check "ltsigd --help exits 0" test $? -eq 0
-    for c in init serve "user add" "user unlock" "key generate" "key csr" "key cert" "audit verify"; do
+    for c in init serve "user add" "user lock" "user unlock" "key generate" "key csr" "key cert" "audit verify"; do
         grep -q "ltsigd $c" "$W/dh" || ko "ltsigd --help does not list '$c'"
         check "ltsigd(8) documents '$c'" grep -q "^\.B ltsigd $c\$" "$MAN8"
     done
