@@ -298,6 +298,8 @@ max_signatures = 10000
 max_body = 8388608
 argon2_t = 1
 argon2_m_kib = 8192
+# LTS_BENCH_SRV_CONF: one more line, to try a setting (docs/performance.md)
+${LTS_BENCH_SRV_CONF:-}
 EOF
     "$LTSIGD" init --config "$C/ltsigd.conf" >/dev/null
     # 82 users (2 x (1 + 8 + 32): a TOTP code is accepted once, so each run has its own
@@ -343,7 +345,7 @@ EOF
         # most 2000: the cost of a signHash grows with the size of its SAD (docs/performance.md)
         batch=$(awk -v r="$raw_b" -v s="$SECS" -v c="$conc" 'BEGIN{ b = int(r * s * 1.5 / c) + 10;
                     if (b < 100) b = 100; if (b > 2000) b = 2000; print b - b % 10 }')
-        for per in 1 10; do
+        for per in ${LTS_BENCH_PER:-1 10}; do
             res=$(LTS_BENCH_SERVER_PID=$SRV "$B/bench/bench_csc" "http://127.0.0.1:$CSC_PORT/csc/v2" \
                 "$C/users" "$first" "$conc" "$SECS" "$batch" "$per") ||
                 res="ops_per_s=0 p50_ms=- p99_ms=- n=0"
