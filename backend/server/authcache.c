@@ -71,6 +71,8 @@ struct srv_authcache {
     int have_gen;
     long long confirmed_ms;
     long max_age_ms;
+    int stale;           /* this process changed the rows: no row is used until a read */
+    unsigned long epoch; /* ... of auth_gen started after the change (srv_authcache_gen) */
     ac_tok *tok[AC_BUCKETS];
     ac_cred *cred[AC_BUCKETS];
     size_t nrows;
@@ -161,12 +163,9 @@ void srv_authcache_free(srv_authcache *c)
 
 /* ---- the generation ------------------------------------------------------------------ */
 
-void srv_authcache_observe(srv_authcache *c, long long gen)
+/* Adopt gen under c->mu: a newer one drops the rows; the current one is confirmed. */
+static void adopt(srv_authcache *c, long long gen)
 {
-    if (c == NULL)
-        return;
-    pthread_mutex_lock(&c->mu);
-    /* only forward: a thread that read an older value must not take the cache back */
     if (!c->have_gen || gen > c->gen) {
         clear_rows(c);
         c->gen = gen;
@@ -174,6 +173,18 @@ void srv_authcache_observe(srv_authcache *c, long long gen)
     }
     if (gen >= c->gen)
         c->confirmed_ms = now_ms();
+}
+
+void srv_authcache_observe(srv_authcache *c, long long gen)
+{
+    if (c == NULL)
+        return;
+    pthread_mutex_lock(&c->mu);
+    /* only forward: a thread that read an older value must not take the cache back; and
+     * after stale() only a read that started after it counts (a job may have read its
+     * value before this process's change) */
+    if (!c->stale)
+        adopt(c, gen);
     pthread_mutex_unlock(&c->mu);
 }
 
@@ -182,7 +193,8 @@ void srv_authcache_stale(srv_authcache *c)
     if (c == NULL)
         return;
     pthread_mutex_lock(&c->mu);
-    c->have_gen = 0; /* keeps gen: observe() then drops the rows if it moved */
+    c->stale = 1;
+    c->epoch++;
     pthread_mutex_unlock(&c->mu);
 }
 
@@ -201,25 +213,57 @@ out:
 lts_status srv_authcache_gen(srv_authcache *c, srv_db *db, long long *gen)
 {
     lts_status rc = LTS_OK;
+    unsigned long epoch;
     if (c == NULL) {
         *gen = -1; /* unknown: the job checks again */
         return LTS_OK;
     }
-    {
-        pthread_mutex_lock(&c->mu);
-        int fresh = c->have_gen && now_ms() - c->confirmed_ms <= c->max_age_ms;
-        *gen = c->gen;
-        pthread_mutex_unlock(&c->mu);
-        if (fresh)
-            return LTS_OK;
-    }
+    pthread_mutex_lock(&c->mu);
+    int fresh = c->have_gen && !c->stale && now_ms() - c->confirmed_ms <= c->max_age_ms;
+    *gen = c->gen;
+    epoch = c->epoch;
+    pthread_mutex_unlock(&c->mu);
+    if (fresh)
+        return LTS_OK;
     LTS_TRY(srv_authcache_read_gen(db, gen));
-    srv_authcache_observe(c, *gen);
+    pthread_mutex_lock(&c->mu);
+    if (c->stale && epoch == c->epoch) {
+        /* read after this process's change: the value to go on from (rows kept only
+         * when it did not move) */
+        if (*gen != c->gen)
+            clear_rows(c);
+        c->gen = *gen;
+        c->have_gen = 1;
+        c->stale = 0;
+        c->confirmed_ms = now_ms();
+    } else if (!c->stale) {
+        adopt(c, *gen);
+    }
+    pthread_mutex_unlock(&c->mu);
 out:
     return rc;
 }
 
 /* ---- access tokens and credentials --------------------------------------------------- */
+
+/* Whether a row for this key is held already (a second put would only duplicate it). */
+static int token_find(srv_authcache *c, const char *hash)
+{
+    for (ac_tok *t = c->tok[bucket(hash)]; t; t = t->next) {
+        if (strcmp(t->hash, hash) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+static int cred_find(srv_authcache *c, const char *id)
+{
+    for (ac_cred *e = c->cred[bucket(id)]; e; e = e->next) {
+        if (strcmp(e->c.id, id) == 0)
+            return 1;
+    }
+    return 0;
+}
 
 int srv_authcache_token(srv_authcache *c, const char *hash, long long gen, char *owner,
                         size_t owner_size, long long *expires)
@@ -228,7 +272,7 @@ int srv_authcache_token(srv_authcache *c, const char *hash, long long gen, char 
     if (c == NULL)
         return 0;
     pthread_mutex_lock(&c->mu);
-    if (c->have_gen && c->gen == gen) {
+    if (c->have_gen && !c->stale && c->gen == gen) {
         for (ac_tok *t = c->tok[bucket(hash)]; t && !hit; t = t->next) {
             if (strcmp(t->hash, hash) == 0) {
                 snprintf(owner, owner_size, "%s", t->owner);
@@ -248,7 +292,8 @@ void srv_authcache_token_put(srv_authcache *c, const char *hash, long long gen,
     if (c == NULL || strlen(hash) >= sizeof t->hash || strlen(owner) >= sizeof t->owner)
         return;
     pthread_mutex_lock(&c->mu);
-    if (c->have_gen && c->gen == gen && (t = lts_calloc(1, sizeof *t)) != NULL) {
+    if (c->have_gen && !c->stale && c->gen == gen && !token_find(c, hash) &&
+        (t = lts_calloc(1, sizeof *t)) != NULL) {
         if (c->nrows >= AC_MAX_ROWS)
             clear_rows(c);
         size_t b = bucket(hash);
@@ -288,7 +333,7 @@ int srv_authcache_cred(srv_authcache *c, const char *id, long long gen, srv_cred
     if (c == NULL)
         return 0;
     pthread_mutex_lock(&c->mu);
-    if (c->have_gen && c->gen == gen) {
+    if (c->have_gen && !c->stale && c->gen == gen) {
         for (ac_cred *e = c->cred[bucket(id)]; e && res == 0; e = e->next) {
             if (strcmp(e->c.id, id) == 0)
                 res = cred_copy(out, &e->c) ? 1 : -1;
@@ -304,7 +349,8 @@ void srv_authcache_cred_put(srv_authcache *c, long long gen, const srv_cred *cre
     if (c == NULL || cred->id == NULL)
         return;
     pthread_mutex_lock(&c->mu);
-    if (c->have_gen && c->gen == gen && (e = lts_calloc(1, sizeof *e)) != NULL) {
+    if (c->have_gen && !c->stale && c->gen == gen && !cred_find(c, cred->id) &&
+        (e = lts_calloc(1, sizeof *e)) != NULL) {
         if (!cred_copy(&e->c, cred)) {
             lts_free(e);
         } else {

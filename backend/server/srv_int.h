@@ -271,7 +271,8 @@ lts_status srv_authcache_read_gen(srv_db *db, long long *gen);
 /** The generation to check a request at: the cache's, when confirmed recently, else read
  *  from db and adopted; -1 (never a stored value) without a cache. */
 lts_status srv_authcache_gen(srv_authcache *c, srv_db *db, long long *gen);
-/** This process changed what the triggers count: the next request reads auth_gen. */
+/** This process changed what the triggers count: no cached row is used until a request
+ *  has read auth_gen again (a value read before the change does not count). */
 void srv_authcache_stale(srv_authcache *c);
 /** A generation read from the database: a newer one drops every cached row. */
 void srv_authcache_observe(srv_authcache *c, long long gen);

@@ -679,6 +679,50 @@ static void test_server_authcache__concurrent(void)
     srv_db_close(db);
 }
 
+/* After stale() (this process changed a token, user or credential), a value a job read
+ * BEFORE that change must not make the cache trusted again: only a read of auth_gen that
+ * started after stale() does, and no row is used or stored meanwhile. */
+static void test_server_authcache__stale_ignores_earlier_reads(void)
+{
+    srv_db *db = fresh_db(0, "ac-stale.db", 1);
+    srv_authcache *c = NULL;
+    long long g = 0, exp = 0, g0;
+    char tok[65], owner[80];
+    hex64(tok, 'a');
+    LTS_ASSERT_OK(srv_authcache_new(&c, 60000));
+    g0 = db_gen(db);
+    srv_authcache_observe(c, g0);
+    srv_authcache_token_put(c, tok, g0, "ann", 4102444800LL);
+    CU_ASSERT_EQUAL(srv_authcache_token(c, tok, g0, owner, sizeof owner, &exp), 1);
+    /* the change, then stale(); a job that read g0 before the change reports it late */
+    exec_sql(db, "INSERT INTO users(name, pw_hash, totp_secret, created) VALUES ('ann', 'x', 'x', 0)");
+    exec_sql(db, "UPDATE users SET locked = 1 WHERE name = 'ann'");
+    srv_authcache_stale(c);
+    srv_authcache_observe(c, g0);
+    CU_ASSERT_EQUAL(srv_authcache_token(c, tok, g0, owner, sizeof owner, &exp), 0);
+    srv_authcache_token_put(c, tok, g0, "ann", 4102444800LL);
+    CU_ASSERT_EQUAL(srv_authcache_token(c, tok, g0, owner, sizeof owner, &exp), 0);
+    /* the next request reads the database: the new generation, the old row gone */
+    LTS_ASSERT_OK(srv_authcache_gen(c, db, &g));
+    CU_ASSERT_EQUAL(g, db_gen(db));
+    CU_ASSERT(g > g0);
+    CU_ASSERT_EQUAL(srv_authcache_token(c, tok, g, owner, sizeof owner, &exp), 0);
+    CU_ASSERT_EQUAL(srv_authcache_token(c, tok, g0, owner, sizeof owner, &exp), 0);
+    /* trusted again: an older value observed later does not take it back */
+    srv_authcache_observe(c, g0);
+    LTS_ASSERT_OK(srv_authcache_gen(c, db, &exp));
+    CU_ASSERT_EQUAL(exp, g);
+    /* stale() when nothing moved (a revoke of an unknown token): the read keeps the rows */
+    srv_authcache_token_put(c, tok, g, "ann", 4102444800LL);
+    srv_authcache_token_put(c, tok, g, "ann", 4102444800LL); /* a second put is a no-op */
+    srv_authcache_stale(c);
+    LTS_ASSERT_OK(srv_authcache_gen(c, db, &exp));
+    CU_ASSERT_EQUAL(exp, g);
+    CU_ASSERT_EQUAL(srv_authcache_token(c, tok, g, owner, sizeof owner, &exp), 1);
+    srv_authcache_free(c);
+    srv_db_close(db);
+}
+
 int lts_suite_server_authcache(void)
 {
     static CU_TestInfo tests[] = {
@@ -690,6 +734,7 @@ int lts_suite_server_authcache(void)
         { "sads", test_server_authcache__sads },
         { "sad_limit", test_server_authcache__sad_limit },
         { "concurrent", test_server_authcache__concurrent },
+        { "stale_ignores_earlier_reads", test_server_authcache__stale_ignores_earlier_reads },
         CU_TEST_INFO_NULL,
     };
     return lts_test_add_suite("server_authcache", NULL, NULL, tests);
