@@ -150,6 +150,13 @@ for f in contract-remote.pdf prescription-remote.xml sample-remote.p7m; do
     "$LTSIG" verify --trust "$PKI/root.pem" --report json "$OUT/$f" |
         jq -r '.signatures[0] | "\(.level) \(.indication)  signer: \(.signer)"'
 done
+echo "operator: ltsigd user lock --credential (a lost card): the running service refuses at once"
+"$LTSIGD" user lock --config "$SRV/ltsigd.conf" --credential "$CID"
+if "$LTSIG" sign --format cades --level B-B "${REMOTE[@]}" -o "$OUT/refused.p7m" "$DOCS/sample.bin" 2>"$SRV/refused.err"; then
+    echo "UNEXPECTED: a locked credential signed"; exit 1
+fi
+echo "  ltsig sign: $(head -1 "$SRV/refused.err")"
+"$LTSIGD" user unlock --config "$SRV/ltsigd.conf" --credential "$CID"
 kill -TERM "$SERVER_PID"; wait "$SERVER_PID" 2>/dev/null || true; SERVER_PID=
 echo "signature generation log: $("$LTSIGD" audit verify --config "$SRV/ltsigd.conf" 2>&1 | tail -1)"
 
