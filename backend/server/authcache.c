@@ -11,7 +11,7 @@
  * cache holds rows read at one generation and drops them all when it sees a newer one.
  * The group-commit job of every signHash reads auth_gen inside its write transaction and,
  * when it differs from the generation the request was checked at, checks the token and
- * the credential again there (api_cred.c): no value leaves after a change that was
+ * the credential again there (api_sign.c): no value leaves after a change that was
  * committed before its job. The generation the requests use is confirmed by every job
  * and otherwise read again after auth_cache_ms (50 ms by default), so on an idle service a cached row
  * can let the token sign for a just-revoked token for that long, and that value is then
@@ -449,19 +449,31 @@ out:
     return rc;
 }
 
+static int str_ptr_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 int srv_authcache_sad_check(srv_authcache *c, const char *sad_hash, const char *user,
                             const char *cred, const char *alg, char *const *hashes, size_t nh,
                             const char **why)
 {
     int res = -1;
-    if (c == NULL)
+    char **sorted;
+    if (c == NULL || nh == 0)
         return -1;
+    /* the request's hashes sorted (outside the lock), so that each distinct one is counted
+     * once: O(n log n) for the largest numSignatures, not O(n^2) under the mutex */
+    if ((sorted = lts_malloc(nh * sizeof *sorted)) == NULL)
+        return -1;
+    memcpy(sorted, hashes, nh * sizeof *sorted);
+    qsort(sorted, nh, sizeof *sorted, str_ptr_cmp);
     pthread_mutex_lock(&c->mu);
     ac_sad *s = *sad_link(c, sad_hash);
     if (s == NULL)
         goto out;
     /* the same checks, in the same order and with the same words, as sad_usable and
-     * sad_precheck in api_cred.c */
+     * sad_precheck in api_sign.c */
     res = 0;
     if (strcmp(s->owner, user) != 0 || strcmp(s->cred, cred) != 0)
         *why = "Invalid parameter SAD";
@@ -473,18 +485,20 @@ int srv_authcache_sad_check(srv_authcache *c, const char *sad_hash, const char *
         *why = "The SAD has been used for every signature it authorised";
     else
         res = 1;
-    for (size_t i = 0; res == 1 && i < nh; i++) {
-        long want = 0;
-        for (size_t k = 0; k < nh; k++)
-            want += strcmp(hashes[k], hashes[i]) == 0;
-        ac_hash *h = sad_find_hash(s, hashes[i]);
-        if (h == NULL || h->left < want) {
+    for (size_t i = 0; res == 1 && i < nh;) {
+        size_t k = i + 1;
+        while (k < nh && strcmp(sorted[k], sorted[i]) == 0)
+            k++;
+        ac_hash *h = sad_find_hash(s, sorted[i]);
+        if (h == NULL || h->left < (long)(k - i)) {
             *why = "Hash is not authorized by the SAD";
             res = 0;
         }
+        i = k;
     }
 out:
     pthread_mutex_unlock(&c->mu);
+    lts_free(sorted);
     return res;
 }
 
