@@ -13,9 +13,11 @@
  * when it differs from the generation the request was checked at, checks the token and
  * the credential again there (api_sign.c): no value leaves after a change that was
  * committed before its job. The generation the requests use is confirmed by every job
- * and otherwise read again after auth_cache_ms (50 ms by default), so on an idle service a cached row
- * can let the token sign for a just-revoked token for that long, and that value is then
- * refused by its job, logged and never returned.
+ * and otherwise read again after auth_cache_ms (50 ms by default), so on an idle service
+ * a cached row can let the token sign for a just-revoked token for that long, and that
+ * value is then refused by its job, logged and never returned. This process's own
+ * changes (auth/revoke, a lockout) call srv_authcache_stale(): no row is used until
+ * auth_gen has been read again.
  *
  * A SAD's owner, credential, algorithm, expiry and authorised hashes do not change once
  * issued; only its remaining hashes do. The counts here are lowered after each committed
