@@ -243,7 +243,7 @@ static int sad_consume(srv_db *db, void *ud)
     for (size_t i = 0; i < j->nh; i++) {
         const char *ph[] = { j->sad_hash, j->hashes[i], now, j->user, j->cred, j->alg_oid };
         long changes = 0;
-        if (srv_db_exec(db, "DELETE FROM sad_hashes WHERE sad = $1 AND n = "
+        if (srv_db_exec(db, "DELETE FROM sad_hashes WHERE sad = $1 AND hash = $2 AND n = "
                             "(SELECT MIN(n) FROM sad_hashes WHERE sad = $1 AND hash = $2) AND "
                             "EXISTS (SELECT 1 FROM sads WHERE hash = $1 AND expires > "
                             "CAST($3 AS BIGINT) AND owner = $4 AND credential = $5 AND "

@@ -27,11 +27,6 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS sads("
     " hash TEXT PRIMARY KEY, owner TEXT NOT NULL, credential TEXT NOT NULL,"
     " hash_alg TEXT NOT NULL, hashes TEXT NOT NULL, expires BIGINT NOT NULL);"
-    /* the hashes a SAD still authorises, one row each, deleted as they are signed (sads.hashes
-     * keeps the list as authorised) */
-    "CREATE TABLE IF NOT EXISTS sad_hashes("
-    " sad TEXT NOT NULL, n BIGINT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (sad, n));"
-    "CREATE INDEX IF NOT EXISTS sad_hashes_hash ON sad_hashes(sad, hash);"
     "CREATE TABLE IF NOT EXISTS audit("
     " seq BIGINT PRIMARY KEY, ts TEXT NOT NULL, event TEXT NOT NULL, actor TEXT NOT NULL,"
     " credential TEXT NOT NULL, status TEXT NOT NULL, detail TEXT NOT NULL,"
@@ -61,19 +56,64 @@ static const char schema[] =
     "CREATE OR REPLACE TRIGGER auth_gen_" name " AFTER " what " ON " table                  \
     " FOR EACH STATEMENT EXECUTE FUNCTION lts_auth_gen_bump();"
 
-static const char sqlite_triggers[] = GEN_TRIGGERS(SQLITE_T);
-static const char pg_triggers[] =
+/* sad_hashes: the hashes a SAD still authorises, one row each, deleted as they are signed
+ * (sads.hashes keeps the list as authorised); signHash deletes by (sad, hash, MIN(n)). On
+ * SQLite one B-tree keyed that way (WITHOUT ROWID): a rowid table, its primary key and an
+ * index on (sad, hash) were three pages to write per SAD in every group commit. */
+#define SAD_HASHES_SQLITE                                                                   \
+    "(sad TEXT NOT NULL, n BIGINT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (sad, hash, n))" \
+    " WITHOUT ROWID;"
+static const char sqlite_more[] =
+    "CREATE TABLE IF NOT EXISTS sad_hashes" SAD_HASHES_SQLITE GEN_TRIGGERS(SQLITE_T);
+/* a database made before: the same rows into the new table, in one transaction */
+static const char sqlite_sad_hashes_v2[] =
+    "CREATE TABLE sad_hashes_v2" SAD_HASHES_SQLITE
+    "INSERT INTO sad_hashes_v2(sad, n, hash) SELECT sad, n, hash FROM sad_hashes;"
+    "DROP TABLE sad_hashes;"
+    "ALTER TABLE sad_hashes_v2 RENAME TO sad_hashes;";
+static const char pg_more[] =
+    "CREATE TABLE IF NOT EXISTS sad_hashes("
+    " sad TEXT NOT NULL, n BIGINT NOT NULL, hash TEXT NOT NULL, PRIMARY KEY (sad, n));"
+    "CREATE INDEX IF NOT EXISTS sad_hashes_hash ON sad_hashes(sad, hash);"
     "CREATE OR REPLACE FUNCTION lts_auth_gen_bump() RETURNS trigger LANGUAGE plpgsql AS "
     "$$ BEGIN UPDATE auth_gen SET n = n + 1 WHERE id = 1; RETURN NULL; END $$;" GEN_TRIGGERS(PG_T);
+
+static int has_rowid_cb(void *ud, int ncol, const char *const *vals)
+{
+    *(int *)ud = ncol > 0 && vals[0] && strstr(vals[0], "WITHOUT ROWID") == NULL;
+    return 0;
+}
+
+/* SQLite: move a sad_hashes table of an older schema to the WITHOUT ROWID one, once, under
+ * the write lock (another process may run the same check). */
+static lts_status sqlite_migrate(srv_db *db)
+{
+    lts_status rc = LTS_OK;
+    int old = 0, tx = 0;
+    LTS_TRY(db->ops->begin(db));
+    tx = 1;
+    LTS_TRY(db->ops->exec(db, "SELECT sql FROM sqlite_master WHERE type = 'table' AND "
+                              "name = 'sad_hashes'", NULL, 0, has_rowid_cb, &old, NULL));
+    if (old)
+        LTS_TRY(db->ops->script(db, sqlite_sad_hashes_v2));
+    tx = 0;
+    LTS_TRY(db->ops->exec(db, "COMMIT", NULL, 0, NULL, NULL, NULL));
+out:
+    if (tx)
+        (void)db->ops->exec(db, "ROLLBACK", NULL, 0, NULL, NULL, NULL);
+    return rc;
+}
 
 lts_status srv_store_schema(srv_db *db)
 {
     lts_status rc = LTS_OK;
+    int pg = strcmp(db->ops->name, "postgresql") == 0;
     pthread_mutex_lock(&db->mu);
     rc = db->ops->script(db, schema);
+    if (rc == LTS_OK && !pg)
+        rc = sqlite_migrate(db);
     if (rc == LTS_OK)
-        rc = db->ops->script(db, strcmp(db->ops->name, "postgresql") == 0 ? pg_triggers
-                                                                           : sqlite_triggers);
+        rc = db->ops->script(db, pg ? pg_more : sqlite_more);
     pthread_mutex_unlock(&db->mu);
     return rc;
 }
