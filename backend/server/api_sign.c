@@ -16,6 +16,8 @@
 #include "core/err.h"
 #include "core/mem.h"
 
+static const char ev[] = "signatures/signHash"; /* the log's event name */
+
 const api_sign_algo api_sign_algos[] = {
     { "1.2.840.113549.1.1.1", 0, LTS_HASH_NONE, SRV_SIG_RSA_PKCS1 },    /* rsaEncryption */
     { "1.2.840.113549.1.1.11", 0, LTS_HASH_SHA256, SRV_SIG_RSA_PKCS1 }, /* sha256WithRSA */
@@ -229,7 +231,6 @@ static int auth_recheck(srv_db *db, sad_job *j)
  * expired), so the database decides, whatever the cache said. */
 static int sad_consume(srv_db *db, void *ud)
 {
-    static const char ev[] = "signatures/signHash";
     sad_job *j = ud;
     if (srv_authcache_read_gen(db, &j->gen_now) != LTS_OK)
         return -1;
@@ -285,7 +286,6 @@ static void sad_job_init(sad_job *j, api_req *r, const srv_cred *c, const char *
 /* The response for a check or job that did not return 1. */
 static void sad_answer(api_req *r, const sad_job *j, int res)
 {
-    static const char ev[] = "signatures/signHash";
     if (res == 0)
         api_refuse(r, ev, j->cred, j->status, j->err, j->why);
     else
@@ -401,7 +401,6 @@ out:
 
 void api_m_sign_hash(api_req *r, json_t *body)
 {
-    static const char ev[] = "signatures/signHash";
     srv_cred c;
     char **hashes = NULL;
     size_t nh = 0;

@@ -248,43 +248,41 @@ out:
 
 /* ---- access tokens and credentials --------------------------------------------------- */
 
-/* Whether a row for this key is held already (a second put would only duplicate it). */
-static int token_find(srv_authcache *c, const char *hash)
+/* Whether rows checked at gen may be used or stored now (under c->mu). */
+static int rows_at(const srv_authcache *c, long long gen)
 {
-    for (ac_tok *t = c->tok[bucket(hash)]; t; t = t->next) {
-        if (strcmp(t->hash, hash) == 0)
-            return 1;
-    }
-    return 0;
+    return c->have_gen && !c->stale && c->gen == gen;
 }
 
-static int cred_find(srv_authcache *c, const char *id)
+static ac_tok *token_find(srv_authcache *c, const char *hash)
 {
-    for (ac_cred *e = c->cred[bucket(id)]; e; e = e->next) {
-        if (strcmp(e->c.id, id) == 0)
-            return 1;
-    }
-    return 0;
+    ac_tok *t = c->tok[bucket(hash)];
+    while (t && strcmp(t->hash, hash) != 0)
+        t = t->next;
+    return t;
+}
+
+static ac_cred *cred_find(srv_authcache *c, const char *id)
+{
+    ac_cred *e = c->cred[bucket(id)];
+    while (e && strcmp(e->c.id, id) != 0)
+        e = e->next;
+    return e;
 }
 
 int srv_authcache_token(srv_authcache *c, const char *hash, long long gen, char *owner,
                         size_t owner_size, long long *expires)
 {
-    int hit = 0;
+    ac_tok *t = NULL;
     if (c == NULL)
         return 0;
     pthread_mutex_lock(&c->mu);
-    if (c->have_gen && !c->stale && c->gen == gen) {
-        for (ac_tok *t = c->tok[bucket(hash)]; t && !hit; t = t->next) {
-            if (strcmp(t->hash, hash) == 0) {
-                snprintf(owner, owner_size, "%s", t->owner);
-                *expires = t->expires;
-                hit = 1;
-            }
-        }
+    if (rows_at(c, gen) && (t = token_find(c, hash)) != NULL) {
+        snprintf(owner, owner_size, "%s", t->owner);
+        *expires = t->expires;
     }
     pthread_mutex_unlock(&c->mu);
-    return hit;
+    return t != NULL;
 }
 
 void srv_authcache_token_put(srv_authcache *c, const char *hash, long long gen,
@@ -294,7 +292,8 @@ void srv_authcache_token_put(srv_authcache *c, const char *hash, long long gen,
     if (c == NULL || strlen(hash) >= sizeof t->hash || strlen(owner) >= sizeof t->owner)
         return;
     pthread_mutex_lock(&c->mu);
-    if (c->have_gen && !c->stale && c->gen == gen && !token_find(c, hash) &&
+    /* a second put of the same token would only duplicate its row */
+    if (rows_at(c, gen) && !token_find(c, hash) &&
         (t = lts_calloc(1, sizeof *t)) != NULL) {
         if (c->nrows >= AC_MAX_ROWS)
             clear_rows(c);
@@ -332,15 +331,12 @@ static int cred_copy(srv_cred *dst, const srv_cred *src)
 int srv_authcache_cred(srv_authcache *c, const char *id, long long gen, srv_cred *out)
 {
     int res = 0;
+    ac_cred *e;
     if (c == NULL)
         return 0;
     pthread_mutex_lock(&c->mu);
-    if (c->have_gen && !c->stale && c->gen == gen) {
-        for (ac_cred *e = c->cred[bucket(id)]; e && res == 0; e = e->next) {
-            if (strcmp(e->c.id, id) == 0)
-                res = cred_copy(out, &e->c) ? 1 : -1;
-        }
-    }
+    if (rows_at(c, gen) && (e = cred_find(c, id)) != NULL)
+        res = cred_copy(out, &e->c) ? 1 : -1;
     pthread_mutex_unlock(&c->mu);
     return res;
 }
@@ -351,7 +347,7 @@ void srv_authcache_cred_put(srv_authcache *c, long long gen, const srv_cred *cre
     if (c == NULL || cred->id == NULL)
         return;
     pthread_mutex_lock(&c->mu);
-    if (c->have_gen && !c->stale && c->gen == gen && !cred_find(c, cred->id) &&
+    if (rows_at(c, gen) && !cred_find(c, cred->id) &&
         (e = lts_calloc(1, sizeof *e)) != NULL) {
         if (!cred_copy(&e->c, cred)) {
             lts_free(e);
